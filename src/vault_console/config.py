@@ -1,0 +1,352 @@
+"""Connection settings resolved the way the vault CLI does, plus named profiles.
+
+Precedence, highest first:
+
+1. command-line flags;
+2. the selected profile (``--profile NAME`` or a switch inside the app);
+3. ``BAO_*`` environment variables;
+4. ``VAULT_*`` environment variables;
+5. for the token only: ``~/.vault-token``;
+6. defaults.
+
+hvac alone is not enough: it reads ``VAULT_CACERT`` and friends once at import time and
+ignores ``VAULT_NAMESPACE``, ``VAULT_SKIP_VERIFY`` and every ``BAO_*`` variable.
+
+Profiles never hold a token. A profile may name the environment variable its token
+comes from (``token_env``), so nothing secret is ever written to the profiles file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_ADDRESS = "https://127.0.0.1:8200"
+DEFAULT_TIMEOUT_SECONDS = 60.0
+CONFIG_ENV = "VAULT_CONSOLE_CONFIG"
+"""Environment variable that points at another profiles file (tests use it)."""
+
+
+class ConfigError(ValueError):
+    """A setting is invalid; the message names the setting and the reason."""
+
+
+class Token:
+    """A Vault token that never shows itself in repr, str or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The token itself, for the one place that sends it: the transport."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Token(****)"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Token) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One named connection in the profiles file."""
+
+    name: str
+    address: str | None = None
+    """Vault or OpenBao address, like VAULT_ADDR."""
+    namespace: str | None = None
+    """Vault Enterprise / OpenBao namespace, like VAULT_NAMESPACE."""
+    ca_cert: str | None = None
+    """PEM file with the CA that signed the server certificate."""
+    ca_path: str | None = None
+    """Directory of PEM CA certificates."""
+    client_cert: str | None = None
+    """PEM client certificate for TLS client authentication."""
+    client_key: str | None = None
+    """PEM private key for the client certificate."""
+    skip_verify: bool | None = None
+    """Turn off TLS verification (shown as a warning that stays on screen)."""
+    timeout: float | None = None
+    """Seconds before a request is abandoned."""
+    token_env: str | None = None
+    """Name of the environment variable holding this profile's token."""
+    read_only: bool = False
+    """Refuse every request that could change the server."""
+    audit_log: str | None = None
+    """Path of a file audit device's log, for the audit view."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything needed to connect; the token is wrapped so it cannot be printed."""
+
+    address: str = DEFAULT_ADDRESS
+    token: Token | None = field(default=None, compare=False)
+    token_source: str = "none"
+    """Where the token came from (a variable name or a file), for the status bar."""
+    namespace: str | None = None
+    ca_cert: str | None = None
+    ca_path: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    skip_verify: bool = False
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    read_only: bool = False
+    profile: str | None = None
+    audit_log: str | None = None
+
+
+# Environment names per setting, BAO_* first.
+_ENV_NAMES: dict[str, tuple[str, ...]] = {
+    "address": ("BAO_ADDR", "VAULT_ADDR"),
+    "namespace": ("BAO_NAMESPACE", "VAULT_NAMESPACE"),
+    "ca_cert": ("BAO_CACERT", "VAULT_CACERT"),
+    "ca_path": ("BAO_CAPATH", "VAULT_CAPATH"),
+    "client_cert": ("BAO_CLIENT_CERT", "VAULT_CLIENT_CERT"),
+    "client_key": ("BAO_CLIENT_KEY", "VAULT_CLIENT_KEY"),
+    "skip_verify": ("BAO_SKIP_VERIFY", "VAULT_SKIP_VERIFY"),
+    "timeout": ("BAO_CLIENT_TIMEOUT", "VAULT_CLIENT_TIMEOUT"),
+}
+_TOKEN_ENV = ("BAO_TOKEN", "VAULT_TOKEN")
+
+_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
+_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)(h|ms|m|s))+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s)")
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def parse_bool(name: str, text: str) -> bool:
+    """Parse a boolean the way Go's strconv.ParseBool (and so the vault CLI) does."""
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{name}: {text!r} is not a boolean (use true/false, 1/0, t/f)")
+
+
+def parse_timeout(name: str, text: str) -> float:
+    """Parse seconds ("30") or a Go duration ("1m30s"); it must be positive."""
+    text = text.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        if not _DURATION.match(text):
+            raise ConfigError(
+                f"{name}: {text!r} is not a duration (use seconds like 30, or 30s, 2m, 1h)"
+            ) from None
+        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+    if seconds <= 0:
+        raise ConfigError(f"{name}: {text!r} must be greater than zero")
+    return seconds
+
+
+def _check_address(name: str, text: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", text):
+        raise ConfigError(f"{name}: {text!r} is not an http:// or https:// address")
+    return text.rstrip("/")
+
+
+def config_dir(env: Mapping[str, str]) -> Path:
+    """``$XDG_CONFIG_HOME/vault-console`` (``~/.config/vault-console`` by default)."""
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "vault-console"
+
+
+def state_dir(env: Mapping[str, str]) -> Path:
+    """``$XDG_STATE_HOME/vault-console`` (``~/.local/state/vault-console`` by default)."""
+    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "vault-console"
+
+
+def profiles_path(env: Mapping[str, str]) -> Path:
+    """The profiles file: ``$VAULT_CONSOLE_CONFIG`` or ``config.toml`` in the config dir."""
+    override = env.get(CONFIG_ENV)
+    return Path(override) if override else config_dir(env) / "config.toml"
+
+
+_PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
+    f.name: (bool if f.name in {"skip_verify", "read_only"} else str)
+    for f in fields(Profile)
+    if f.name != "name"
+}
+_PROFILE_TYPES["timeout"] = (int, float, str)
+
+
+def _line_of(text: str, section: str, key: str | None) -> int:
+    """Line number of ``key`` inside ``[section]`` (or of the header), for error messages."""
+    lines = text.splitlines()
+    header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, section.split("."))) + r"\s*\]")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        return 1
+    if key is None:
+        return start + 1
+    key_line = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+    for i in range(start + 1, len(lines)):
+        if re.match(r"^\s*\[", lines[i]):
+            break
+        if key_line.match(lines[i]):
+            return i + 1
+    return start + 1
+
+
+def load_profiles(path: Path) -> dict[str, Profile]:
+    """Read the profiles file; a missing file means no profiles.
+
+    Every error names the file, the line and the reason.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    unknown_top = set(document) - {"profiles"}
+    if unknown_top:
+        key = sorted(unknown_top)[0]
+        line = next(
+            (i + 1 for i, ln in enumerate(text.splitlines()) if re.match(rf"^\s*\[?{key}\b", ln)),
+            1,
+        )
+        raise ConfigError(f"{path}:{line}: unknown setting {key!r} (expected [profiles.NAME])")
+    profiles: dict[str, Profile] = {}
+    raw_profiles = document.get("profiles", {})
+    if not isinstance(raw_profiles, dict):
+        raise ConfigError(f"{path}: 'profiles' must be a table of [profiles.NAME] sections")
+    for name, raw in raw_profiles.items():
+        section = f"profiles.{name}"
+        if not isinstance(raw, dict):
+            raise ConfigError(
+                f"{path}:{_line_of(text, 'profiles', name)}: profile {name!r} must be a table"
+            )
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            line = _line_of(text, section, key)
+            where = f"{path}:{line}: profile {name!r}"
+            expected = _PROFILE_TYPES.get(key)
+            if expected is None:
+                allowed = ", ".join(sorted(_PROFILE_TYPES))
+                raise ConfigError(f"{where}: unknown setting {key!r} (known: {allowed})")
+            if not isinstance(value, expected) or (
+                expected is not bool and isinstance(value, bool)
+            ):
+                kind = "true or false" if expected is bool else "a string"
+                if key == "timeout":
+                    kind = "seconds or a duration like '30s'"
+                raise ConfigError(f"{where}: {key} must be {kind}, not {value!r}")
+            try:
+                if key == "address":
+                    value = _check_address(key, value)
+                elif key == "timeout":
+                    value = parse_timeout(key, str(value))
+            except ConfigError as exc:
+                raise ConfigError(f"{where}: {exc}") from None
+            values[key] = value
+        profiles[name] = Profile(name=name, **values)
+    return profiles
+
+
+def _from_env(env: Mapping[str, str], setting: str) -> tuple[str, str] | None:
+    for name in _ENV_NAMES[setting]:
+        value = env.get(name)
+        if value:
+            return name, value
+    return None
+
+
+def _token_from(
+    env: Mapping[str, str], profile: Profile | None, home: Path
+) -> tuple[Token | None, str]:
+    if profile and profile.token_env:
+        value = env.get(profile.token_env)
+        if value:
+            return Token(value.strip()), profile.token_env
+    for name in _TOKEN_ENV:
+        value = env.get(name)
+        if value:
+            return Token(value.strip()), name
+    token_file = home / ".vault-token"
+    try:
+        value = token_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None, "none"
+    return (Token(value), str(token_file)) if value else (None, "none")
+
+
+def resolve(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    profile_name: str | None = None,
+    home: Path | None = None,
+) -> Settings:
+    """Resolve settings from flags, the selected profile, the environment and defaults."""
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    env = os.environ if env is None else env
+    home = Path.home() if home is None else home
+
+    profile: Profile | None = None
+    if profile_name:
+        path = profiles_path(env)
+        profiles = load_profiles(path)
+        if profile_name not in profiles:
+            known = ", ".join(sorted(profiles)) or "none defined"
+            raise ConfigError(f"profile: {profile_name!r} is not in {path} (profiles: {known})")
+        profile = profiles[profile_name]
+
+    values: dict[str, Any] = {}
+    for setting in _ENV_NAMES:
+        if setting in flags:
+            raw, source = flags[setting], f"--{setting.replace('_', '-')}"
+        elif profile is not None and getattr(profile, setting) is not None:
+            values[setting] = getattr(profile, setting)
+            continue
+        elif (found := _from_env(env, setting)) is not None:
+            source, raw = found
+        else:
+            continue
+        if setting == "skip_verify":
+            values[setting] = raw if isinstance(raw, bool) else parse_bool(source, str(raw))
+        elif setting == "timeout":
+            values[setting] = parse_timeout(source, str(raw))
+        elif setting == "address":
+            values[setting] = _check_address(source, str(raw))
+        else:
+            values[setting] = str(raw)
+
+    token, token_source = _token_from(env, profile, home)
+    read_only = bool(flags.get("read_only")) or bool(profile and profile.read_only)
+    audit_log = flags.get("audit_log") or (profile.audit_log if profile else None)
+    return Settings(
+        token=token,
+        token_source=token_source,
+        read_only=read_only,
+        profile=profile.name if profile else None,
+        audit_log=audit_log,
+        **values,
+    )
+
+
+def with_token(settings: Settings, token: str) -> Settings:
+    """A copy of ``settings`` that uses ``token`` (the demo server's, say)."""
+    return replace(settings, token=Token(token), token_source="demo server")

