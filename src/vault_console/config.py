@@ -192,7 +192,9 @@ _PROFILE_TYPES["timeout"] = (int, float, str)
 def _line_of(text: str, section: str, key: str | None) -> int:
     """Line number of ``key`` inside ``[section]`` (or of the header), for error messages."""
     lines = text.splitlines()
-    header = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, section.split("."))) + r"\s*\]")
+    header = re.compile(
+        r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, section.split("."))) + r"\s*\]"
+    )
     start = next((i for i, line in enumerate(lines) if header.match(line)), None)
     if start is None:
         return 1

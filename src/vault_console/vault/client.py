@@ -114,9 +114,7 @@ class VaultGateway:
         self.adapter = Urllib3Adapter(settings, guard=guard)
         adapter = self.adapter
         # token="" stops hvac from reading VAULT_TOKEN / ~/.vault-token on its own.
-        self.client = hvac.Client(
-            url=settings.address, token="", adapter=lambda **_kwargs: adapter
-        )
+        self.client = hvac.Client(url=settings.address, token="", adapter=lambda **_kwargs: adapter)
         self._plugin_versions: list[str] = []
 
     def __repr__(self) -> str:

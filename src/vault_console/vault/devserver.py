@@ -142,11 +142,9 @@ class DevServer:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, before exec
+                preexec_fn=_die_with_parent,
             )
-            threading.Thread(
-                target=self._drain, args=(self._process.stdout,), daemon=True
-            ).start()
+            threading.Thread(target=self._drain, args=(self._process.stdout,), daemon=True).start()
             if self._wait_ready(timeout):
                 return self
             self.stop(remove_files=False)

@@ -15,9 +15,7 @@ class CasConflict(Exception):
     """A check-and-set write was refused: someone saved a newer version first."""
 
     def __init__(self, path: str, expected: int) -> None:
-        super().__init__(
-            f"{path} changed since version {expected} was loaded; nothing was written"
-        )
+        super().__init__(f"{path} changed since version {expected} was loaded; nothing was written")
         self.path = path
         self.expected = expected
 
@@ -168,9 +166,7 @@ class KvStore:
         )
 
     def metadata(self, path: str) -> SecretMetadata:
-        response = self.client.secrets.kv.v2.read_secret_metadata(
-            path=path, mount_point=self.mount
-        )
+        response = self.client.secrets.kv.v2.read_secret_metadata(path=path, mount_point=self.mount)
         data = response["data"]
         versions = tuple(
             VersionInfo(

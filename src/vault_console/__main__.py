@@ -1,0 +1,3 @@
+from vault_console.cli import main
+
+raise SystemExit(main())

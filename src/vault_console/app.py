@@ -1,0 +1,293 @@
+"""VaultConsoleApp: the one place that runs IO in workers and turns failures into messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, ClassVar, TypeVar
+
+import rich
+from rich.segment import Segments
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from vault_console import config
+from vault_console.config import Settings
+from vault_console.errors import describe
+from vault_console.screens.main import MainScreen
+from vault_console.screens.modals import ChoiceScreen, ErrorScreen, HelpScreen
+from vault_console.vault.client import ServerStatus, TokenInfo, VaultGateway
+from vault_console.widgets.secret_panel import SecretPanel
+from vault_console.widgets.status_bar import StatusBar
+
+T = TypeVar("T")
+STATUS_REFRESH_SECONDS = 30.0
+
+
+@dataclass
+class _Pending:
+    """What to do when a worker ends."""
+
+    done: Callable[[Any], None]
+    retry: Callable[[], None]
+    on_error: Callable[[BaseException], bool] | None
+    quiet: bool
+
+
+class VaultConsoleApp(App[int]):
+    """Terminal console for Vault and OpenBao."""
+
+    TITLE = "vault-console"
+    CSS_PATH = "styles/app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("p", "switch_profile", "Profiles", show=False, id="app.profiles"),
+        Binding("T", "renew_token", "Renew token", show=False, id="app.renew-token"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        env: dict[str, str] | None = None,
+        status_refresh: float = STATUS_REFRESH_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.env = env
+        self.gateway = VaultGateway(settings)
+        self.server_status: ServerStatus | None = None
+        self.token_info: TokenInfo | None = None
+        self._pending: dict[Worker[Any], _Pending] = {}
+        self._status_refresh = status_refresh
+
+    def get_default_screen(self) -> Screen[Any]:
+        return MainScreen()
+
+    def on_mount(self) -> None:
+        self._update_status_bar()
+        self.set_interval(1.0, self._tick)
+        self.set_interval(self._status_refresh, self.refresh_status)
+
+    # -- IO -----------------------------------------------------------------------------
+
+    def run_io(
+        self,
+        work: Callable[[], T],
+        done: Callable[[T], None],
+        *,
+        description: str,
+        on_error: Callable[[BaseException], bool] | None = None,
+        quiet: bool = False,
+    ) -> Worker[T]:
+        """Run blocking ``work`` in a thread worker; ``done`` gets the result on the UI thread.
+
+        Failures come back to ``on_worker_state_changed``: ``on_error`` may handle one
+        (return True), else it is shown with a Retry button, or only in the status bar
+        when ``quiet``.
+        """
+        worker: Worker[T] = self.run_worker(
+            work, thread=True, exit_on_error=False, group="io", description=description
+        )
+
+        def retry() -> None:
+            self.run_io(work, done, description=description, on_error=on_error, quiet=quiet)
+
+        self._pending[worker] = _Pending(done, retry, on_error, quiet)
+        return worker
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pending = self._pending.get(event.worker)
+        if pending is None or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            return
+        del self._pending[event.worker]
+        if event.state == WorkerState.SUCCESS:
+            pending.done(event.worker.result)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            assert error is not None
+            if pending.on_error is not None and pending.on_error(error):
+                return
+            self.show_error(error, pending.retry, quiet=pending.quiet)
+
+    def show_error(
+        self, error: BaseException, retry: Callable[[], None] | None, quiet: bool = False
+    ) -> None:
+        problem = describe(error)
+        self.query_one(StatusBar).error = problem.title if quiet else ""
+        if quiet:
+            return
+
+        def answered(again: bool | None) -> None:
+            if again and retry is not None:
+                self.refresh_status()
+                retry()
+
+        self.push_screen(ErrorScreen(problem, can_retry=retry is not None), answered)
+
+    # -- status ---------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        gateway = self.gateway
+
+        def work() -> tuple[ServerStatus, TokenInfo | None]:
+            status = gateway.server_status()
+            token = gateway.token_info() if self.settings.token and not status.sealed else None
+            return status, token
+
+        self.run_io(work, self._status_loaded, description="server status", quiet=True)
+
+    def _status_loaded(self, result: tuple[ServerStatus, TokenInfo | None]) -> None:
+        self.server_status, self.token_info = result
+        self._update_status_bar()
+
+    def _update_status_bar(self) -> None:
+        for bar in self.query(StatusBar):
+            bar.settings = self.settings
+            bar.status = self.server_status
+            bar.token = self.token_info
+            bar.error = ""
+        warning = ""
+        if self.settings.skip_verify:
+            warning = (
+                "⚠ TLS verification is OFF (VAULT_SKIP_VERIFY): the server is not authenticated"
+            )
+        for label in self.query("#tls-warning"):
+            label.update(warning)  # type: ignore[attr-defined]
+            label.display = bool(warning)
+
+    def _tick(self) -> None:
+        for bar in self.query(StatusBar):
+            bar.tick += 1
+
+    def action_renew_token(self) -> None:
+        if self.token_info is not None and not self.token_info.renewable:
+            self.notify("This token is not renewable", severity="warning")
+            return
+
+        def done(token: TokenInfo) -> None:
+            self.token_info = token
+            self._update_status_bar()
+            self.notify("Token renewed")
+
+        self.run_io(self.gateway.renew_token, done, description="renew token")
+
+    # -- profiles ------------------------------------------------------------------------
+
+    def connect(self, settings: Settings) -> None:
+        """Switch to another server or profile and reload everything."""
+        self.gateway.close()
+        self.settings = settings
+        self.gateway = VaultGateway(settings)
+        self.server_status = self.token_info = None
+        self._update_status_bar()
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.action_reload()
+
+    def action_switch_profile(self) -> None:
+        env = self.env
+        try:
+            profiles = config.load_profiles(config.profiles_path(env or _environ()))
+        except config.ConfigError as exc:
+            self.show_error(exc, None)
+            return
+        if not profiles:
+            path = config.profiles_path(env or _environ())
+            self.notify(f"No profiles defined; add [profiles.NAME] sections to {path}")
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            try:
+                settings = config.resolve(env=env, profile_name=name)
+            except config.ConfigError as exc:
+                self.show_error(exc, None)
+                return
+            self.connect(settings)
+            self.notify(f"Switched to profile {name}")
+
+        choices = [
+            (
+                name,
+                f"{name}  {p.address or '(address from env)'}{'  read-only' if p.read_only else ''}",
+            )
+            for name, p in sorted(profiles.items())
+        ]
+        self.push_screen(ChoiceScreen("Switch profile", choices), chosen)
+
+    # -- help and palette ------------------------------------------------------------------
+
+    def binding_owners(self) -> list[tuple[DOMNode, list[Binding]]]:
+        """Every node with bindings the user can use, and its bindings."""
+        owners: list[tuple[DOMNode, list[Binding]]] = [(self, _bindings(self.BINDINGS))]
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                owners.append((screen, _bindings(screen.BINDINGS)))
+                for panel in screen.query(SecretPanel):
+                    owners.append((panel, _bindings(panel.BINDINGS)))
+        return owners
+
+    def action_help(self) -> None:
+        rows = [
+            (
+                binding.key_display or self.get_key_display(binding),
+                binding.description,
+                binding.id or "",
+            )
+            for _, bindings in self.binding_owners()
+            for binding in bindings
+        ]
+        self.push_screen(HelpScreen(rows))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for node, bindings in self.binding_owners():
+            for binding in bindings:
+                yield SystemCommand(
+                    binding.description,
+                    f"key: {self.get_key_display(binding)}",
+                    partial(self.run_action, binding.action, node),
+                )
+
+    # -- keeping secrets out of output --------------------------------------------------------
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Send ``text`` to the terminal's clipboard (OSC 52) and keep no copy in the app."""
+        super().copy_to_clipboard(text)
+        self._clipboard = ""
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report shows local variables, which can hold secrets; ours does not."""
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
+    def on_unmount(self) -> None:
+        self.gateway.close()
+
+
+def _bindings(bindings: Iterable[BindingType]) -> list[Binding]:
+    return [b for b in bindings if isinstance(b, Binding) and b.description]
+
+
+def _environ() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def make_app(settings: Settings, **kwargs: Any) -> VaultConsoleApp:
+    """The one factory the CLI, the tests and the screenshot script use."""
+    return VaultConsoleApp(settings, **kwargs)

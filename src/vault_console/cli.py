@@ -1,0 +1,135 @@
+"""Command line: the console, and ``demo`` on an embedded OpenBao dev server.
+
+Textual is imported only by the commands that draw a screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+from vault_console import config
+
+
+def _connection_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("connection (flags beat profiles beat BAO_* beat VAULT_*)")
+    group.add_argument("--address", help="server address (VAULT_ADDR)")
+    group.add_argument("--namespace", help="namespace (VAULT_NAMESPACE)")
+    group.add_argument("--ca-cert", help="CA certificate PEM file (VAULT_CACERT)")
+    group.add_argument("--ca-path", help="directory of CA certificates (VAULT_CAPATH)")
+    group.add_argument("--client-cert", help="client certificate PEM (VAULT_CLIENT_CERT)")
+    group.add_argument("--client-key", help="client key PEM (VAULT_CLIENT_KEY)")
+    group.add_argument(
+        "--tls-skip-verify",
+        dest="skip_verify",
+        action="store_true",
+        default=None,
+        help="do not verify the server certificate (VAULT_SKIP_VERIFY)",
+    )
+    group.add_argument(
+        "--timeout", help="request timeout, seconds or 30s/2m (VAULT_CLIENT_TIMEOUT)"
+    )
+    group.add_argument("--profile", help="named profile from the profiles file")
+    group.add_argument("--read-only", action="store_true", default=None, help="refuse every change")
+    # There is deliberately no --token flag: argv is visible to every user in `ps`.
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vault-console",
+        description="Terminal admin console for HashiCorp Vault and OpenBao.",
+        epilog="The token comes from BAO_TOKEN, VAULT_TOKEN or ~/.vault-token "
+        "(or a profile's token_env).",
+    )
+    _connection_flags(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo", help="run a seeded OpenBao dev server on 127.0.0.1 and open the console on it"
+    )
+    demo.add_argument(
+        "--server-only",
+        action="store_true",
+        help="only run the server and print export lines, until Ctrl+C",
+    )
+    return parser
+
+
+_FLAG_SETTINGS = (
+    "address",
+    "namespace",
+    "ca_cert",
+    "ca_path",
+    "client_cert",
+    "client_key",
+    "skip_verify",
+    "timeout",
+    "read_only",
+)
+
+
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM and SIGHUP unwind like Ctrl+C, so every `finally` (the dev server's stop) runs.
+    raise SystemExit(128 + signum)
+
+
+def _run_console(settings: config.Settings, env: dict[str, str] | None = None) -> int:
+    from vault_console.app import make_app
+
+    app = make_app(settings, env=env)
+    result = app.run()
+    return int(result or app.return_code or 0)
+
+
+def _demo(args: argparse.Namespace, flags: dict[str, Any]) -> int:
+    from vault_console.vault import demo_seed
+    from vault_console.vault.client import VaultGateway
+    from vault_console.vault.devserver import DevServer, DevServerError
+
+    try:
+        server = DevServer().start()
+    except DevServerError as exc:
+        print(f"vault-console demo: {exc}", file=sys.stderr)
+        return 1
+    try:
+        demo_env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
+        demo_env["VAULT_ADDR"] = server.address
+        settings = config.with_token(
+            config.resolve(flags={"read_only": flags.get("read_only")}, env=demo_env),
+            server.root_token,
+        )
+        gateway = VaultGateway(settings)
+        demo_seed.seed(gateway.client)
+        gateway.close()
+        if args.server_only:
+            print(f"export VAULT_ADDR={server.address}")
+            print(f"export VAULT_TOKEN={server.root_token}")
+            print(f"# audit log: {server.audit_log}")
+            print("# OpenBao dev server running; Ctrl+C stops it.", flush=True)
+            while True:
+                time.sleep(3600)
+        return _run_console(settings)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        server.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
+    flags = {name: getattr(args, name, None) for name in _FLAG_SETTINGS}
+    if args.command == "demo":
+        return _demo(args, flags)
+    try:
+        settings = config.resolve(flags=flags, profile_name=args.profile)
+    except config.ConfigError as exc:
+        print(f"vault-console: {exc}", file=sys.stderr)
+        return 1
+    return _run_console(settings)

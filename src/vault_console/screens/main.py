@@ -1,0 +1,606 @@
+"""The browser: mounts, the lazily loaded KV tree, the path filter and the secret panel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+
+import hvac.exceptions
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    OptionList,
+    TabbedContent,
+    TabPane,
+    Tree,
+)
+from textual.widgets.option_list import Option
+from textual.widgets.tree import TreeNode
+
+from vault_console.screens.edit import FormResult, KeyValueForm
+from vault_console.screens.modals import (
+    ChoiceScreen,
+    ConfirmScreen,
+    ConflictScreen,
+    DiffScreen,
+    PromptScreen,
+)
+from vault_console.text import check_secret_path, filter_paths, format_ttl
+from vault_console.vault.client import MountInfo
+from vault_console.vault.kv import CasConflict, KvStore, SecretVersion, diff_versions
+from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
+from vault_console.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from vault_console.app import VaultConsoleApp
+
+FILTER_LIMIT = 200
+"""Most matches the filter lists at once; the count of all matches is shown."""
+
+
+@dataclass
+class TreeEntry:
+    """What a tree node stands for: a mount root, a folder or a secret."""
+
+    mount: MountInfo
+    path: str
+    """Relative to the mount; '' for the mount itself, folders end with '/'."""
+    folder: bool
+    loaded: bool = False
+
+
+def _read_secret(kv: KvStore, path: str, version: int | None) -> ShownSecret:
+    secret = kv.read(path, version)
+    metadata = None
+    if kv.version == 2:
+        try:
+            metadata = kv.metadata(path)
+        except hvac.exceptions.Forbidden:
+            metadata = None  # a token may read data without reading metadata
+    return ShownSecret(kv.mount, kv.version, secret, metadata)
+
+
+class MainScreen(Screen[None]):
+    """Mounts and secrets; all IO goes through ``app.run_io`` in thread workers."""
+
+    BINDINGS = [
+        Binding("1", "show_tab('mounts')", "Mounts", id="browse.mounts"),
+        Binding("2", "show_tab('secrets')", "Secrets", id="browse.secrets"),
+        Binding("slash", "filter", "Filter", id="browse.filter"),
+        Binding("o", "open_path", "Open path", id="browse.open-path"),
+        Binding("i", "index_mount", "Index mount", show=False, id="browse.index-mount"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="browse.reload"),
+        Binding("left_square_bracket", "older", "Older version", show=False, id="secret.older"),
+        Binding("right_square_bracket", "newer", "Newer version", show=False, id="secret.newer"),
+        Binding("D", "compare", "Compare versions", show=False, id="secret.compare"),
+        Binding("e", "edit", "Edit", id="secret.edit"),
+        Binding("n", "new_secret", "New", id="secret.new"),
+        Binding("m", "edit_metadata", "Metadata", show=False, id="secret.edit-metadata"),
+        Binding("d", "delete", "Delete", show=False, id="secret.delete"),
+        Binding("u", "undelete", "Undelete", show=False, id="secret.undelete"),
+        Binding("X", "destroy", "Destroy", show=False, id="secret.destroy"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mounts: list[MountInfo] = []
+        self.loaded_paths: list[str] = []
+        self._known: set[str] = set()
+
+    @property
+    def vc(self) -> VaultConsoleApp:
+        return cast("VaultConsoleApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        yield Label("", id="tls-warning")
+        with TabbedContent(initial="mounts", id="tabs"):
+            with TabPane("Mounts", id="mounts"):
+                table: DataTable[str] = DataTable(cursor_type="row", id="mounts-table")
+                table.add_columns(
+                    "Path", "Kind", "Type", "Plugin version", "Options", "Accessor", "Description"
+                )
+                yield table
+            with TabPane("Secrets", id="secrets"), Horizontal():
+                with Vertical(id="left"):
+                    yield Input(placeholder="filter loaded paths", id="filter")
+                    yield Label("", id="filter-count")
+                    yield OptionList(id="filter-results")
+                    tree: Tree[TreeEntry] = Tree("KV mounts", id="kv-tree")
+                    tree.show_root = False
+                    yield tree
+                yield SecretPanel(id="secret")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#mounts-table", DataTable).focus()
+        self.load_mounts()
+
+    # -- loading ---------------------------------------------------------------------
+
+    def load_mounts(self) -> None:
+        self.vc.run_io(self.vc.gateway.mounts, self._show_mounts, description="list mounts")
+
+    def _show_mounts(self, mounts: list[MountInfo]) -> None:
+        self.mounts = mounts
+        table = self.query_one("#mounts-table", DataTable)
+        table.clear()
+        for mount in mounts:
+            options = [f"{k}={v}" for k, v in sorted(mount.options.items())]
+            if mount.default_lease_ttl or mount.max_lease_ttl:
+                options.append(
+                    f"ttl={format_ttl(mount.default_lease_ttl)}/{format_ttl(mount.max_lease_ttl)}"
+                )
+            table.add_row(
+                mount.path,
+                "auth" if mount.category == "auth" else "secrets",
+                mount.type,
+                mount.plugin_version,
+                " ".join(options),
+                mount.accessor,
+                mount.description,
+                key=f"{mount.category}:{mount.path}",
+            )
+        tree = self.query_one("#kv-tree", Tree)
+        tree.clear()
+        for mount in mounts:
+            if mount.kv_version is not None:
+                label = f"{mount.path} (kv v{mount.kv_version})"
+                tree.root.add(label, data=TreeEntry(mount, "", folder=True))
+        self.vc.refresh_status()
+
+    @on(Tree.NodeExpanded, "#kv-tree")
+    def _expand(self, event: Tree.NodeExpanded[TreeEntry]) -> None:
+        entry = event.node.data
+        if entry is None or not entry.folder or entry.loaded:
+            return
+        self._load_folder(event.node)
+
+    def _load_folder(self, node: TreeNode[TreeEntry]) -> None:
+        entry = node.data
+        assert entry is not None
+        kv = self.vc.gateway.kv(entry.mount)
+
+        def show(names: list[str]) -> None:
+            entry.loaded = True
+            node.remove_children()
+            for name in names:
+                path = entry.path + name
+                is_folder = name.endswith("/")
+                if is_folder:
+                    node.add(name, data=TreeEntry(entry.mount, path, folder=True))
+                else:
+                    node.add_leaf(name, data=TreeEntry(entry.mount, path, folder=False))
+                    self._remember(f"{entry.mount.path}{path}")
+            if not names:
+                node.add_leaf("(empty)")
+
+        def denied(exc: BaseException) -> bool:
+            if not isinstance(exc, hvac.exceptions.Forbidden):
+                return False
+            node.remove_children()
+            node.add_leaf("(no list permission: press o to open a known path)")
+            return True
+
+        self.vc.run_io(
+            lambda: kv.list(entry.path),
+            show,
+            description=f"list {entry.mount.path}{entry.path}",
+            on_error=denied,
+        )
+
+    def _remember(self, full_path: str) -> None:
+        if full_path not in self._known:
+            self._known.add(full_path)
+            self.loaded_paths.append(full_path)
+
+    @on(Tree.NodeSelected, "#kv-tree")
+    def _select(self, event: Tree.NodeSelected[TreeEntry]) -> None:
+        entry = event.node.data
+        if entry is not None and not entry.folder:
+            self.open_secret(entry.mount, entry.path)
+
+    @on(DataTable.RowSelected, "#mounts-table")
+    def _mount_chosen(self, event: DataTable.RowSelected) -> None:
+        key = str(event.row_key.value)
+        category, path = key.split(":", 1)
+        mount = next((m for m in self.mounts if m.path == path and m.category == category), None)
+        if mount is None or mount.kv_version is None:
+            self.notify(f"{path} is not a KV mount; only KV secrets can be browsed here")
+            return
+        self.action_show_tab("secrets")
+        tree = self.query_one("#kv-tree", Tree)
+        for node in tree.root.children:
+            if node.data is not None and node.data.mount.path == path:
+                node.expand()
+                tree.move_cursor(node)
+                tree.focus()
+
+    def open_secret(self, mount: MountInfo, path: str, version: int | None = None) -> None:
+        kv = self.vc.gateway.kv(mount)
+        self._remember(f"{mount.path}{path}")
+
+        def show(shown: ShownSecret) -> None:
+            panel = self.query_one(SecretPanel)
+            panel.shown = shown
+            self.query_one("#secret-values", DataTable).focus()
+
+        self.vc.run_io(
+            lambda: _read_secret(kv, path, version),
+            show,
+            description=f"read {mount.path}{path}",
+        )
+
+    def mount_for(self, full_path: str) -> tuple[MountInfo, str] | None:
+        """The KV mount a full path lives in (longest match) and the rest of the path."""
+        candidates = [
+            m for m in self.mounts if m.kv_version is not None and full_path.startswith(m.path)
+        ]
+        if not candidates:
+            return None
+        mount = max(candidates, key=lambda m: len(m.path))
+        return mount, full_path[len(mount.path) :]
+
+    # -- navigation actions -----------------------------------------------------------
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+        if tab == "secrets":
+            self.query_one("#kv-tree", Tree).focus()
+        else:
+            # Leaving the secret hides its values again.
+            self.query_one(SecretPanel).revealed = frozenset()
+            self.query_one("#mounts-table", DataTable).focus()
+
+    def action_reload(self) -> None:
+        self.query_one(SecretPanel).shown = None
+        self.load_mounts()
+
+    def action_filter(self) -> None:
+        self.action_show_tab("secrets")
+        self.set_class(True, "-filtering")
+        field = self.query_one("#filter", Input)
+        field.focus()
+        self._apply_filter(field.value)
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._apply_filter(event.value)
+
+    def _apply_filter(self, query: str) -> None:
+        shown, total = filter_paths(self.loaded_paths, query, FILTER_LIMIT)
+        results = self.query_one("#filter-results", OptionList)
+        results.clear_options()
+        results.add_options([Option(path, id=path) for path in shown])
+        more = f" (first {len(shown)})" if total > len(shown) else ""
+        self.query_one("#filter-count", Label).update(
+            f"{total} of {len(self.loaded_paths)} loaded paths{more}"
+        )
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        results = self.query_one("#filter-results", OptionList)
+        if results.option_count:
+            results.highlighted = 0
+            results.focus()
+
+    @on(OptionList.OptionSelected, "#filter-results")
+    def _filter_chosen(self, event: OptionList.OptionSelected) -> None:
+        found = self.mount_for(str(event.option.id))
+        if found:
+            self.open_secret(*found)
+
+    def key_escape(self) -> None:
+        if self.has_class("-filtering"):
+            self.set_class(False, "-filtering")
+            self.query_one("#kv-tree", Tree).focus()
+
+    def action_open_path(self) -> None:
+        def check(text: str) -> str:
+            text = text.strip().strip("/")
+            found = self.mount_for(text + "/")
+            if found is None:
+                kv_mounts = ", ".join(m.path for m in self.mounts if m.kv_version) or "none"
+                raise ValueError(f"path: no KV mount starts {text!r} (mounts: {kv_mounts})")
+            check_secret_path("path", found[1].rstrip("/"))
+            return text
+
+        def go(full_path: str | None) -> None:
+            if full_path:
+                found = self.mount_for(full_path + "/")
+                assert found is not None
+                self.action_show_tab("secrets")
+                self.open_secret(found[0], found[1].rstrip("/"))
+
+        self.app.push_screen(
+            PromptScreen("Open a secret by path", "ai-models/prod/openai", check=check), go
+        )
+
+    def _selected_mount(self) -> MountInfo | None:
+        shown = self.query_one(SecretPanel).shown
+        node = self.query_one("#kv-tree", Tree).cursor_node
+        if node is not None and node.data is not None:
+            return node.data.mount
+        if shown is not None:
+            return next((m for m in self.mounts if m.path == shown.mount + "/"), None)
+        return None
+
+    def action_index_mount(self) -> None:
+        mount = self._selected_mount()
+        if mount is None:
+            self.notify("Select a KV mount in the tree first", severity="warning")
+            return
+        kv = self.vc.gateway.kv(mount)
+
+        def done(paths: list[str]) -> None:
+            for path in paths:
+                self._remember(mount.path + path)
+            self.notify(f"Indexed {len(paths)} secrets in {mount.path}; press / to filter")
+
+        self.vc.run_io(lambda: list(kv.walk()), done, description=f"index {mount.path}")
+
+    # -- secret actions -----------------------------------------------------------------
+
+    def _shown(self, need_v2: bool = False) -> ShownSecret | None:
+        shown = self.query_one(SecretPanel).shown
+        if shown is None:
+            self.notify("Open a secret first", severity="warning")
+            return None
+        if need_v2 and shown.kv_version != 2:
+            self.notify("KV v1 has no versions or metadata", severity="warning")
+            return None
+        return shown
+
+    def _mount_of(self, shown: ShownSecret) -> MountInfo:
+        return next(m for m in self.mounts if m.path == shown.mount + "/")
+
+    def _reopen(self, shown: ShownSecret, version: int | None = None) -> None:
+        self.open_secret(self._mount_of(shown), shown.secret.path, version)
+
+    def _step_version(self, step: int) -> None:
+        shown = self._shown(need_v2=True)
+        if shown is None or shown.metadata is None or shown.secret.version is None:
+            return
+        numbers = [v.version for v in shown.metadata.versions]
+        index = numbers.index(shown.secret.version) + step
+        if 0 <= index < len(numbers):
+            self._reopen(shown, numbers[index])
+
+    def action_older(self) -> None:
+        self._step_version(-1)
+
+    def action_newer(self) -> None:
+        self._step_version(+1)
+
+    def action_edit(self) -> None:
+        shown = self._shown()
+        if shown is None:
+            return
+        if shown.secret.data is None:
+            self.notify("This version is deleted; undelete it or open another", severity="warning")
+            return
+        self._edit(shown, dict(shown.secret.data))
+
+    def _edit(self, shown: ShownSecret, data: dict[str, Any]) -> None:
+        cas: int | None = None
+        note = "KV v1 has no check-and-set: the last write wins."
+        if shown.kv_version == 2:
+            cas = shown.metadata.current_version if shown.metadata else shown.secret.version
+            note = f"Saving writes only if version {cas} is still the latest (check-and-set)."
+        kv = self.vc.gateway.kv(self._mount_of(shown))
+
+        def save(result: FormResult | None) -> None:
+            if result is None:
+                return
+
+            def conflict(exc: BaseException) -> bool:
+                if not isinstance(exc, CasConflict):
+                    return False
+
+                def answer(choice: str | None) -> None:
+                    if choice == "reload":
+                        self._reopen(shown)
+                    else:
+                        self._edit(shown, result.data)
+
+                self.app.push_screen(ConflictScreen(shown.full_path, exc.expected), answer)
+                return True
+
+            self.vc.run_io(
+                lambda: kv.write(shown.secret.path, result.data, cas),
+                lambda version: self._saved(shown, version),
+                description=f"write {shown.full_path}",
+                on_error=conflict,
+            )
+
+        self.app.push_screen(
+            KeyValueForm(f"Edit {shown.full_path}", data, path=shown.secret.path, note=note),
+            save,
+        )
+
+    def _saved(self, shown: ShownSecret, version: int | None) -> None:
+        self.notify(f"Saved {shown.full_path}" + (f" as version {version}" if version else ""))
+        self._reopen(shown)
+
+    def action_new_secret(self) -> None:
+        mount = self._selected_mount()
+        if mount is None:
+            self.notify("Select a KV mount or folder in the tree first", severity="warning")
+            return
+        node = self.query_one("#kv-tree", Tree).cursor_node
+        folder = ""
+        if node is not None and node.data is not None:
+            folder = node.data.path if node.data.folder else node.data.path.rpartition("/")[0]
+            folder = folder.rstrip("/") + "/" if folder else ""
+        kv = self.vc.gateway.kv(mount)
+
+        def save(result: FormResult | None) -> None:
+            if result is None:
+                return
+            shown = ShownSecret(
+                mount.path.rstrip("/"),
+                kv.version,
+                SecretVersion(result.path, None, None),
+                None,
+            )
+
+            def exists(exc: BaseException) -> bool:
+                if isinstance(exc, CasConflict):
+                    self.notify(
+                        f"{mount.path}{result.path} already exists; nothing was written. "
+                        "Open it and edit instead.",
+                        severity="error",
+                    )
+                    return True
+                return False
+
+            self.vc.run_io(
+                lambda: kv.write(result.path, result.data, 0 if kv.version == 2 else None),
+                lambda version: self._saved(shown, version),
+                description=f"create {mount.path}{result.path}",
+                on_error=exists,
+            )
+
+        self.app.push_screen(
+            KeyValueForm(f"New secret in {mount.path}", {}, path=folder, ask_path=True), save
+        )
+
+    def action_edit_metadata(self) -> None:
+        shown = self._shown(need_v2=True)
+        if shown is None:
+            return
+        kv = self.vc.gateway.kv(self._mount_of(shown))
+        current = dict(shown.metadata.custom_metadata) if shown.metadata else {}
+
+        def save(result: FormResult | None) -> None:
+            if result is not None:
+                self.vc.run_io(
+                    lambda: kv.update_custom_metadata(shown.secret.path, result.data),
+                    lambda _: self._saved(shown, None),
+                    description=f"write metadata of {shown.full_path}",
+                )
+
+        self.app.push_screen(
+            KeyValueForm(
+                f"Custom metadata of {shown.full_path}",
+                current,
+                path=shown.secret.path,
+                secret_values=False,
+                note="Metadata is not secret: it shows in plain text and in audit logs.",
+            ),
+            save,
+        )
+
+    def _confirm_then(
+        self, title: str, detail: str, work: Any, shown: ShownSecret, word: str | None = None
+    ) -> None:
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.vc.run_io(work, lambda _: self._after_change(shown, title), description=title)
+
+        self.app.push_screen(ConfirmScreen(title, detail, word), answer)
+
+    def _after_change(self, shown: ShownSecret, what: str) -> None:
+        self.notify(f"Done: {what}")
+        if shown.kv_version == 2:
+            self._reopen(shown, shown.secret.version)
+        else:
+            self.query_one(SecretPanel).shown = None
+
+    def action_delete(self) -> None:
+        shown = self._shown()
+        if shown is None:
+            return
+        kv = self.vc.gateway.kv(self._mount_of(shown))
+        path = shown.secret.path
+        if shown.kv_version == 1:
+            self._confirm_then(
+                f"Delete {shown.full_path}",
+                "KV v1 keeps no versions: the secret is gone for good.",
+                lambda: kv.delete_latest(path),
+                shown,
+                word="delete",
+            )
+            return
+        version = shown.secret.version
+        assert version is not None
+        self._confirm_then(
+            f"Delete version {version} of {shown.full_path}",
+            "A soft delete: the version can be undeleted later.",
+            lambda: kv.delete_versions(path, [version]),
+            shown,
+        )
+
+    def action_undelete(self) -> None:
+        shown = self._shown(need_v2=True)
+        if shown is None or shown.secret.version is None:
+            return
+        if not shown.secret.deletion_time or shown.secret.destroyed:
+            self.notify("This version is not soft-deleted", severity="warning")
+            return
+        kv = self.vc.gateway.kv(self._mount_of(shown))
+        version = shown.secret.version
+        self._confirm_then(
+            f"Undelete version {version} of {shown.full_path}",
+            "The version's data becomes readable again.",
+            lambda: kv.undelete_versions(shown.secret.path, [version]),
+            shown,
+        )
+
+    def action_destroy(self) -> None:
+        shown = self._shown(need_v2=True)
+        if shown is None or shown.secret.version is None:
+            return
+        kv = self.vc.gateway.kv(self._mount_of(shown))
+        version = shown.secret.version
+        self._confirm_then(
+            f"Destroy version {version} of {shown.full_path}",
+            "Destroying removes this version's data permanently. It cannot be undone.",
+            lambda: kv.destroy_versions(shown.secret.path, [version]),
+            shown,
+            word="destroy",
+        )
+
+    def action_compare(self) -> None:
+        shown = self._shown(need_v2=True)
+        if shown is None or shown.metadata is None or shown.secret.version is None:
+            return
+        current = shown.secret.version
+        readable = [
+            v.version
+            for v in shown.metadata.versions
+            if v.state == "active" and v.version != current
+        ]
+        if shown.secret.data is None or not readable:
+            self.notify("No other readable version to compare with", severity="warning")
+            return
+        kv = self.vc.gateway.kv(self._mount_of(shown))
+        new_data = dict(shown.secret.data)
+
+        def chosen(choice: str | None) -> None:
+            if choice is None:
+                return
+            other = int(choice)
+            old_v, new_v = sorted((other, current))
+
+            def compute() -> DiffScreen:
+                other_data = kv.read(shown.secret.path, other).data or {}
+                old, new = (other_data, new_data) if other < current else (new_data, other_data)
+                return DiffScreen(shown.full_path, old_v, new_v, diff_versions(old, new))
+
+            self.vc.run_io(compute, self.app.push_screen, description="compare versions")
+
+        self.app.push_screen(
+            ChoiceScreen(
+                f"Compare version {current} with",
+                [(str(v), f"version {v}") for v in reversed(readable)],
+            ),
+            chosen,
+        )

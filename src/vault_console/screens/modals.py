@@ -1,0 +1,211 @@
+"""Small modal screens; each returns a typed answer through ``dismiss``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from vault_console.errors import ConsoleError
+from vault_console.text import MASK
+from vault_console.vault.kv import KeyChange
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes or no before a change; a dangerous one needs a typed word."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
+
+    def __init__(self, title: str, detail: str, confirm_word: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.detail = detail
+        self.confirm_word = confirm_word
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.detail, classes="dialog-body")
+            if self.confirm_word:
+                yield Label(f"Type {self.confirm_word!r} to confirm:")
+                yield Input(id="confirm-word")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Confirm", variant="error", id="yes")
+                yield Button("Cancel", id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "no":
+            self.dismiss(False)
+            return
+        if self.confirm_word:
+            typed = self.query_one("#confirm-word", Input).value.strip()
+            if typed != self.confirm_word:
+                self.notify(f"Type {self.confirm_word!r} exactly to confirm", severity="error")
+                return
+        self.dismiss(True)
+
+    def on_input_submitted(self) -> None:
+        self.query_one("#yes", Button).press()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ErrorScreen(ModalScreen[bool]):
+    """An error with its title; returns True when the user asks to retry."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(False)", "Close", id="modal.close"),
+        Binding("r", "dismiss(True)", "Retry", id="modal.retry"),
+    ]
+
+    def __init__(self, error: ConsoleError, can_retry: bool) -> None:
+        super().__init__()
+        self.error = error
+        self.can_retry = can_retry and error.retryable
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -error"):
+            yield Label(self.error.title, classes="dialog-title")
+            yield Static(self.error.message, classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                if self.can_retry:
+                    yield Button("Retry", variant="primary", id="retry")
+                yield Button("Close", id="close")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "retry")
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Ask for one value; ``check`` returns it cleaned or raises ValueError with the reason."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="modal.cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        placeholder: str = "",
+        value: str = "",
+        check: Callable[[str], str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.placeholder = placeholder
+        self.value = value
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt")
+            yield Label("", id="prompt-error", classes="field-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            value = self.check(event.value) if self.check else event.value
+        except ValueError as exc:
+            self.query_one("#prompt-error", Label).update(str(exc))
+            return
+        self.dismiss(value)
+
+
+class ChoiceScreen(ModalScreen[str | None]):
+    """Pick one of several options by id."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="modal.cancel")]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield OptionList(*(Option(label, id=key) for key, label in self.choices))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key binding that is active where help was asked for."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close", id="modal.close"),
+        Binding("question_mark", "dismiss", "Close", show=False, id="modal.close-help"),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -wide"):
+            yield Label("Key bindings", classes="dialog-title")
+            table: DataTable[str] = DataTable(cursor_type="row", id="help-table")
+            table.add_columns("Key", "Action", "Id")
+            for row in self.rows:
+                table.add_row(*row)
+            yield table
+            yield Static("Every action is also in the command palette (ctrl+p).", classes="hint")
+
+
+class ConflictScreen(ModalScreen[str]):
+    """A check-and-set write was refused; answers "reload" or "keep"."""
+
+    BINDINGS = [Binding("escape", "dismiss('keep')", "Back to my edits", id="modal.cancel")]
+
+    def __init__(self, path: str, loaded_version: int) -> None:
+        super().__init__()
+        self.path = path
+        self.loaded_version = loaded_version
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -error", id="conflict"):
+            yield Label("Changed by someone else", classes="dialog-title")
+            yield Static(
+                f"{self.path} has a newer version than version {self.loaded_version}, "
+                "which your edit started from. The server refused the write "
+                "(check-and-set) and nothing was overwritten.\n\n"
+                "Reload to see the current version and discard your edit, or go back "
+                "to your edit.",
+                classes="dialog-body",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Reload", variant="primary", id="reload")
+                yield Button("Back to my edit", id="keep")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss("reload" if event.button.id == "reload" else "keep")
+
+
+class DiffScreen(ModalScreen[None]):
+    """Per-key changes between two versions; values stay masked."""
+
+    BINDINGS = [Binding("escape", "dismiss", "Close", id="modal.close")]
+
+    def __init__(self, path: str, old: int, new: int, changes: list[KeyChange]) -> None:
+        super().__init__()
+        self.path = path
+        self.old = old
+        self.new = new
+        self.changes = changes
+
+    def compose(self) -> ComposeResult:
+        marks = {"added": "+", "removed": "-", "changed": "~", "same": " "}
+        with Vertical(classes="dialog -wide"):
+            yield Label(f"{self.path}: version {self.old} → {self.new}", classes="dialog-title")
+            table: DataTable[str] = DataTable(cursor_type="row", id="diff-table")
+            table.add_columns("", "Key", "Change", f"v{self.old}", f"v{self.new}")
+            for change in self.changes:
+                old_cell = "" if change.status == "added" else MASK
+                new_cell = "" if change.status == "removed" else MASK
+                table.add_row(marks[change.status], change.key, change.status, old_cell, new_cell)
+            yield table

@@ -1,0 +1,166 @@
+"""One secret: masked values, versions and custom metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable, Label, Static
+
+from vault_console.text import MASK, format_time
+from vault_console.vault.kv import SecretMetadata, SecretVersion
+
+
+@dataclass(frozen=True)
+class ShownSecret:
+    """What the panel shows: where it lives, one version, and metadata on KV v2."""
+
+    mount: str
+    kv_version: int
+    secret: SecretVersion
+    metadata: SecretMetadata | None
+
+    @property
+    def full_path(self) -> str:
+        return f"{self.mount}/{self.secret.path}"
+
+
+class SecretPanel(Vertical):
+    """Values show as a fixed mask until revealed; a new secret hides them again."""
+
+    BINDINGS = [
+        Binding("r", "reveal", "Reveal", id="secret.reveal"),
+        Binding("R", "reveal_all", "Reveal all", id="secret.reveal-all"),
+        Binding("h", "hide", "Hide", id="secret.hide"),
+        Binding("c", "copy", "Copy value", id="secret.copy"),
+    ]
+
+    shown: reactive[ShownSecret | None] = reactive(None, always_update=True)
+    revealed: reactive[frozenset[str]] = reactive(frozenset())
+
+    class Copied(Message):
+        """A value went to the clipboard; carries the key, never the value."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def compose(self) -> ComposeResult:
+        yield Label("Select a secret in the tree", id="secret-title")
+        yield Static("", id="secret-state")
+        values: DataTable[str | Text] = DataTable(cursor_type="row", id="secret-values")
+        values.add_columns("Key", "Value")
+        yield values
+        yield Label("Versions", classes="section-title", id="versions-title")
+        versions: DataTable[str] = DataTable(cursor_type="row", id="secret-versions")
+        versions.add_columns("Version", "Created", "State")
+        yield versions
+        yield Label("Custom metadata", classes="section-title", id="custom-title")
+        yield Static("", id="secret-custom")
+
+    def watch_shown(self, shown: ShownSecret | None) -> None:
+        # Navigating to another secret (or another version) hides every value again.
+        self.revealed = frozenset()
+        self._render_shown()
+
+    def watch_revealed(self) -> None:
+        self._render_values()
+        self.set_class(bool(self.revealed), "-revealed")
+
+    def _render_shown(self) -> None:
+        shown = self.shown
+        title = self.query_one("#secret-title", Label)
+        state = self.query_one("#secret-state", Static)
+        versions = self.query_one("#secret-versions", DataTable)
+        versions.clear()
+        custom = self.query_one("#secret-custom", Static)
+        self.set_class(shown is not None and shown.kv_version == 2, "-kv2")
+        if shown is None:
+            title.update("Select a secret in the tree")
+            state.update("")
+            custom.update("")
+            self._render_values()
+            return
+        secret, meta = shown.secret, shown.metadata
+        title.update(shown.full_path)
+        if shown.kv_version == 1:
+            state.update("KV v1: no versions, no metadata")
+        else:
+            parts = [f"version {secret.version}"]
+            if meta is not None:
+                parts[0] += f" of {meta.current_version}"
+            parts.append(f"created {format_time(secret.created_time)}")
+            if secret.destroyed:
+                parts.append("DESTROYED")
+            elif secret.deletion_time:
+                parts.append(f"DELETED {format_time(secret.deletion_time)}")
+            state.update("  ·  ".join(parts))
+        if meta is not None:
+            for info in reversed(meta.versions):
+                marker = " ◀" if info.version == secret.version else ""
+                versions.add_row(
+                    f"{info.version}{marker}",
+                    format_time(info.created_time),
+                    info.state,
+                    key=str(info.version),
+                )
+            custom.update(
+                "\n".join(f"{k} = {v}" for k, v in sorted(meta.custom_metadata.items())) or "(none)"
+            )
+        else:
+            custom.update("")
+        self._render_values()
+
+    def _render_values(self) -> None:
+        table = self.query_one("#secret-values", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        shown = self.shown
+        if shown is None or shown.secret.data is None:
+            return
+        for key, value in sorted(shown.secret.data.items()):
+            cell: str | Text = str(value) if key in self.revealed else Text(MASK, style="dim")
+            table.add_row(key, cell, key=key)
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+
+    def selected_key(self) -> str | None:
+        table = self.query_one("#secret-values", DataTable)
+        if self.shown is None or self.shown.secret.data is None or not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value)
+
+    def action_reveal(self) -> None:
+        key = self.selected_key()
+        if key is not None:
+            self.revealed = self.revealed ^ {key}
+
+    def action_reveal_all(self) -> None:
+        if self.shown is not None and self.shown.secret.data:
+            self.revealed = frozenset(self.shown.secret.data)
+
+    def action_hide(self) -> None:
+        self.revealed = frozenset()
+
+    def action_copy(self) -> None:
+        key = self.selected_key()
+        if key is None or self.shown is None or self.shown.secret.data is None:
+            self.notify("No value selected", severity="warning")
+            return
+        self.app.copy_to_clipboard(str(self.shown.secret.data[key]))
+        self.post_message(self.Copied(key))
+        self.notify(f"Copied the value of {key!r} to the clipboard")
+
+    def selected_version(self) -> int | None:
+        """The version row under the cursor in the versions table, if any."""
+        table = self.query_one("#secret-versions", DataTable)
+        if not table.row_count:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return int(str(row_key.value))

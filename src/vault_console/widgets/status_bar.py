@@ -1,0 +1,65 @@
+"""The status line: address, server, seal state, namespace, token and its TTL."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from vault_console.config import Settings
+from vault_console.text import format_ttl
+from vault_console.vault.client import ServerStatus, TokenInfo
+
+LOW_TTL_SECONDS = 600
+
+
+class StatusBar(Static):
+    """Attributes down: the app sets ``settings``, ``status``, ``token`` and ``error``."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    settings: reactive[Settings | None] = reactive(None)
+    status: reactive[ServerStatus | None] = reactive(None)
+    token: reactive[TokenInfo | None] = reactive(None)
+    error: reactive[str] = reactive("")
+    tick: reactive[int] = reactive(0)
+    """Bumped every second by the app so the TTL counts down."""
+
+    def render(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        settings = self.settings
+        if settings is None:
+            return text
+        text.append(settings.address, style="bold")
+        if settings.profile:
+            text.append(f" [{settings.profile}]", style="dim")
+        text.append("  ")
+        if self.error:
+            text.append(f"✖ {self.error}", style="bold red")
+            return text
+        status = self.status
+        if status is None:
+            text.append("connecting…", style="dim")
+            return text
+        text.append(f"{status.kind} {status.version}")
+        if status.sealed:
+            text.append("  SEALED", style="bold red")
+        else:
+            text.append("  standby" if status.standby else "  active", style="green")
+        text.append(f"  ns: {settings.namespace or '-'}")
+        token = self.token
+        if token is None:
+            text.append("  token: none", style="yellow")
+            return text
+        text.append(f"  token: {token.display_name} ({', '.join(token.policies)})")
+        left = token.seconds_left()
+        ttl_style = "bold red" if left is not None and left < LOW_TTL_SECONDS else ""
+        text.append(f"  TTL {format_ttl(left)}", style=ttl_style)
+        if left is not None and left < LOW_TTL_SECONDS:
+            if settings.read_only:
+                text.append(" (read-only: not renewed)", style="red")
+            elif token.renewable:
+                text.append(" (T to renew)", style="red")
+        return text
