@@ -60,13 +60,19 @@ def describe(exc: BaseException) -> ConsoleError:
         return ConsoleError(_vault_errors(exc), "Request refused")
     if isinstance(exc, hvac.exceptions.VaultError):
         return ConsoleError(_vault_errors(exc), "Vault error")
+    if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionError):
+        # Checked before timeouts: urllib3 2 makes NewConnectionError a ConnectTimeoutError.
+        return ConsoleError(
+            "Cannot reach the server. Check the address and that the server is running.",
+            "Unreachable",
+        )
     if isinstance(exc, urllib3.exceptions.TimeoutError):
         return ConsoleError("The server did not answer in time.", "Timed out")
     if isinstance(exc, urllib3.exceptions.SSLError):
         return ConsoleError(
             f"TLS failed: {exc}. Check VAULT_CACERT, or the address's scheme.", "TLS error"
         )
-    if isinstance(exc, urllib3.exceptions.HTTPError | ConnectionError):
+    if isinstance(exc, urllib3.exceptions.HTTPError):
         return ConsoleError(
             "Cannot reach the server. Check the address and that the server is running.",
             "Unreachable",

@@ -1,0 +1,56 @@
+"""Shared fixtures: one real OpenBao dev server for the session, seeded like the demo."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from vault_console import config
+from vault_console.config import Settings, Token
+from vault_console.vault import demo_seed
+from vault_console.vault.client import VaultGateway
+from vault_console.vault.devserver import DevServer
+
+
+@pytest.fixture(scope="session")
+def bao() -> Iterator[DevServer]:
+    """A real ``bao server -dev`` on a free port, seeded with the demo layout."""
+    with DevServer() as server:
+        settings = settings_for(server.address, server.root_token)
+        gateway = VaultGateway(settings)
+        demo_seed.seed(gateway.client)
+        gateway.close()
+        yield server
+
+
+def settings_for(address: str, token: str | None, **changes: object) -> Settings:
+    """Settings from a clean environment (no VAULT_* of the machine leaks in)."""
+    env = {"VAULT_ADDR": address, "HOME": "/nonexistent"}
+    settings = config.resolve(env=env, home=Path("/nonexistent"))
+    if token is not None:
+        settings = config.with_token(settings, token)
+    return dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def root_settings(bao: DevServer) -> Settings:
+    return settings_for(bao.address, bao.root_token)
+
+
+@pytest.fixture
+def gateway(root_settings: Settings) -> Iterator[VaultGateway]:
+    gateway = VaultGateway(root_settings)
+    yield gateway
+    gateway.close()
+
+
+@pytest.fixture
+def limited_settings(bao: DevServer, gateway: VaultGateway) -> Settings:
+    """Settings with a token that holds only the research-dev policy."""
+    token = demo_seed.limited_token(gateway.client, "research-dev")
+    return dataclasses.replace(
+        settings_for(bao.address, None), token=Token(token), token_source="test"
+    )

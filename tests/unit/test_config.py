@@ -1,0 +1,190 @@
+"""Settings precedence and the profiles file, as the vault CLI users expect them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vault_console import config
+from vault_console.config import ConfigError, resolve
+
+NO_HOME = Path("/nonexistent")
+
+
+def write_profiles(tmp_path: Path, text: str) -> dict[str, str]:
+    path = tmp_path / "profiles.toml"
+    path.write_text(text, encoding="utf-8")
+    return {config.CONFIG_ENV: str(path)}
+
+
+@pytest.mark.parametrize(
+    ("env", "flags", "expected"),
+    [
+        ({}, {}, config.DEFAULT_ADDRESS),
+        ({"VAULT_ADDR": "http://v:8200"}, {}, "http://v:8200"),
+        ({"BAO_ADDR": "http://b:8200"}, {}, "http://b:8200"),
+        ({"VAULT_ADDR": "http://v:8200", "BAO_ADDR": "http://b:8200"}, {}, "http://b:8200"),
+        ({"VAULT_ADDR": "http://v:8200"}, {"address": "http://f:1"}, "http://f:1"),
+        ({"BAO_ADDR": "http://b:8200"}, {"address": "http://f:1"}, "http://f:1"),
+        ({"VAULT_ADDR": "http://v:8200/"}, {}, "http://v:8200"),
+        ({"BAO_ADDR": ""}, {}, config.DEFAULT_ADDRESS),
+    ],
+)
+def test_address_precedence(env: dict[str, str], flags: dict[str, str], expected: str) -> None:
+    assert resolve(flags=flags, env=env, home=NO_HOME).address == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "expected_source"),
+    [
+        ({"VAULT_TOKEN": "v-token"}, "VAULT_TOKEN"),
+        ({"BAO_TOKEN": "b-token"}, "BAO_TOKEN"),
+        ({"BAO_TOKEN": "b-token", "VAULT_TOKEN": "v-token"}, "BAO_TOKEN"),
+    ],
+)
+def test_token_from_env(env: dict[str, str], expected_source: str) -> None:
+    settings = resolve(env=env, home=NO_HOME)
+    assert settings.token_source == expected_source
+    assert settings.token is not None
+    assert settings.token.reveal() == env[expected_source]
+
+
+def test_token_file_is_the_last_resort(tmp_path: Path) -> None:
+    (tmp_path / ".vault-token").write_text("file-token\n", encoding="utf-8")
+    from_file = resolve(env={}, home=tmp_path)
+    assert from_file.token is not None and from_file.token.reveal() == "file-token"
+    assert from_file.token_source.endswith(".vault-token")
+    from_env = resolve(env={"VAULT_TOKEN": "env-token"}, home=tmp_path)
+    assert from_env.token is not None and from_env.token.reveal() == "env-token"
+
+
+def test_no_token_anywhere() -> None:
+    settings = resolve(env={}, home=NO_HOME)
+    assert settings.token is None and settings.token_source == "none"
+
+
+def test_token_never_prints() -> None:
+    settings = resolve(env={"VAULT_TOKEN": "hvs.super-secret"}, home=NO_HOME)
+    assert "super-secret" not in repr(settings)
+    assert "super-secret" not in str(settings.token)
+    assert "super-secret" not in f"{settings.token}"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("true", True), ("T", True), ("0", False), ("false", False), ("F", False)],
+)
+def test_skip_verify_parses_like_go(value: str, expected: bool) -> None:
+    assert resolve(env={"VAULT_SKIP_VERIFY": value}, home=NO_HOME).skip_verify is expected
+
+
+def test_skip_verify_rejects_junk_and_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match=r"BAO_SKIP_VERIFY: 'yes please' is not a boolean"):
+        resolve(env={"BAO_SKIP_VERIFY": "yes please"}, home=NO_HOME)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("30", 30.0), ("30s", 30.0), ("2m", 120.0), ("1m30s", 90.0), ("1.5", 1.5)]
+)
+def test_timeout_forms(value: str, seconds: float) -> None:
+    assert resolve(env={"VAULT_CLIENT_TIMEOUT": value}, home=NO_HOME).timeout == seconds
+
+
+@pytest.mark.parametrize("value", ["soon", "-5", "0", "10parsecs"])
+def test_bad_timeout_names_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError, match="VAULT_CLIENT_TIMEOUT"):
+        resolve(env={"VAULT_CLIENT_TIMEOUT": value}, home=NO_HOME)
+
+
+def test_bad_address_names_the_flag() -> None:
+    with pytest.raises(ConfigError, match=r"--address: 'vault:8200' is not an http"):
+        resolve(flags={"address": "vault:8200"}, env={}, home=NO_HOME)
+
+
+def test_tls_and_namespace_from_env_with_bao_first() -> None:
+    env = {
+        "VAULT_NAMESPACE": "team-v",
+        "BAO_NAMESPACE": "team-b",
+        "VAULT_CACERT": "/ca.pem",
+        "VAULT_CAPATH": "/cas",
+        "VAULT_CLIENT_CERT": "/c.pem",
+        "VAULT_CLIENT_KEY": "/k.pem",
+    }
+    settings = resolve(env=env, home=NO_HOME)
+    assert settings.namespace == "team-b"
+    assert (settings.ca_cert, settings.ca_path) == ("/ca.pem", "/cas")
+    assert (settings.client_cert, settings.client_key) == ("/c.pem", "/k.pem")
+
+
+PROFILES = """
+[profiles.prod]
+address = "https://vault.prod.example:8200"
+namespace = "ai"
+read_only = true
+token_env = "PROD_VAULT_TOKEN"
+timeout = "45s"
+
+[profiles.lab]
+address = "http://127.0.0.1:8200"
+"""
+
+
+def test_profile_beats_env_and_flags_beat_profile(tmp_path: Path) -> None:
+    env = write_profiles(tmp_path, PROFILES) | {
+        "VAULT_ADDR": "http://from-env:1",
+        "VAULT_NAMESPACE": "env-ns",
+        "PROD_VAULT_TOKEN": "prod-token",
+        "VAULT_TOKEN": "ambient-token",
+    }
+    prod = resolve(env=env, profile_name="prod", home=NO_HOME)
+    assert prod.address == "https://vault.prod.example:8200"
+    assert prod.namespace == "ai"
+    assert prod.read_only is True
+    assert prod.timeout == 45.0
+    assert prod.token is not None and prod.token.reveal() == "prod-token"
+    assert prod.token_source == "PROD_VAULT_TOKEN"
+    flagged = resolve(
+        flags={"address": "http://flag:2"}, env=env, profile_name="prod", home=NO_HOME
+    )
+    assert flagged.address == "http://flag:2"
+    assert flagged.namespace == "ai"
+    lab = resolve(env=env, profile_name="lab", home=NO_HOME)
+    assert lab.namespace == "env-ns"  # not in the profile, so the environment fills it in
+    assert lab.token is not None and lab.token.reveal() == "ambient-token"
+    assert lab.read_only is False
+
+
+def test_unknown_profile_lists_the_known_ones(tmp_path: Path) -> None:
+    env = write_profiles(tmp_path, PROFILES)
+    with pytest.raises(ConfigError, match=r"'staging' is not in .*\(profiles: lab, prod\)"):
+        resolve(env=env, profile_name="staging", home=NO_HOME)
+
+
+def test_missing_profiles_file_means_no_profiles(tmp_path: Path) -> None:
+    assert config.load_profiles(tmp_path / "absent.toml") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[profiles.a]\naddress = "http://x"\nadress = "typo"\n', r":3: profile 'a': unknown setting 'adress'"),
+        ('[profiles.a]\n\nread_only = "yes"\n', r":3: profile 'a': read_only must be true or false"),
+        ('[profiles.a]\naddress = "ftp://x"\n', r":2: profile 'a': address: 'ftp://x' is not an http"),
+        ('[profiles.a]\ntimeout = "forever"\n', r":2: profile 'a': timeout: 'forever' is not a duration"),
+        ('[profiles.a]\naddress = 8200\n', r":2: profile 'a': address must be a string"),
+        ('[profiles.a\naddress = "x"\n', r"line 1"),
+        ('[profile.a]\naddress = "http://x"\n', r":1: unknown setting 'profile'"),
+    ],
+)
+def test_bad_profiles_file_names_the_line(tmp_path: Path, text: str, message: str) -> None:
+    env = write_profiles(tmp_path, text)
+    with pytest.raises(ConfigError, match=message):
+        config.load_profiles(Path(env[config.CONFIG_ENV]))
+
+
+def test_xdg_paths() -> None:
+    env = {"XDG_CONFIG_HOME": "/cfg", "XDG_STATE_HOME": "/state"}
+    assert config.profiles_path(env) == Path("/cfg/vault-console/config.toml")
+    assert config.state_dir(env) == Path("/state/vault-console")
+    assert config.profiles_path({config.CONFIG_ENV: "/elsewhere.toml"}) == Path("/elsewhere.toml")

@@ -1,0 +1,92 @@
+"""Pure helpers: masks, durations, paths, the path filter and version diffs."""
+
+from __future__ import annotations
+
+import pytest
+
+from vault_console.errors import ConsoleError, describe
+from vault_console.screens.edit import validate_fields
+from vault_console.text import MASK, check_secret_path, filter_paths, format_time, format_ttl
+from vault_console.vault.kv import CasConflict, KeyChange, diff_versions
+
+
+def test_mask_has_a_fixed_length() -> None:
+    assert len(MASK) == 8
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(None, "∞"), (0, "0s"), (42, "42s"), (61, "1m01s"), (3900, "1h05m"), (90000, "1d01h")],
+)
+def test_format_ttl(seconds: int | None, text: str) -> None:
+    assert format_ttl(seconds) == text
+
+
+def test_format_time() -> None:
+    assert format_time("2026-11-28T17:43:40.554075546Z") == "2026-11-28 17:43:40Z"
+    assert format_time("") == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("", "is empty"),
+        ("/prod/x", "must not start or end"),
+        ("prod/x/", "must not start or end"),
+        ("prod//x", "empty, '.' or '..'"),
+        ("prod/../x", "empty, '.' or '..'"),
+        ("prod/a b", "may only hold"),
+    ],
+)
+def test_bad_secret_paths_name_the_field(path: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=f"path: .*{reason}"):
+        check_secret_path("path", path)
+
+
+def test_good_secret_path() -> None:
+    assert check_secret_path("path", " prod/openai ") == "prod/openai"
+
+
+def test_filter_paths_matches_every_word_and_counts_all() -> None:
+    paths = [f"ai-models/{env}/{p}" for env in ("prod", "dev") for p in ("openai", "cohere")]
+    assert filter_paths(paths, "PROD", 10) == (
+        ["ai-models/prod/openai", "ai-models/prod/cohere"],
+        2,
+    )
+    assert filter_paths(paths, "dev open", 10) == (["ai-models/dev/openai"], 1)
+    assert filter_paths(paths, "", 2) == (paths[:2], 4)
+    assert filter_paths(paths, "o", 1) == (paths[:1], 4)
+
+
+def test_diff_versions_reports_per_key_without_values() -> None:
+    changes = diff_versions({"a": "1", "b": "2", "c": "3"}, {"b": "2", "c": "x", "d": "4"})
+    assert changes == [
+        KeyChange("a", "removed"),
+        KeyChange("b", "same"),
+        KeyChange("c", "changed"),
+        KeyChange("d", "added"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([("", "v")], "field 1: the key is empty"),
+        ([("a", "1"), ("a", "2")], "field 2: key 'a' is given twice"),
+        ([("a", "")], r"field 1 \(a\): the value is empty"),
+    ],
+)
+def test_form_rows_are_checked(rows: list[tuple[str, str]], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        validate_fields(rows, allow_empty_values=False)
+
+
+def test_blank_form_rows_are_skipped() -> None:
+    assert validate_fields([("a", "1"), ("", "")], allow_empty_values=False) == {"a": "1"}
+
+
+def test_describe_maps_known_failures() -> None:
+    assert describe(CasConflict("p", 3)).title == "Changed by someone else"
+    assert describe(ConnectionRefusedError()).title == "Unreachable"
+    unknown = describe(RuntimeError("boom"))
+    assert isinstance(unknown, ConsoleError) and "RuntimeError" in unknown.message
