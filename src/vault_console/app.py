@@ -13,6 +13,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
 from vault_console import config
@@ -25,6 +27,7 @@ from vault_console.widgets.secret_panel import SecretPanel
 from vault_console.widgets.status_bar import StatusBar
 
 T = TypeVar("T")
+W = TypeVar("W", bound=Widget)
 STATUS_REFRESH_SECONDS = 30.0
 
 
@@ -119,8 +122,9 @@ class VaultConsoleApp(App[int]):
         self, error: BaseException, retry: Callable[[], None] | None, quiet: bool = False
     ) -> None:
         problem = describe(error)
-        self.query_one(StatusBar).error = problem.title if quiet else ""
         if quiet:
+            for bar in self._on_all_screens(StatusBar):
+                bar.error = problem.title
             return
 
         def answered(again: bool | None) -> None:
@@ -147,7 +151,7 @@ class VaultConsoleApp(App[int]):
         self._update_status_bar()
 
     def _update_status_bar(self) -> None:
-        for bar in self.query(StatusBar):
+        for bar in self._on_all_screens(StatusBar):
             bar.settings = self.settings
             bar.status = self.server_status
             bar.token = self.token_info
@@ -157,13 +161,18 @@ class VaultConsoleApp(App[int]):
             warning = (
                 "⚠ TLS verification is OFF (VAULT_SKIP_VERIFY): the server is not authenticated"
             )
-        for label in self.query("#tls-warning"):
-            label.update(warning)  # type: ignore[attr-defined]
-            label.display = bool(warning)
+        for label in self._on_all_screens(Label):
+            if label.id == "tls-warning":
+                label.update(warning)
+                label.display = bool(warning)
 
     def _tick(self) -> None:
-        for bar in self.query(StatusBar):
+        for bar in self._on_all_screens(StatusBar):
             bar.tick += 1
+
+    def _on_all_screens(self, kind: type[W]) -> list[W]:
+        """Widgets of one kind on every screen in the stack (``query`` sees only the top)."""
+        return [widget for screen in self.screen_stack for widget in screen.query(kind)]
 
     def action_renew_token(self) -> None:
         if self.token_info is not None and not self.token_info.renewable:

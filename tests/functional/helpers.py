@@ -1,0 +1,27 @@
+"""Helpers for pilot tests: wait for IO to finish, read what the screen shows."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from vault_console.app import VaultConsoleApp
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    """Wait until no IO worker runs and every result message is handled."""
+    for _ in range(6):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def screen_text(app: VaultConsoleApp) -> str:
+    """The SVG of what is on screen right now, as a screenshot would save it."""
+    return app.export_screenshot()
+
+
+async def open_path(pilot: Pilot[int], full_path: str) -> None:
+    """Open a secret the way a user does: o, type the path, Enter."""
+    await pilot.press("o")
+    await pilot.pause()
+    await pilot.press(*full_path, "enter")
+    await settle(pilot)

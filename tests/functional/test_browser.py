@@ -1,0 +1,332 @@
+"""Pilot tests of the browser against a real OpenBao dev server."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+from textual.widgets import DataTable, Input, Label, TabbedContent, Tree
+
+from tests.conftest import settings_for
+from tests.functional.helpers import open_path, settle, screen_text
+from vault_console.app import make_app
+from vault_console.config import Settings
+from vault_console.screens.edit import KeyValueForm
+from vault_console.screens.modals import (
+    ConfirmScreen,
+    ConflictScreen,
+    DiffScreen,
+    ErrorScreen,
+    HelpScreen,
+)
+from vault_console.vault.client import VaultGateway
+from vault_console.vault.devserver import DevServer
+from vault_console.widgets.secret_panel import SecretPanel
+from vault_console.widgets.status_bar import StatusBar
+
+SIZE = (140, 40)
+
+
+def new_path(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+async def test_navigate_mounts_tree_and_secret(root_settings: Settings) -> None:
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        mounts = app.screen.query_one("#mounts-table", DataTable)
+        paths = [mounts.get_row_at(i)[0] for i in range(mounts.row_count)]
+        assert paths[:2] == ["ai-models/", "cubbyhole/"]
+        assert "approle/" in paths
+        status = app.screen.query_one(StatusBar)
+        assert status.status is not None and status.status.kind == "OpenBao"
+        assert status.token is not None and status.token.policies == ("root",)
+
+        await pilot.press("enter")  # ai-models/ is the first row
+        await settle(pilot)
+        assert app.screen.query_one("#tabs", TabbedContent).active == "secrets"
+        tree = app.screen.query_one("#kv-tree", Tree)
+        ai_models = tree.root.children[0]
+        assert [str(n.label) for n in ai_models.children] == ["dev/", "prod/", "shared/", "staging/"]
+
+        await pilot.press("down", "down", "enter")  # expand prod/
+        await settle(pilot)
+        prod = ai_models.children[1]
+        assert "openai" in [str(n.label) for n in prod.children]
+        await pilot.press("down", "down", "down", "down", "enter")  # prod/openai
+        await settle(pilot)
+        shown = app.screen.query_one(SecretPanel).shown
+        assert shown is not None and shown.full_path == "ai-models/prod/openai"
+        assert shown.secret.version == 3
+
+
+async def test_values_are_masked_until_revealed_and_hidden_on_navigation(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    openai = gateway.kv("ai-models", 2).read("prod/openai").data
+    cohere = gateway.kv("ai-models", 2).read("prod/cohere").data
+    assert openai and cohere
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_path(pilot, "ai-models/prod/openai")
+        assert "ai-models/prod/openai" in screen_text(app)
+        assert openai["api_key"] not in screen_text(app)
+        assert "••••••••" in screen_text(app)
+
+        await pilot.press("r")  # reveal the selected (first) key: api_key
+        await pilot.pause()
+        assert openai["api_key"] in screen_text(app)
+        assert openai["organization"] not in screen_text(app)
+
+        await open_path(pilot, "ai-models/prod/cohere")
+        assert app.screen.query_one(SecretPanel).revealed == frozenset()
+        assert cohere["api_key"] not in screen_text(app)
+
+        await pilot.press("R")
+        await pilot.pause()
+        assert cohere["api_key"] in screen_text(app)
+        assert cohere["organization"] in screen_text(app)
+        await pilot.press("1")  # leaving for the mounts tab hides again
+        await pilot.pause()
+        assert app.screen.query_one(SecretPanel).revealed == frozenset()
+
+
+async def test_copy_sends_osc52_says_what_key_and_keeps_nothing(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    data = gateway.kv("ai-models", 2).read("prod/anthropic").data
+    assert data
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, "ai-models/prod/anthropic")
+        assert app._driver is not None
+        written: list[str] = []
+        original = app._driver.write
+        app._driver.write = lambda text: (written.append(text), original(text))[1]  # type: ignore[method-assign]
+        await pilot.press("c")
+        await pilot.pause()
+        encoded = base64.b64encode(data["api_key"].encode()).decode()
+        assert f"\x1b]52;c;{encoded}\a" in written
+        assert app.clipboard == ""
+        messages = [n.message for n in app._notifications]
+        assert "Copied the value of 'api_key' to the clipboard" in messages
+        assert not any(data["api_key"] in m for m in messages)
+        assert data["api_key"] not in screen_text(app)
+
+
+async def test_edit_conflict_between_two_clients_overwrites_nothing(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    kv = gateway.kv("ai-models", 2)
+    path = new_path("conflict/model")
+    kv.write(path, {"api_key": "first"}, cas=0)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"ai-models/{path}")
+        kv.write(path, {"api_key": "from-the-other-client"}, cas=1)  # someone else saves v2
+
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        value = form.query_one(".form-value", Input)
+        assert value.password is True
+        value.value = "my-stale-edit"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictScreen)
+        assert kv.read(path).data == {"api_key": "from-the-other-client"}
+
+        await pilot.click("#reload")
+        await settle(pilot)
+        shown = app.screen.query_one(SecretPanel).shown
+        assert shown is not None and shown.secret.version == 2
+
+
+async def test_edit_saves_with_check_and_set(root_settings: Settings, gateway: VaultGateway) -> None:
+    kv = gateway.kv("ai-models", 2)
+    path = new_path("edit/model")
+    kv.write(path, {"api_key": "old"}, cas=0)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"ai-models/{path}")
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one(".form-value", Input).value = "new"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert kv.read(path).data == {"api_key": "new"}
+    assert kv.metadata(path).current_version == 2
+
+
+async def test_bad_new_secret_input_names_the_field_and_writes_nothing(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # into ai-models/
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        form.query_one("#form-path", Input).value = "bad path/x"
+        form.query_one(".form-key", Input).value = "k"
+        form.query_one(".form-value", Input).value = "v"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        error = str(form.query_one("#form-error", Label).content)
+        assert error.startswith("path: segment 'bad path'")
+        assert app.screen is form
+    assert "bad path/" not in gateway.kv("ai-models", 2).list()
+
+
+async def test_delete_undelete_destroy_behind_confirmations(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    kv = gateway.kv("ai-models", 2)
+    path = new_path("lifecycle/model")
+    kv.write(path, {"api_key": "v1"}, cas=0)
+    kv.write(path, {"api_key": "v2"}, cas=1)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"ai-models/{path}")
+
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#no")
+        await settle(pilot)
+        assert kv.read(path).data == {"api_key": "v2"}  # cancelled: nothing changed
+
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert kv.read(path, 2).data is None
+        shown = app.screen.query_one(SecretPanel).shown
+        assert shown is not None and shown.secret.deletion_time
+
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert kv.read(path, 2).data == {"api_key": "v2"}
+
+        await pilot.press("X")
+        await pilot.pause()
+        await pilot.click("#yes")  # without the typed word: refused
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.query_one("#confirm-word", Input).focus()
+        await pilot.press(*"destroy", "enter")
+        await settle(pilot)
+        assert kv.read(path, 2).destroyed
+
+
+async def test_compare_versions_shows_changes_per_key_masked(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    kv = gateway.kv("ai-models", 2)
+    path = new_path("diff/model")
+    kv.write(path, {"api_key": "alpha-secret", "org": "same"}, cas=0)
+    kv.write(path, {"api_key": "beta-secret", "org": "same", "region": "eu"}, cas=1)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"ai-models/{path}")
+        await pilot.press("D")
+        await pilot.pause()
+        await pilot.press("enter")  # the only other version: 1
+        await settle(pilot)
+        diff = app.screen
+        assert isinstance(diff, DiffScreen)
+        assert [(c.key, c.status) for c in diff.changes] == [
+            ("api_key", "changed"),
+            ("org", "same"),
+            ("region", "added"),
+        ]
+        text = screen_text(app)
+        assert "alpha-secret" not in text and "beta-secret" not in text
+
+
+async def test_limited_token_gets_403_on_a_folder_and_can_open_a_known_path(
+    limited_settings: Settings,
+) -> None:
+    app = make_app(limited_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # ai-models/ (visible through sys/internal/ui/mounts)
+        await settle(pilot)
+        tree = app.screen.query_one("#kv-tree", Tree)
+        ai_models = tree.root.children[0]
+        prod = next(n for n in ai_models.children if str(n.label) == "prod/")
+        prod.expand()
+        await settle(pilot)
+        assert [str(n.label) for n in prod.children] == [
+            "(no list permission: press o to open a known path)"
+        ]
+        assert not isinstance(app.screen, ErrorScreen)
+
+        await open_path(pilot, "ai-models/dev/openai")
+        shown = app.screen.query_one(SecretPanel).shown
+        assert shown is not None and shown.secret.data is not None
+
+        await open_path(pilot, "ai-models/prod/openai")
+        assert isinstance(app.screen, ErrorScreen)
+        assert app.screen.error.title == "Permission denied"
+
+
+async def test_server_going_away_mid_session_is_shown_with_retry() -> None:
+    with DevServer() as server:
+        app = make_app(settings_for(server.address, server.root_token))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert app.screen.query_one("#mounts-table", DataTable).row_count > 0
+            server.stop()
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert isinstance(app.screen, ErrorScreen)
+            assert app.screen.error.title == "Unreachable"
+            assert app.screen.can_retry
+            await pilot.click("#retry")
+            await settle(pilot)
+            assert isinstance(app.screen, ErrorScreen)  # tried again, failed again, still up
+            assert app.is_running
+            status = app.screen_stack[0].query_one(StatusBar)
+            assert status.error == "Unreachable"
+
+
+async def test_bad_token_is_explained(bao: DevServer) -> None:
+    app = make_app(settings_for(bao.address, "s.not-a-real-token"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        assert app.screen.error.title in {"Permission denied", "Bad token"}
+        assert "s.not-a-real-token" not in screen_text(app)
+
+
+async def test_help_lists_every_binding_and_palette_has_every_action(
+    root_settings: Settings,
+) -> None:
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        ids = {b.id for _, bindings in app.binding_owners() for b in bindings}
+        assert {"secret.reveal", "secret.copy", "secret.destroy", "app.renew-token"} <= ids
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        descriptions = {b.description for _, bs in app.binding_owners() for b in bs}
+        assert descriptions <= titles
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        help_ids = {row[2] for row in app.screen.rows}
+        assert ids <= help_ids
