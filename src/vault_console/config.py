@@ -259,7 +259,7 @@ def load_profiles(path: Path) -> dict[str, Profile]:
                 raise ConfigError(f"{where}: {key} must be {kind}, not {value!r}")
             try:
                 if key == "address":
-                    value = _check_address(key, value)
+                    value = _check_address(key, str(value))
                 elif key == "timeout":
                     value = parse_timeout(key, str(value))
             except ConfigError as exc:
@@ -317,6 +317,7 @@ def resolve(
         profile = profiles[profile_name]
 
     values: dict[str, Any] = {}
+    source: str
     for setting in _ENV_NAMES:
         if setting in flags:
             raw, source = flags[setting], f"--{setting.replace('_', '-')}"

@@ -8,7 +8,7 @@ import uuid
 from textual.widgets import DataTable, Input, Label, TabbedContent, Tree
 
 from tests.conftest import settings_for
-from tests.functional.helpers import open_path, settle, screen_text
+from tests.functional.helpers import open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.screens.edit import KeyValueForm
@@ -48,7 +48,12 @@ async def test_navigate_mounts_tree_and_secret(root_settings: Settings) -> None:
         assert app.screen.query_one("#tabs", TabbedContent).active == "secrets"
         tree = app.screen.query_one("#kv-tree", Tree)
         ai_models = tree.root.children[0]
-        assert [str(n.label) for n in ai_models.children] == ["dev/", "prod/", "shared/", "staging/"]
+        assert [str(n.label) for n in ai_models.children] == [
+            "dev/",
+            "prod/",
+            "shared/",
+            "staging/",
+        ]
 
         await pilot.press("down", "down", "enter")  # expand prod/
         await settle(pilot)
@@ -106,7 +111,12 @@ async def test_copy_sends_osc52_says_what_key_and_keeps_nothing(
         assert app._driver is not None
         written: list[str] = []
         original = app._driver.write
-        app._driver.write = lambda text: (written.append(text), original(text))[1]  # type: ignore[method-assign]
+
+        def capture(text: str) -> None:
+            written.append(text)
+            original(text)
+
+        app._driver.write = capture  # type: ignore[method-assign,assignment]
         await pilot.press("c")
         await pilot.pause()
         encoded = base64.b64encode(data["api_key"].encode()).decode()
@@ -148,7 +158,9 @@ async def test_edit_conflict_between_two_clients_overwrites_nothing(
         assert shown is not None and shown.secret.version == 2
 
 
-async def test_edit_saves_with_check_and_set(root_settings: Settings, gateway: VaultGateway) -> None:
+async def test_edit_saves_with_check_and_set(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
     kv = gateway.kv("ai-models", 2)
     path = new_path("edit/model")
     kv.write(path, {"api_key": "old"}, cas=0)
@@ -185,7 +197,7 @@ async def test_bad_new_secret_input_names_the_field_and_writes_nothing(
         error = str(form.query_one("#form-error", Label).content)
         assert error.startswith("path: segment 'bad path'")
         assert app.screen is form
-    assert "bad path/" not in gateway.kv("ai-models", 2).list()
+    assert "bad path/" not in gateway.kv("ai-models", 2).list_folder()
 
 
 async def test_delete_undelete_destroy_behind_confirmations(

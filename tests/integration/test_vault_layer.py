@@ -38,8 +38,8 @@ def test_token_info_for_root(gateway: VaultGateway) -> None:
 
 def test_list_and_walk(gateway: VaultGateway) -> None:
     kv = gateway.kv("ai-models", 2)
-    assert kv.list() == ["dev/", "prod/", "shared/", "staging/"]
-    assert kv.list("no-such-folder/") == []
+    assert kv.list_folder() == ["dev/", "prod/", "shared/", "staging/"]
+    assert kv.list_folder("no-such-folder/") == []
     walked = set(kv.walk())
     assert "prod/vector-db/pinecone" in walked
     assert len(walked) == 3 * 4 + 2
@@ -98,7 +98,7 @@ def test_limited_token_gets_403_on_prod_but_sees_mounts(limited_settings: Settin
     assert "ai-models/" in {m.path for m in gateway.mounts()}
     kv = gateway.kv("ai-models", 2)
     with pytest.raises(hvac.exceptions.Forbidden):
-        kv.list("prod/")
+        kv.list_folder("prod/")
     assert kv.read("dev/openai").data is not None
 
 

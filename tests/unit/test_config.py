@@ -85,7 +85,8 @@ def test_skip_verify_rejects_junk_and_names_the_variable() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "seconds"), [("30", 30.0), ("30s", 30.0), ("2m", 120.0), ("1m30s", 90.0), ("1.5", 1.5)]
+    ("value", "seconds"),
+    [("30", 30.0), ("30s", 30.0), ("2m", 120.0), ("1m30s", 90.0), ("1.5", 1.5)],
 )
 def test_timeout_forms(value: str, seconds: float) -> None:
     assert resolve(env={"VAULT_CLIENT_TIMEOUT": value}, home=NO_HOME).timeout == seconds
@@ -168,11 +169,23 @@ def test_missing_profiles_file_means_no_profiles(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[profiles.a]\naddress = "http://x"\nadress = "typo"\n', r":3: profile 'a': unknown setting 'adress'"),
-        ('[profiles.a]\n\nread_only = "yes"\n', r":3: profile 'a': read_only must be true or false"),
-        ('[profiles.a]\naddress = "ftp://x"\n', r":2: profile 'a': address: 'ftp://x' is not an http"),
-        ('[profiles.a]\ntimeout = "forever"\n', r":2: profile 'a': timeout: 'forever' is not a duration"),
-        ('[profiles.a]\naddress = 8200\n', r":2: profile 'a': address must be a string"),
+        (
+            '[profiles.a]\naddress = "http://x"\nadress = "typo"\n',
+            r":3: profile 'a': unknown setting 'adress'",
+        ),
+        (
+            '[profiles.a]\n\nread_only = "yes"\n',
+            r":3: profile 'a': read_only must be true or false",
+        ),
+        (
+            '[profiles.a]\naddress = "ftp://x"\n',
+            r":2: profile 'a': address: 'ftp://x' is not an http",
+        ),
+        (
+            '[profiles.a]\ntimeout = "forever"\n',
+            r":2: profile 'a': timeout: 'forever' is not a duration",
+        ),
+        ("[profiles.a]\naddress = 8200\n", r":2: profile 'a': address must be a string"),
         ('[profiles.a\naddress = "x"\n', r"line 1"),
         ('[profile.a]\naddress = "http://x"\n', r":1: unknown setting 'profile'"),
     ],

@@ -190,7 +190,7 @@ class MainScreen(Screen[None]):
             return True
 
         self.vc.run_io(
-            lambda: kv.list(entry.path),
+            lambda: kv.list_folder(entry.path),
             show,
             description=f"list {entry.mount.path}{entry.path}",
             on_error=denied,
@@ -249,6 +249,9 @@ class MainScreen(Screen[None]):
         return mount, full_path[len(mount.path) :]
 
     # -- navigation actions -----------------------------------------------------------
+
+    def _show_screen(self, screen: Screen[Any]) -> None:
+        self.app.push_screen(screen)
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab
@@ -325,7 +328,8 @@ class MainScreen(Screen[None]):
 
     def _selected_mount(self) -> MountInfo | None:
         shown = self.query_one(SecretPanel).shown
-        node = self.query_one("#kv-tree", Tree).cursor_node
+        tree: Tree[TreeEntry] = self.query_one("#kv-tree", Tree)
+        node = tree.cursor_node
         if node is not None and node.data is not None:
             return node.data.mount
         if shown is not None:
@@ -595,7 +599,7 @@ class MainScreen(Screen[None]):
                 old, new = (other_data, new_data) if other < current else (new_data, other_data)
                 return DiffScreen(shown.full_path, old_v, new_v, diff_versions(old, new))
 
-            self.vc.run_io(compute, self.app.push_screen, description="compare versions")
+            self.vc.run_io(compute, self._show_screen, description="compare versions")
 
         self.app.push_screen(
             ChoiceScreen(

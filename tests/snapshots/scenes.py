@@ -1,0 +1,62 @@
+"""The main screens as scenes: key presses from a fresh app to a screen worth a picture.
+
+Used by the snapshot tests and by ``scripts/screenshots.py``, so both show the same app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from textual.pilot import Pilot
+
+from vault_console.vault.client import VaultGateway
+
+Scene = Callable[[Pilot[int], VaultGateway], Awaitable[None]]
+
+
+async def settle(pilot: Pilot[int]) -> None:
+    for _ in range(6):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def mounts(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await settle(pilot)
+
+
+async def tree(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await settle(pilot)
+    await pilot.press("enter")  # ai-models/
+    await settle(pilot)
+    await pilot.press("down", "down", "enter")  # prod/
+    await settle(pilot)
+
+
+async def secret_masked(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await tree(pilot, gateway)
+    await pilot.press("down", "down", "down", "down", "enter")  # prod/openai
+    await settle(pilot)
+
+
+async def edit_form(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await secret_masked(pilot, gateway)
+    await pilot.press("e")
+    await settle(pilot)
+
+
+async def conflict(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await secret_masked(pilot, gateway)
+    kv = gateway.kv("ai-models", 2)
+    current = kv.metadata("prod/openai").current_version
+    kv.write("prod/openai", {"api_key": "rotated-by-someone-else"}, cas=current)
+    await pilot.press("e", "ctrl+s")
+    await settle(pilot)
+
+
+SCENES: dict[str, Scene] = {
+    "mounts": mounts,
+    "tree": tree,
+    "secret-masked": secret_masked,
+    "edit-form": edit_form,
+    "conflict": conflict,
+}

@@ -1,0 +1,42 @@
+"""Snapshots of the main screens at a fixed size, on a freshly seeded real server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import settings_for
+from tests.snapshots.normalizing_proxy import NormalizingProxy
+from tests.snapshots.scenes import SCENES
+from vault_console.app import make_app
+from vault_console.vault import demo_seed
+from vault_console.vault.client import VaultGateway
+from vault_console.vault.devserver import DevServer
+
+SIZE = (120, 34)
+
+
+@pytest.fixture
+def proxied() -> Iterator[tuple[str, str]]:
+    """A freshly seeded server behind the normalizing proxy: (proxy address, token)."""
+    with DevServer() as server:
+        gateway = VaultGateway(settings_for(server.address, server.root_token))
+        demo_seed.seed(gateway.client)
+        gateway.close()
+        with NormalizingProxy(server.address) as proxy:
+            yield proxy.address, server.root_token
+
+
+@pytest.mark.parametrize("scene", sorted(SCENES))
+def test_main_screens(scene: str, proxied: tuple[str, str], snap_compare: Callable[..., Any]) -> None:
+    address, token = proxied
+    settings = settings_for(address, token)
+    gateway = VaultGateway(settings)
+    app = make_app(settings, status_refresh=3600)
+
+    async def run_before(pilot: Any) -> None:
+        await SCENES[scene](pilot, gateway)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
