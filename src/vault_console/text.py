@@ -55,17 +55,47 @@ def check_secret_path(field: str, path: str) -> str:
     return path
 
 
-def filter_paths(paths: list[str], query: str, limit: int) -> tuple[list[str], int]:
-    """Paths containing every word of ``query`` (case-insensitive): the first ``limit``
-    matches, and how many matched in all."""
-    words = query.lower().split()
-    if not words:
-        return paths[:limit], len(paths)
-    if len(words) == 1:
-        # One word is the common case; a comprehension over str.__contains__ is
-        # several times faster than a generic all() per path.
-        word = words[0]
-        matches = [p for p in paths if word in p.lower()]
-    else:
-        matches = [p for p in paths if all(w in p.lower() for w in words)]
-    return matches[:limit], len(matches)
+class PathIndex:
+    """Loaded secret paths for the filter: kept in load order, each one once.
+
+    Lower-cased copies are made once when a path is added, and a query that extends the
+    previous one searches only the previous matches, so typing forward gets cheaper.
+    """
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        self._lowered: list[str] = []
+        self._known: set[str] = set()
+        self._last: tuple[str, list[int]] = ("", [])
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def add(self, path: str) -> None:
+        if path not in self._known:
+            self._known.add(path)
+            self.paths.append(path)
+            self._lowered.append(path.lower())
+            self._last = ("", [])
+
+    def search(self, query: str, limit: int) -> tuple[list[str], int]:
+        """Paths containing every word of ``query`` (case-insensitive): the first
+        ``limit`` matches, and how many matched in all."""
+        query = query.lower()
+        words = query.split()
+        if not words:
+            return self.paths[:limit], len(self.paths)
+        last_query, last_hits = self._last
+        # Extending the query can only drop matches: each new word contains an old one.
+        if last_query and query.startswith(last_query):
+            candidates: list[int] | range = last_hits
+        else:
+            candidates = range(len(self._lowered))
+        lowered = self._lowered
+        if len(words) == 1:
+            word = words[0]
+            hits = [i for i in candidates if word in lowered[i]]
+        else:
+            hits = [i for i in candidates if all(w in lowered[i] for w in words)]
+        self._last = (query, hits)
+        return [self.paths[i] for i in hits[:limit]], len(hits)

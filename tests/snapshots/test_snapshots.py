@@ -30,7 +30,9 @@ def proxied() -> Iterator[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("scene", sorted(SCENES))
-def test_main_screens(scene: str, proxied: tuple[str, str], snap_compare: Callable[..., Any]) -> None:
+def test_main_screens(
+    scene: str, proxied: tuple[str, str], snap_compare: Callable[..., Any]
+) -> None:
     address, token = proxied
     settings = settings_for(address, token)
     gateway = VaultGateway(settings)

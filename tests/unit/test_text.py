@@ -6,7 +6,7 @@ import pytest
 
 from vault_console.errors import ConsoleError, describe
 from vault_console.screens.edit import validate_fields
-from vault_console.text import MASK, check_secret_path, filter_paths, format_time, format_ttl
+from vault_console.text import MASK, PathIndex, check_secret_path, format_time, format_ttl
 from vault_console.vault.kv import CasConflict, KeyChange, diff_versions
 
 
@@ -47,15 +47,30 @@ def test_good_secret_path() -> None:
     assert check_secret_path("path", " prod/openai ") == "prod/openai"
 
 
-def test_filter_paths_matches_every_word_and_counts_all() -> None:
+def test_path_index_matches_every_word_and_counts_all() -> None:
+    index = PathIndex()
     paths = [f"ai-models/{env}/{p}" for env in ("prod", "dev") for p in ("openai", "cohere")]
-    assert filter_paths(paths, "PROD", 10) == (
-        ["ai-models/prod/openai", "ai-models/prod/cohere"],
-        2,
-    )
-    assert filter_paths(paths, "dev open", 10) == (["ai-models/dev/openai"], 1)
-    assert filter_paths(paths, "", 2) == (paths[:2], 4)
-    assert filter_paths(paths, "o", 1) == (paths[:1], 4)
+    for path in [*paths, paths[0]]:
+        index.add(path)
+    assert len(index) == 4
+    assert index.search("PROD", 10) == (["ai-models/prod/openai", "ai-models/prod/cohere"], 2)
+    assert index.search("dev open", 10) == (["ai-models/dev/openai"], 1)
+    assert index.search("", 2) == (paths[:2], 4)
+    assert index.search("o", 1) == (paths[:1], 4)
+
+
+def test_path_index_narrowing_agrees_with_a_fresh_search() -> None:
+    index = PathIndex()
+    for i in range(300):
+        index.add(f"m/{'prod' if i % 3 else 'dev'}/team-{i % 7}/key-{i}")
+    typed = [index.search("prod/team-1"[:n], 1000) for n in range(1, 12)]
+    fresh = PathIndex()
+    for path in index.paths:
+        fresh.add(path)
+    assert typed[-1] == fresh.search("prod/team-1", 1000)
+    assert index.search("prod/team-1/key-1", 1000) == fresh.search("prod/team-1/key-1", 1000)
+    index.add("m/prod/team-1/new")  # adding resets narrowing: the new path is found
+    assert "m/prod/team-1/new" in index.search("prod/team-1", 1000)[0]
 
 
 def test_diff_versions_reports_per_key_without_values() -> None:

@@ -32,7 +32,7 @@ from vault_console.screens.modals import (
     DiffScreen,
     PromptScreen,
 )
-from vault_console.text import check_secret_path, filter_paths, format_ttl
+from vault_console.text import PathIndex, check_secret_path, format_ttl
 from vault_console.vault.client import MountInfo
 from vault_console.vault.kv import CasConflict, KvStore, SecretVersion, diff_versions
 from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
@@ -41,7 +41,7 @@ from vault_console.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
 
-FILTER_LIMIT = 200
+FILTER_LIMIT = 100
 """Most matches the filter lists at once; the count of all matches is shown."""
 
 
@@ -91,8 +91,7 @@ class MainScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.mounts: list[MountInfo] = []
-        self.loaded_paths: list[str] = []
-        self._known: set[str] = set()
+        self.loaded_paths = PathIndex()
 
     @property
     def vc(self) -> VaultConsoleApp:
@@ -197,9 +196,7 @@ class MainScreen(Screen[None]):
         )
 
     def _remember(self, full_path: str) -> None:
-        if full_path not in self._known:
-            self._known.add(full_path)
-            self.loaded_paths.append(full_path)
+        self.loaded_paths.add(full_path)
 
     @on(Tree.NodeSelected, "#kv-tree")
     def _select(self, event: Tree.NodeSelected[TreeEntry]) -> None:
@@ -278,7 +275,7 @@ class MainScreen(Screen[None]):
         self._apply_filter(event.value)
 
     def _apply_filter(self, query: str) -> None:
-        shown, total = filter_paths(self.loaded_paths, query, FILTER_LIMIT)
+        shown, total = self.loaded_paths.search(query, FILTER_LIMIT)
         results = self.query_one("#filter-results", OptionList)
         results.clear_options()
         results.add_options([Option(path, id=path) for path in shown])
