@@ -14,6 +14,8 @@ from vault_console.vault import demo_seed
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 
+SCRATCH = "scratch"
+
 
 @pytest.fixture(scope="session")
 def bao() -> Iterator[DevServer]:
@@ -22,6 +24,8 @@ def bao() -> Iterator[DevServer]:
         settings = settings_for(server.address, server.root_token)
         gateway = VaultGateway(settings)
         demo_seed.seed(gateway.client)
+        # Tests that write use this mount, so the seeded ai-models/ stays as the demo has it.
+        gateway.client.sys.enable_secrets_engine("kv", path=SCRATCH, options={"version": "2"})
         gateway.close()
         yield server
 

@@ -9,6 +9,7 @@ import urllib3.exceptions
 
 from vault_console.config import ConfigError
 from vault_console.vault.kv import CasConflict
+from vault_console.vault.readonly import ReadOnlyViolation
 from vault_console.vault.transport import CrossHostRedirect
 
 
@@ -39,6 +40,8 @@ def describe(exc: BaseException) -> ConsoleError:
         return ConsoleError(str(exc), "Changed by someone else")
     if isinstance(exc, ConfigError):
         return ConsoleError(str(exc), "Bad setting", retryable=False)
+    if isinstance(exc, ReadOnlyViolation):
+        return ConsoleError(str(exc), "Read-only mode", retryable=False)
     if isinstance(exc, CrossHostRedirect):
         return ConsoleError(str(exc), "Redirected to another host", retryable=False)
     if isinstance(exc, hvac.exceptions.Forbidden):

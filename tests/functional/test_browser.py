@@ -131,13 +131,13 @@ async def test_copy_sends_osc52_says_what_key_and_keeps_nothing(
 async def test_edit_conflict_between_two_clients_overwrites_nothing(
     root_settings: Settings, gateway: VaultGateway
 ) -> None:
-    kv = gateway.kv("ai-models", 2)
+    kv = gateway.kv("scratch", 2)
     path = new_path("conflict/model")
     kv.write(path, {"api_key": "first"}, cas=0)
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await open_path(pilot, f"ai-models/{path}")
+        await open_path(pilot, f"scratch/{path}")
         kv.write(path, {"api_key": "from-the-other-client"}, cas=1)  # someone else saves v2
 
         await pilot.press("e")
@@ -161,13 +161,13 @@ async def test_edit_conflict_between_two_clients_overwrites_nothing(
 async def test_edit_saves_with_check_and_set(
     root_settings: Settings, gateway: VaultGateway
 ) -> None:
-    kv = gateway.kv("ai-models", 2)
+    kv = gateway.kv("scratch", 2)
     path = new_path("edit/model")
     kv.write(path, {"api_key": "old"}, cas=0)
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await open_path(pilot, f"ai-models/{path}")
+        await open_path(pilot, f"scratch/{path}")
         await pilot.press("e")
         await pilot.pause()
         app.screen.query_one(".form-value", Input).value = "new"
@@ -203,14 +203,14 @@ async def test_bad_new_secret_input_names_the_field_and_writes_nothing(
 async def test_delete_undelete_destroy_behind_confirmations(
     root_settings: Settings, gateway: VaultGateway
 ) -> None:
-    kv = gateway.kv("ai-models", 2)
+    kv = gateway.kv("scratch", 2)
     path = new_path("lifecycle/model")
     kv.write(path, {"api_key": "v1"}, cas=0)
     kv.write(path, {"api_key": "v2"}, cas=1)
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await open_path(pilot, f"ai-models/{path}")
+        await open_path(pilot, f"scratch/{path}")
 
         await pilot.press("d")
         await pilot.pause()
@@ -247,14 +247,14 @@ async def test_delete_undelete_destroy_behind_confirmations(
 async def test_compare_versions_shows_changes_per_key_masked(
     root_settings: Settings, gateway: VaultGateway
 ) -> None:
-    kv = gateway.kv("ai-models", 2)
+    kv = gateway.kv("scratch", 2)
     path = new_path("diff/model")
     kv.write(path, {"api_key": "alpha-secret", "org": "same"}, cas=0)
     kv.write(path, {"api_key": "beta-secret", "org": "same", "region": "eu"}, cas=1)
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await open_path(pilot, f"ai-models/{path}")
+        await open_path(pilot, f"scratch/{path}")
         await pilot.press("D")
         await pilot.pause()
         await pilot.press("enter")  # the only other version: 1

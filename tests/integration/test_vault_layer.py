@@ -67,7 +67,7 @@ def test_versions_and_soft_deleted_reads(gateway: VaultGateway) -> None:
 def test_check_and_set_between_two_clients(root_settings: Settings) -> None:
     first, second = VaultGateway(root_settings), VaultGateway(root_settings)
     path = unique("cas/model")
-    kv1, kv2 = first.kv("ai-models", 2), second.kv("ai-models", 2)
+    kv1, kv2 = first.kv("scratch", 2), second.kv("scratch", 2)
     assert kv1.write(path, {"k": "a"}, cas=0) == 1
     assert kv2.write(path, {"k": "b"}, cas=1) == 2
     with pytest.raises(CasConflict):
@@ -78,7 +78,7 @@ def test_check_and_set_between_two_clients(root_settings: Settings) -> None:
 
 
 def test_delete_undelete_destroy(gateway: VaultGateway) -> None:
-    kv = gateway.kv("ai-models", 2)
+    kv = gateway.kv("scratch", 2)
     path = unique("lifecycle/key")
     kv.write(path, {"v": "1"}, cas=0)
     kv.write(path, {"v": "2"}, cas=1)

@@ -11,6 +11,7 @@ import hvac.exceptions
 
 from vault_console.config import Settings
 from vault_console.vault.kv import KvStore
+from vault_console.vault.readonly import read_only_guard
 from vault_console.vault.transport import RequestGuard, Response, Urllib3Adapter
 
 
@@ -111,6 +112,8 @@ class VaultGateway:
 
     def __init__(self, settings: Settings, guard: RequestGuard | None = None) -> None:
         self.settings = settings
+        if guard is None and settings.read_only:
+            guard = read_only_guard
         self.adapter = Urllib3Adapter(settings, guard=guard)
         adapter = self.adapter
         # token="" stops hvac from reading VAULT_TOKEN / ~/.vault-token on its own.
