@@ -297,9 +297,15 @@ def property_changes(meta: StepEventMetadata, op: str) -> list[PropertyChange]:
     if meta.detailed_diff:
         for path, diff in sorted(meta.detailed_diff.items()):
             kind = str(diff.diff_kind.value if hasattr(diff.diff_kind, "value") else diff.diff_kind)
-            old = None if kind.startswith("add") else _lookup(values(old_state, diff.input_diff), path)
+            old = (
+                None
+                if kind.startswith("add")
+                else _lookup(values(old_state, diff.input_diff), path)
+            )
             new = (
-                None if kind.startswith("delete") else _lookup(values(new_state, diff.input_diff), path)
+                None
+                if kind.startswith("delete")
+                else _lookup(values(new_state, diff.input_diff), path)
             )
             changes.append(PropertyChange(path, kind, mask(old, path), mask(new, path)))
         return changes

@@ -1,0 +1,1 @@
+"""The AI-secrets stack: AWS secrets engine, AWS IAM auth, KV v2 model secrets."""
