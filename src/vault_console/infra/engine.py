@@ -1,0 +1,490 @@
+"""The Automation API runner: stacks, config, plugins, preview -> saved plan -> up.
+
+The SDK's defaults leak secrets, so each is replaced here:
+
+* ``Stack.up()`` returns decrypted config unless ``show_secrets=False``: always passed.
+* ``LocalWorkspace.set_config`` puts secret values on the command line (visible in ``ps``):
+  secret config goes through ``pulumi config set KEY --secret`` with the value on stdin.
+* ``repr(LocalWorkspace)`` prints ``env_vars`` (tokens, passphrases): ``SafeWorkspace``
+  overrides it.
+* ``CommandError`` carries raw stdout/stderr: ``PulumiCli`` redacts every known secret
+  from the output before any error is built, and ``describe_failure`` turns errors into
+  short messages.
+
+``on_event`` runs on the SDK's own thread (a gRPC server thread or the log watcher);
+``_events`` wraps the callback so it never raises.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+from pulumi.automation._cmd import CommandResult, OnOutput, _fixup_path
+from pulumi.automation.errors import CommandError, ConcurrentUpdateError, create_command_error
+from pulumi.automation.events import EngineEvent
+from semver import VersionInfo
+
+from vault_console import config as console_config
+from vault_console.errors import ConsoleError
+from vault_console.infra.plan import SECRET_MASK, Plan
+from vault_console_programs.ai_secrets.config import (
+    AWS_SECRET_KEY,
+    MODEL_SECRETS_KEY,
+    PROJECT,
+    SETTINGS_KEY,
+    SecretValues,
+    StackConfig,
+)
+
+PROVIDER_PACKAGES = {"vault": "pulumi_vault", "aws": "pulumi_aws"}
+_SECRETS_PROVIDERS = ("passphrase", "hashivault://", "awskms://", "gcpkms://", "azurekeyvault://")
+INSTALL_HINT = (
+    "Install the Pulumi CLI (https://www.pulumi.com/docs/install/, e.g. "
+    "`curl -fsSL https://get.pulumi.com | sh`) and make sure `pulumi` is on PATH."
+)
+
+
+class EngineError(ConsoleError):
+    """A Pulumi failure, described with what to do about it."""
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, SECRET_MASK)
+    return text
+
+
+class PulumiCli(auto.PulumiCommand):
+    """The ``pulumi`` CLI, with stdin for secret values and redacted output in errors.
+
+    Subclassing keeps the SDK's seam (``LocalWorkspace(pulumi_command=...)``); ``run`` is
+    the SDK's own loop plus ``stdin`` and redaction, which the SDK does not offer.
+    """
+
+    def __init__(self, command: str | None = None, secrets: Iterable[str] = ()) -> None:
+        found = command or shutil.which("pulumi")
+        if not found:
+            raise EngineError(
+                f"The `pulumi` CLI was not found on PATH. {INSTALL_HINT}",
+                "Pulumi CLI missing",
+                False,
+            )
+        self.command = found
+        self.secrets: set[str] = set(secrets)
+        version = (
+            subprocess.run(
+                [found, "version"],
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"},
+            )
+            .stdout.strip()
+            .lstrip("v")
+        )
+        self.version = VersionInfo.parse(version) if version else None
+
+    def run(
+        self,
+        args: list[str],
+        cwd: str,
+        additional_env: Mapping[str, str],
+        on_output: OnOutput | None = None,
+        on_error: OnOutput | None = None,
+        stdin: str | None = None,
+    ) -> CommandResult:
+        if "--non-interactive" not in args[: args.index("--") if "--" in args else len(args)]:
+            args = ["--non-interactive", *args]
+        env = {**os.environ, **additional_env, "PULUMI_AUTOMATION_API": "true"}
+        if os.path.isabs(self.command):
+            env = _fixup_path(env, os.path.dirname(self.command))
+        out: list[str] = []
+        err: list[str] = []
+
+        def pump(stream: Any, callback: OnOutput | None, chunks: list[str]) -> None:
+            for line in iter(stream.readline, ""):
+                clean = redact(line.rstrip(), self.secrets)
+                if callback:
+                    callback(clean)
+                chunks.append(clean)
+            stream.close()
+
+        with subprocess.Popen(
+            [self.command, *args],
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            encoding="utf-8",
+        ) as process:
+            threads = [
+                threading.Thread(target=pump, args=(process.stdout, on_output, out)),
+                threading.Thread(target=pump, args=(process.stderr, on_error, err)),
+            ]
+            for thread in threads:
+                thread.start()
+            if stdin is not None:
+                assert process.stdin is not None
+                process.stdin.write(stdin)
+                process.stdin.close()
+            for thread in threads:
+                thread.join()
+            code = process.wait()
+        result = CommandResult(stdout="\n".join(out), stderr="\n".join(err), code=code)
+        if code != 0:
+            raise create_command_error(result)
+        return result
+
+
+class SafeWorkspace(auto.LocalWorkspace):
+    """A LocalWorkspace whose repr never shows ``env_vars``."""
+
+    def __repr__(self) -> str:
+        return f"SafeWorkspace(work_dir={self.work_dir!r}, env_vars=<{len(self.env_vars)} hidden>)"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    stack: str = "dev"
+    project: str = PROJECT
+    backend_url: str | None = None
+    """Explicit state backend; else PULUMI_BACKEND_URL; else a local file backend."""
+    secrets_provider: str = "passphrase"
+    work_dir: Path | None = None
+
+
+def backend_url(env: Mapping[str, str], explicit: str | None = None) -> str:
+    """Where stack state lives: explicit, PULUMI_BACKEND_URL, or file:// under XDG state."""
+    if explicit:
+        return explicit
+    if env.get("PULUMI_BACKEND_URL"):
+        return env["PULUMI_BACKEND_URL"]
+    path = console_config.state_dir(env) / "pulumi"
+    return f"file://{path}"
+
+
+def plugin_versions() -> dict[str, str]:
+    """Provider plugin versions that match the installed pulumi_vault / pulumi_aws."""
+    return {
+        plugin: "v" + importlib.metadata.version(package)
+        for plugin, package in PROVIDER_PACKAGES.items()
+    }
+
+
+@dataclass
+class RunOutcome:
+    plan: Plan
+    plan_file: Path | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    stdout: str = ""
+
+
+class Engine:
+    """One stack of the AI-secrets program."""
+
+    def __init__(
+        self,
+        config: StackConfig,
+        secrets: SecretValues,
+        *,
+        options: EngineOptions | None = None,
+        env: Mapping[str, str] | None = None,
+        provider_env: Mapping[str, str] | None = None,
+        command: auto.PulumiCommand | None = None,
+        program: Callable[[], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.secrets = secrets
+        self.options = options or EngineOptions()
+        self.env = dict(os.environ if env is None else env)
+        self.provider_env = dict(provider_env or {})
+        self.secret_strings = {
+            *([secrets.aws_secret_key] if secrets.aws_secret_key else []),
+            *(v for data in secrets.model_data.values() for v in data.values()),
+            *(self.provider_env.get(k, "") for k in ("VAULT_TOKEN", "BAO_TOKEN")),
+            self.env.get("PULUMI_CONFIG_PASSPHRASE", ""),
+        } - {""}
+        self._command = command
+        self._program = program
+        self._stack: auto.Stack | None = None
+        self.callback_errors: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"Engine(stack={self.options.stack!r}, project={self.options.project!r})"
+
+    # -- set-up ---------------------------------------------------------------------------
+
+    def _check_secrets_provider(self) -> None:
+        provider = self.options.secrets_provider
+        if not provider.startswith(_SECRETS_PROVIDERS):
+            raise EngineError(
+                f"secrets_provider: {provider!r} is not passphrase or a KMS URL "
+                "(hashivault://KEY, awskms://…, gcpkms://…, azurekeyvault://…)",
+                "Bad setting",
+                False,
+            )
+        if provider == "passphrase" and not (
+            "PULUMI_CONFIG_PASSPHRASE" in self.env or "PULUMI_CONFIG_PASSPHRASE_FILE" in self.env
+        ):
+            raise EngineError(
+                "The passphrase secrets provider needs PULUMI_CONFIG_PASSPHRASE or "
+                "PULUMI_CONFIG_PASSPHRASE_FILE set. Or use --secrets-provider "
+                "hashivault://KEY to encrypt with a Vault transit key.",
+                "Passphrase missing",
+                False,
+            )
+
+    def command(self) -> auto.PulumiCommand:
+        if self._command is None:
+            self._command = PulumiCli(secrets=self.secret_strings)
+        elif isinstance(self._command, PulumiCli):
+            self._command.secrets |= self.secret_strings
+        return self._command
+
+    def workspace_env(self) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in self.env.items()
+            if k.startswith(("PULUMI_CONFIG_PASSPHRASE", "AWS_", "PULUMI_BACKEND_URL"))
+        }
+        env.update(self.provider_env)
+        env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
+        return env
+
+    def stack(self) -> auto.Stack:
+        """Create or select the stack, with its config set (secrets through stdin)."""
+        if self._stack is not None:
+            return self._stack
+        self._check_secrets_provider()
+        url = backend_url(self.env, self.options.backend_url)
+        if url.startswith("file://"):
+            Path(url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+        work_dir = self.options.work_dir or Path(tempfile.mkdtemp(prefix="vault-console-stack-"))
+        work_dir.mkdir(parents=True, exist_ok=True)
+        workspace = SafeWorkspace(
+            work_dir=str(work_dir),
+            program=self._program or _inline_program,
+            env_vars=self.workspace_env(),
+            secrets_provider=self.options.secrets_provider,
+            project_settings=auto.ProjectSettings(
+                name=self.options.project,
+                runtime="python",
+                backend=auto.ProjectBackend(url=url),
+            ),
+            pulumi_command=self.command(),
+        )
+        stack = auto.Stack.create_or_select(self.options.stack, workspace)
+        self._set_config(workspace)
+        self._stack = stack
+        return stack
+
+    def _set_config(self, workspace: auto.LocalWorkspace) -> None:
+        name = self.options.stack
+        plain = {f"{self.options.project}:{SETTINGS_KEY}": self.config.settings_json()}
+        workspace.set_all_config(name, {k: auto.ConfigValue(v) for k, v in plain.items()})
+        secret = {}
+        if self.secrets.aws_secret_key:
+            secret[AWS_SECRET_KEY] = self.secrets.aws_secret_key
+        if self.secrets.model_data:
+            import json
+
+            secret[MODEL_SECRETS_KEY] = json.dumps(self.secrets.model_data, sort_keys=True)
+        command = workspace.pulumi_command
+        for key, value in secret.items():
+            args = ["config", "set", f"{self.options.project}:{key}", "--secret", "--stack", name]
+            if isinstance(command, PulumiCli):
+                command.run(args, workspace.work_dir, workspace.env_vars, stdin=value)
+            else:
+                raise EngineError(
+                    "secret config needs a command that takes stdin (PulumiCli)", "Internal error"
+                )
+
+    def install_plugins(self) -> dict[str, str]:
+        """Install the vault and aws plugins matching the installed SDK packages."""
+        versions = plugin_versions()
+        workspace = self.stack().workspace
+        for plugin, version in versions.items():
+            workspace.install_plugin(plugin, version)
+        return versions
+
+    # -- operations -----------------------------------------------------------------------
+
+    def _events(
+        self, plan: Plan, forward: Callable[[EngineEvent], None] | None
+    ) -> Callable[[EngineEvent], None]:
+        def on_event(event: EngineEvent) -> None:
+            # Runs on the SDK's thread: it must never raise.
+            try:
+                plan.add(event)
+                if forward is not None:
+                    forward(event)
+            except Exception as exc:
+                self.callback_errors.append(f"{type(exc).__name__}: {exc}")
+
+        return on_event
+
+    def plan_path(self) -> Path:
+        stack = self.stack()
+        return Path(stack.workspace.work_dir) / f"{self.options.stack}.update-plan.json"
+
+    def preview(self, on_event: Callable[[EngineEvent], None] | None = None) -> RunOutcome:
+        """Preview and save an update plan that ``up`` will be held to."""
+        stack = self.stack()
+        plan = Plan()
+        plan_file = self.plan_path()
+        result = stack.preview(
+            on_event=self._events(plan, on_event), plan=str(plan_file), color="never"
+        )
+        return RunOutcome(plan, plan_file, stdout=result.stdout)
+
+    def up(
+        self, plan_file: Path, on_event: Callable[[EngineEvent], None] | None = None
+    ) -> RunOutcome:
+        """Apply exactly the saved plan; secret outputs come back masked."""
+        if not plan_file.is_file():
+            raise EngineError(
+                f"No saved plan at {plan_file}: run a preview first; an apply only does what "
+                "a preview showed.",
+                "Preview first",
+                False,
+            )
+        stack = self.stack()
+        plan = Plan()
+        result = stack.up(
+            plan=str(plan_file),
+            show_secrets=False,
+            on_event=self._events(plan, on_event),
+            color="never",
+        )
+        return RunOutcome(plan, plan_file, mask_outputs(result.outputs), result.stdout)
+
+    def refresh(self, on_event: Callable[[EngineEvent], None] | None = None) -> RunOutcome:
+        plan = Plan()
+        result = self.stack().refresh(
+            on_event=self._events(plan, on_event), show_secrets=False, color="never"
+        )
+        return RunOutcome(plan, stdout=result.stdout)
+
+    def preview_destroy(self, on_event: Callable[[EngineEvent], None] | None = None) -> RunOutcome:
+        plan = Plan()
+        result = self.stack().preview_destroy(
+            on_event=self._events(plan, on_event), show_secrets=False, color="never"
+        )
+        return RunOutcome(plan, stdout=result.stdout)
+
+    def destroy(self, on_event: Callable[[EngineEvent], None] | None = None) -> RunOutcome:
+        plan = Plan()
+        result = self.stack().destroy(
+            on_event=self._events(plan, on_event), show_secrets=False, color="never"
+        )
+        return RunOutcome(plan, stdout=result.stdout)
+
+    def outputs(self) -> dict[str, Any]:
+        return mask_outputs(self.stack().outputs())
+
+    def cancel(self) -> None:
+        """Ask the engine to stop the running update (the user asked for it)."""
+        self.stack().cancel()
+
+
+def mask_outputs(outputs: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
+    return {k: SECRET_MASK if v.secret else v.value for k, v in outputs.items()}
+
+
+def _inline_program() -> None:
+    from vault_console_programs.ai_secrets.program import main
+
+    main()
+
+
+# -- failures ---------------------------------------------------------------------------
+
+_LOCK_LINE = re.compile(r"(\S+\.json): created by (\S+) \(pid (\d+)\) at (\S+)")
+_VAULT_ERROR = re.compile(r"Code: (\d{3})\. Errors:\s*\n?\s*\*?\s*(.+)")
+
+
+def describe_failure(exc: BaseException, stack: str = "dev") -> ConsoleError:
+    """Map engine failures to a message that says what happened and what to do."""
+    if isinstance(exc, ConsoleError):
+        return exc
+    if isinstance(exc, FileNotFoundError) and "pulumi" in str(exc):
+        return EngineError(
+            f"The `pulumi` CLI was not found. {INSTALL_HINT}", "Pulumi CLI missing", False
+        )
+    if isinstance(exc, ConcurrentUpdateError):
+        text = str(exc)
+        found = _LOCK_LINE.search(text)
+        who = (
+            f" It was locked by {found[2]} (pid {found[3]}) at {found[4]} ({found[1]})."
+            if found
+            else ""
+        )
+        return EngineError(
+            f"Another update holds the lock on stack {stack!r}.{who} Wait for it to finish. "
+            f"If that process is gone, clear the lock yourself with `pulumi cancel --stack {stack}`; "
+            "the console never clears locks on its own.",
+            "Stack is locked",
+            False,
+        )
+    if isinstance(exc, CommandError):
+        text = str(exc)  # the SDK keeps only str(CommandResult): "code: …\n stdout: …\n stderr: …"
+        if "passphrase must be set" in text or "incorrect passphrase" in text:
+            return EngineError(
+                "The stack's secrets need the passphrase: set PULUMI_CONFIG_PASSPHRASE "
+                "(or PULUMI_CONFIG_PASSPHRASE_FILE) to the one the stack was created with.",
+                "Passphrase missing or wrong",
+                False,
+            )
+        if (
+            re.search(
+                r"no resource plugin|could not find plugin|failed to load plugin|plugin .* not found",
+                text,
+            )
+            and "catalog" not in text
+        ):
+            versions = ", ".join(f"{p} {v}" for p, v in plugin_versions().items())
+            return EngineError(
+                f"A provider plugin is missing. Run `vault-console doctor`, or install them: "
+                f"`pulumi plugin install resource vault {plugin_versions()['vault']}` and "
+                f"`pulumi plugin install resource aws {plugin_versions()['aws']}` ({versions}).",
+                "Plugin missing",
+                False,
+            )
+        if "pending operations" in text or ("interrupted" in text and "pending" in text):
+            return EngineError(
+                "An earlier apply was interrupted and left pending operations in the state. "
+                f"Check what exists, then run `pulumi refresh --stack {stack} "
+                "--clear-pending-creates` (or `pulumi stack export`, remove "
+                "pending_operations, `pulumi stack import`).",
+                "Interrupted apply",
+                False,
+            )
+        if "plugin not found in the catalog: aws" in text:
+            return EngineError(
+                "The Vault server has no 'aws' plugin (OpenBao ships no AWS secrets engine or "
+                "AWS auth method). Disable those components in the config, or register an "
+                "aws plugin on the server.",
+                "Server lacks the AWS plugin",
+                False,
+            )
+        vault = _VAULT_ERROR.search(text)
+        if vault:
+            return EngineError(
+                f"Vault answered {vault[1]}: {vault[2].strip()}", "Vault refused a change"
+            )
+        lines = [ln for ln in text.splitlines() if ln.strip().startswith(("error:", "Error"))]
+        detail = "; ".join(ln.strip() for ln in lines[-3:]) or text.splitlines()[0]
+        return EngineError(detail, "Pulumi failed")
+    return ConsoleError(f"{type(exc).__name__}: {exc}", "Unexpected error")
