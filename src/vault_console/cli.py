@@ -11,6 +11,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -57,6 +58,34 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only run the server and print export lines, until Ctrl+C",
     )
+    for name, text in (
+        ("preview", "preview the AI-secrets stack (exit 0: no changes, 2: changes, 1: error)"),
+        ("up", "preview, confirm, then apply exactly the previewed plan"),
+        ("destroy", "preview the destroy, confirm, then destroy the stack"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--config", required=True, type=Path, help="stack config (TOML)")
+        sub.add_argument("--stack", default="dev", help="stack name (default: dev)")
+        sub.add_argument(
+            "--secrets-provider",
+            default="passphrase",
+            help="passphrase (PULUMI_CONFIG_PASSPHRASE) or hashivault://KEY, awskms://…",
+        )
+        sub.add_argument(
+            "--backend-url", help="state backend (default: PULUMI_BACKEND_URL, else local files)"
+        )
+        if name == "preview":
+            sub.add_argument("--json", action="store_true", help="print the plan as JSON")
+        else:
+            sub.add_argument("--yes", action="store_true", help="do not ask before applying")
+    plan = commands.add_parser("plan", help="work with recorded engine event logs")
+    plan_commands = plan.add_subparsers(dest="plan_command", metavar="SUBCOMMAND", required=True)
+    show = plan_commands.add_parser("show", help="render a `pulumi preview --event-log` file")
+    show.add_argument("eventlog", type=Path)
+    show.add_argument("--json", action="store_true", help="print the plan as JSON")
+    show.add_argument("--tui", action="store_true", help="open it in the plan viewer")
+    doctor = commands.add_parser("doctor", help="check Vault, Pulumi, the state backend and AWS")
+    doctor.add_argument("--json", action="store_true")
     return parser
 
 
@@ -127,9 +156,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     flags = {name: getattr(args, name, None) for name in _FLAG_SETTINGS}
     if args.command == "demo":
         return _demo(args, flags)
+    if args.command == "plan":
+        return _plan_show(args)
     try:
         settings = config.resolve(flags=flags, profile_name=args.profile)
     except config.ConfigError as exc:
         print(f"vault-console: {exc}", file=sys.stderr)
         return 1
+    if args.command in {"preview", "up", "destroy"}:
+        return _stack_command(args, settings)
+    if args.command == "doctor":
+        from vault_console import commands
+
+        return commands.doctor(settings, args.json)
     return _run_console(settings)
+
+
+def _plan_show(args: argparse.Namespace) -> int:
+    from vault_console import commands
+
+    if not args.tui:
+        return commands.plan_show(args.eventlog, args.json, sys.stdout, sys.stderr)
+    from vault_console.infra.plan import PlanLogError, load_plan
+    from vault_console.screens.plan import PlanViewerApp
+
+    try:
+        plan = load_plan(args.eventlog)
+    except PlanLogError as exc:
+        print(f"vault-console: {exc}", file=sys.stderr)
+        return 1
+    PlanViewerApp(plan, str(args.eventlog)).run()
+    return 0
+
+
+def _stack_command(args: argparse.Namespace, settings: config.Settings) -> int:
+    from vault_console import commands
+
+    engine = commands.build_engine(
+        args.config,
+        settings,
+        dict(os.environ),
+        args.stack,
+        args.secrets_provider,
+        args.backend_url,
+        sys.stderr,
+    )
+    if isinstance(engine, int):
+        return engine
+    if args.command == "preview":
+        return commands.preview(engine, args.json, sys.stdout, sys.stderr)
+    run = commands.up if args.command == "up" else commands.destroy
+    return run(engine, settings, args.yes, sys.stdout, sys.stderr, sys.stdin)

@@ -17,7 +17,24 @@ IO_MODULES = [
     "vault_console.vault.devserver",
     "vault_console.vault.demo_seed",
     "vault_console.cli",
+    "vault_console.commands",
+    "vault_console.vault.readonly",
+    "vault_console.infra.plan",
+    "vault_console.infra.engine",
+    "vault_console.infra.doctor",
+    "vault_console_programs.ai_secrets.config",
+    "vault_console_programs.ai_secrets.program",
 ]
+
+
+@pytest.mark.parametrize("module", ["vault_console.cli", "vault_console.app"])
+def test_start_up_modules_do_not_import_pulumi_or_boto3(module: str) -> None:
+    code = (
+        f"import sys, {module}\n"
+        "print(','.join(m for m in ('pulumi', 'boto3', 'botocore') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
 
 
 @pytest.mark.parametrize("module", IO_MODULES)

@@ -366,7 +366,10 @@ def iter_log_objects(text: str, source: str = "log") -> Iterator[dict[str, Any]]
             obj, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
             where = text.count("\n", 0, exc.pos) + 1
-            kind = "truncated" if exc.pos >= length - 1 else "malformed"
+            # A failing object with no other object after it is where a cut-off log ends.
+            last = "\n{" not in text[position:].rstrip()
+            at_end = exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
+            kind = "truncated" if last and at_end else "malformed"
             raise PlanLogError(
                 f"{source}:{line}: {kind} event (at line {where}: {exc.msg})"
             ) from None

@@ -180,6 +180,11 @@ class VaultGateway:
         self._plugin_versions = [m.plugin_version for m in mounts]
         return mounts
 
+    def plugin_catalog(self) -> dict[str, list[str]]:
+        """Plugin names per kind ("secret", "auth", "database") from ``sys/plugins/catalog``."""
+        data = self.adapter.get("/v1/sys/plugins/catalog")["data"]
+        return {k: list(v) for k, v in data.items() if k != "detailed" and isinstance(v, list)}
+
     def kv(self, mount: MountInfo | str, version: int | None = None) -> KvStore:
         """The KV store at a mount; pass a MountInfo, or a path and its KV version."""
         if isinstance(mount, MountInfo):

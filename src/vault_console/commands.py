@@ -1,0 +1,188 @@
+"""Headless commands for pipelines: preview, up, destroy, plan show, doctor.
+
+Exit codes: 0 success (preview: no changes), 2 preview found changes, 1 error.
+Nothing here imports Textual, and pulumi/boto3 load only when a command needs them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from vault_console.config import Settings
+from vault_console.errors import ConsoleError
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+def provider_env(settings: Settings) -> dict[str, str]:
+    """What the Vault provider (run by Pulumi) needs to reach the same server."""
+    env = {"VAULT_ADDR": settings.address}
+    if settings.token:
+        env["VAULT_TOKEN"] = settings.token.reveal()
+    if settings.namespace:
+        env["VAULT_NAMESPACE"] = settings.namespace
+    if settings.ca_cert:
+        env["VAULT_CACERT"] = settings.ca_cert
+    if settings.ca_path:
+        env["VAULT_CAPATH"] = settings.ca_path
+    if settings.skip_verify:
+        env["VAULT_SKIP_VERIFY"] = "true"
+    return env
+
+
+def _fail(error: ConsoleError, out: TextIO) -> int:
+    print(f"vault-console: {error.title}: {error.message}", file=out)
+    return EXIT_ERROR
+
+
+def make_engine(
+    config_file: Path,
+    settings: Settings,
+    env: Mapping[str, str],
+    stack: str,
+    secrets_provider: str,
+    backend: str | None,
+) -> Any:
+    from vault_console.infra.engine import Engine, EngineOptions
+    from vault_console_programs.ai_secrets.config import load
+
+    config, secrets = load(config_file, env)
+    return Engine(
+        config,
+        secrets,
+        options=EngineOptions(stack=stack, secrets_provider=secrets_provider, backend_url=backend),
+        env=env,
+        provider_env=provider_env(settings),
+    )
+
+
+def build_engine(
+    config_file: Path,
+    settings: Settings,
+    env: Mapping[str, str],
+    stack: str,
+    secrets_provider: str,
+    backend: str | None,
+    err: TextIO,
+) -> Any:
+    """The engine for a config file, or EXIT_ERROR after printing every bad value."""
+    engine: Any = None
+
+    def run() -> int:
+        nonlocal engine
+        engine = make_engine(config_file, settings, env, stack, secrets_provider, backend)
+        return EXIT_OK
+
+    code = _guard(run, err, stack)
+    return engine if code == EXIT_OK else code
+
+
+def _guard(run: Callable[[], int], err: TextIO, stack: str) -> int:
+    from vault_console.infra.engine import describe_failure
+    from vault_console_programs.ai_secrets.config import StackConfigError
+
+    try:
+        return run()
+    except StackConfigError as exc:
+        print("vault-console: bad stack config, nothing was run:", file=err)
+        for problem in exc.problems:
+            print(f"  {problem}", file=err)
+        return EXIT_ERROR
+    except Exception as exc:
+        return _fail(describe_failure(exc, stack), err)
+
+
+def _confirm(question: str, assume_yes: bool, stdin: TextIO, err: TextIO) -> bool:
+    if assume_yes:
+        return True
+    if not stdin.isatty():
+        print("vault-console: not a terminal and no --yes: nothing was applied.", file=err)
+        return False
+    print(f"{question} [y/N] ", end="", file=err, flush=True)
+    return stdin.readline().strip().lower() in {"y", "yes"}
+
+
+def preview(engine: Any, as_json: bool, out: TextIO, err: TextIO) -> int:
+    from vault_console.infra.plan import render_text
+
+    def run() -> int:
+        outcome = engine.preview()
+        if as_json:
+            body = outcome.plan.to_json() | {"plan_file": str(outcome.plan_file)}
+            print(json.dumps(body, indent=2), file=out)
+        else:
+            print(render_text(outcome.plan), file=out)
+        return EXIT_CHANGES if outcome.plan.has_changes else EXIT_OK
+
+    return _guard(run, err, engine.options.stack)
+
+
+def up(
+    engine: Any, settings: Settings, assume_yes: bool, out: TextIO, err: TextIO, stdin: TextIO
+) -> int:
+    from vault_console.infra.plan import render_text
+
+    if settings.read_only:
+        return _fail(
+            ConsoleError("read-only mode can preview but never apply.", "Read-only mode"), err
+        )
+
+    def run() -> int:
+        previewed = engine.preview()
+        print(render_text(previewed.plan), file=out)
+        if not previewed.plan.has_changes:
+            print("No changes.", file=out)
+            return EXIT_OK
+        if not _confirm("Apply exactly these changes?", assume_yes, stdin, err):
+            return EXIT_ERROR
+        applied = engine.up(previewed.plan_file)
+        print(render_text(applied.plan), file=out)
+        for key, value in sorted(applied.outputs.items()):
+            print(f"  {key} = {json.dumps(value)}", file=out)
+        return EXIT_ERROR if applied.plan.failed else EXIT_OK
+
+    return _guard(run, err, engine.options.stack)
+
+
+def destroy(
+    engine: Any, settings: Settings, assume_yes: bool, out: TextIO, err: TextIO, stdin: TextIO
+) -> int:
+    from vault_console.infra.plan import render_text
+
+    if settings.read_only:
+        return _fail(ConsoleError("read-only mode never destroys.", "Read-only mode"), err)
+
+    def run() -> int:
+        previewed = engine.preview_destroy()
+        print(render_text(previewed.plan), file=out)
+        if not _confirm("Destroy these resources?", assume_yes, stdin, err):
+            return EXIT_ERROR
+        destroyed = engine.destroy()
+        print(render_text(destroyed.plan), file=out)
+        return EXIT_OK
+
+    return _guard(run, err, engine.options.stack)
+
+
+def plan_show(path: Path, as_json: bool, out: TextIO, err: TextIO) -> int:
+    from vault_console.infra.plan import PlanLogError, load_plan, render_text
+
+    try:
+        plan = load_plan(path)
+    except PlanLogError as exc:
+        print(f"vault-console: {exc}", file=err)
+        return EXIT_ERROR
+    print(json.dumps(plan.to_json(), indent=2) if as_json else render_text(plan), file=out)
+    return EXIT_OK
+
+
+def doctor(settings: Settings, as_json: bool, out: TextIO = sys.stdout) -> int:
+    from vault_console.infra.doctor import render, run_doctor
+
+    checks = run_doctor(settings)
+    print(render(checks, as_json), file=out)
+    return EXIT_ERROR if any(c.status == "fail" for c in checks) else EXIT_OK

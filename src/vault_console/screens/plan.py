@@ -1,0 +1,98 @@
+"""The plan viewer: every step of a plan, and the property changes of the selected one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label
+
+from vault_console.infra.plan import Plan
+
+OP_STYLE = {
+    "create": "green",
+    "delete": "red",
+    "update": "yellow",
+    "replace": "magenta",
+    "create-replacement": "magenta",
+    "delete-replaced": "magenta",
+}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    text = text.replace("\n", "⏎")
+    return text if len(text) <= 48 else text[:45] + "..."
+
+
+class PlanScreen(Screen[None]):
+    """Read-only view of a plan; secret values arrive already masked by the plan model."""
+
+    BINDINGS = [Binding("escape,q", "close", "Close", id="plan.close")]
+
+    def __init__(self, plan: Plan, title: str) -> None:
+        super().__init__()
+        self.plan = plan
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        counts = ", ".join(f"{op} {n}" for op, n in sorted(self.plan.summary.items()))
+        failed = f"  ·  {len(self.plan.failed)} failed" if self.plan.failed else ""
+        yield Label(f"{self.title_text}  ·  {counts or 'no changes'}{failed}", id="plan-summary")
+        steps: DataTable[str] = DataTable(cursor_type="row", id="plan-steps")
+        steps.add_columns("Op", "Type", "Name", "State")
+        for index, step in enumerate(self.plan.steps):
+            state = "FAILED" if step.failed else ("done" if step.done else "pending")
+            op = f"[{OP_STYLE.get(step.op, 'default')}]{step.op}[/]"
+            steps.add_row(op, step.type, step.name, state, key=str(index))
+        yield steps
+        yield Label("Changes", classes="section-title")
+        changes: DataTable[str] = DataTable(cursor_type="row", id="plan-changes")
+        changes.add_columns("Property", "Change", "Old", "New")
+        yield changes
+        yield Label("", id="plan-notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.plan.steps:
+            self._show(0)
+
+    @on(DataTable.RowHighlighted, "#plan-steps")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show(int(str(event.row_key.value)))
+
+    def _show(self, index: int) -> None:
+        step = self.plan.steps[index]
+        table = self.query_one("#plan-changes", DataTable)
+        table.clear()
+        for change in step.changes:
+            table.add_row(change.path, change.kind, _cell(change.old), _cell(change.new))
+        notes = [*step.diagnostics, *step.policy]
+        self.query_one("#plan-notes", Label).update("\n".join(notes))
+
+    def action_close(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.dismiss()
+        else:
+            self.app.exit()
+
+
+class PlanViewerApp(App[None]):
+    """Only the plan viewer, for `vault-console plan show FILE --tui`."""
+
+    CSS_PATH = "../styles/app.tcss"
+    TITLE = "vault-console plan"
+
+    def __init__(self, plan: Plan, title: str) -> None:
+        super().__init__()
+        self.plan = plan
+        self.plan_title = title
+
+    def get_default_screen(self) -> Screen[Any]:
+        return PlanScreen(self.plan, self.plan_title)
