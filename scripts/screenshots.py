@@ -17,6 +17,8 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import settings_for  # noqa: E402
 from tests.snapshots.scenes import SCENES  # noqa: E402
 from vault_console.app import make_app  # noqa: E402
+from vault_console.infra.plan import load_plan  # noqa: E402
+from vault_console.screens.plan import PlanViewerApp  # noqa: E402
 from vault_console.vault import demo_seed  # noqa: E402
 from vault_console.vault.client import VaultGateway  # noqa: E402
 from vault_console.vault.devserver import DevServer  # noqa: E402
@@ -38,6 +40,14 @@ async def shoot(out: Path) -> list[Path]:
                 app.save_screenshot(filename=path.name, path=str(out))
                 written.append(path)
         gateway.close()
+    log = ROOT.parent / "shared" / "fixtures" / "pulumi-events" / "webserver-userdata.json"
+    if log.exists():
+        viewer = PlanViewerApp(load_plan(log), log.name)
+        async with viewer.run_test(size=SIZE) as pilot:
+            await pilot.press("down", "down")
+            await pilot.pause()
+            viewer.save_screenshot(filename="plan-viewer.svg", path=str(out))
+            written.append(out / "plan-viewer.svg")
     return written
 
 

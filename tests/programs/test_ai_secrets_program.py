@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -58,10 +58,15 @@ def unwrap_secret(value: Any) -> Any:
 
 
 @pytest.fixture
-def mocks() -> RecordingMocks:
+def mocks() -> Iterator[RecordingMocks]:
+    # Pulumi's runtime needs a current event loop; async tests elsewhere leave none set.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     recording = RecordingMocks()
     pulumi.runtime.set_mocks(recording, project="vault-ai-secrets", stack="test", preview=False)
-    return recording
+    yield recording
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 def full_config(**changes: Any) -> StackConfig:

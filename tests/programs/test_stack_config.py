@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from vault_console_programs.ai_secrets.config import (
     StackConfig,
     StackConfigError,
@@ -250,3 +251,11 @@ def test_toml_file_errors_name_the_file(tmp_path: Path) -> None:
     path.write_text("[aws_secrets\nregion = 1\n", encoding="utf-8")
     with pytest.raises(StackConfigError, match=r"stack\.toml: .*line 1"):
         load(path, ENV)
+
+
+def test_the_example_config_in_the_readme_is_valid() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "ai-secrets.toml"
+    config, secrets = load(example, {"OPENAI_API_KEY": "a", "ANTHROPIC_API_KEY": "b"})
+    assert config.model_secrets.names == ("anthropic/api-key", "openai/api-key")
+    assert config.aws_auth.workload_service == "sagemaker"
+    assert secrets.model_data["openai/api-key"] == {"api_key": "a"}

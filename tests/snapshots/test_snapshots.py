@@ -42,3 +42,17 @@ def test_main_screens(
         await SCENES[scene](pilot, gateway)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_plan_viewer(snap_compare: Callable[..., Any]) -> None:
+    from pathlib import Path
+
+    from vault_console.infra.plan import load_plan
+    from vault_console.screens.plan import PlanViewerApp
+
+    log = (
+        Path(__file__).resolve().parents[3]
+        / "shared/fixtures/pulumi-events/webserver-userdata.json"
+    )
+    app = PlanViewerApp(load_plan(log), log.name)
+    assert snap_compare(app, terminal_size=SIZE, press=["down", "down"])

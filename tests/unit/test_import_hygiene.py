@@ -33,7 +33,9 @@ def test_start_up_modules_do_not_import_pulumi_or_boto3(module: str) -> None:
         f"import sys, {module}\n"
         "print(','.join(m for m in ('pulumi', 'boto3', 'botocore') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""
 
 

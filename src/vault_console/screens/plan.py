@@ -74,7 +74,9 @@ class PlanScreen(Screen[None]):
         for change in step.changes:
             table.add_row(change.path, change.kind, _cell(change.old), _cell(change.new))
         notes = [*step.diagnostics, *step.policy]
-        self.query_one("#plan-notes", Label).update("\n".join(notes))
+        label = self.query_one("#plan-notes", Label)
+        label.update("\n".join(notes))
+        label.display = bool(notes)
 
     def action_close(self) -> None:
         if len(self.app.screen_stack) > 2:
