@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 from vault_console import config
 from vault_console.config import Settings
 from vault_console.errors import describe
-from vault_console.screens.main import MainScreen
+from vault_console.screens.main import WRITE_ACTIONS, MainScreen
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen, HelpScreen
 from vault_console.vault.client import ServerStatus, TokenInfo, VaultGateway
 from vault_console.widgets.secret_panel import SecretPanel
@@ -68,6 +68,9 @@ class VaultConsoleApp(App[int]):
         self.token_info: TokenInfo | None = None
         self._pending: dict[Worker[Any], _Pending] = {}
         self._status_refresh = status_refresh
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self.settings.read_only and action in WRITE_ACTIONS)
 
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen()
@@ -241,6 +244,11 @@ class VaultConsoleApp(App[int]):
                 owners.append((screen, _bindings(screen.BINDINGS)))
                 for panel in screen.query(SecretPanel):
                     owners.append((panel, _bindings(panel.BINDINGS)))
+        if self.settings.read_only:
+            owners = [
+                (node, [b for b in bindings if b.action not in WRITE_ACTIONS])
+                for node, bindings in owners
+            ]
         return owners
 
     def action_help(self) -> None:

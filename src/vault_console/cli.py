@@ -6,6 +6,7 @@ Textual is imported only by the commands that draw a screen.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 import sys
@@ -128,9 +129,12 @@ def _demo(args: argparse.Namespace, flags: dict[str, Any]) -> int:
     try:
         demo_env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
         demo_env["VAULT_ADDR"] = server.address
-        settings = config.with_token(
-            config.resolve(flags={"read_only": flags.get("read_only")}, env=demo_env),
-            server.root_token,
+        settings = dataclasses.replace(
+            config.with_token(
+                config.resolve(flags={"read_only": flags.get("read_only")}, env=demo_env),
+                server.root_token,
+            ),
+            audit_log=str(server.audit_log),
         )
         gateway = VaultGateway(settings)
         demo_seed.seed(gateway.client)

@@ -41,6 +41,11 @@ from vault_console.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
 
+WRITE_ACTIONS = frozenset(
+    {"edit", "new_secret", "edit_metadata", "delete", "undelete", "destroy", "renew_token"}
+)
+"""Actions that change the server; read-only mode hides and disables them."""
+
 FILTER_LIMIT = 100
 """Most matches the filter lists at once; the count of all matches is shown."""
 
@@ -96,6 +101,10 @@ class MainScreen(Screen[None]):
     @property
     def vc(self) -> VaultConsoleApp:
         return cast("VaultConsoleApp", self.app)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The transport refuses writes in read-only mode anyway; this keeps them off screen.
+        return not (self.vc.settings.read_only and action in WRITE_ACTIONS)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")

@@ -32,6 +32,9 @@ class StatusBar(Static):
         settings = self.settings
         if settings is None:
             return text
+        if settings.read_only:
+            text.append(" READ-ONLY ", style="bold reverse yellow")
+            text.append(" ")
         text.append(settings.address, style="bold")
         if settings.profile:
             text.append(f" [{settings.profile}]", style="dim")
