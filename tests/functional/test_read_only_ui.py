@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from tests.functional.helpers import open_path, settle, screen_text
+from tests.functional.helpers import open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.screens.edit import KeyValueForm
@@ -22,7 +22,11 @@ async def test_read_only_hides_every_write_and_the_client_refuses_them(
         await settle(pilot)
         await open_path(pilot, "ai-models/prod/openai")
         assert "READ-ONLY" in screen_text(app)
-        footer_actions = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show and b.enabled}
+        footer_actions = {
+            b.binding.action
+            for b in app.screen.active_bindings.values()
+            if b.binding.show and b.enabled
+        }
         assert not footer_actions & WRITE_ACTIONS
 
         for key in ("e", "n", "m", "d", "u", "X", "T"):
@@ -32,7 +36,15 @@ async def test_read_only_hides_every_write_and_the_client_refuses_them(
             assert not isinstance(app.screen, KeyValueForm)
 
         palette = {c.title for c in app.get_system_commands(app.screen)}
-        assert not palette & {"Edit", "New", "Delete", "Undelete", "Destroy", "Metadata", "Renew token"}
+        assert not palette & {
+            "Edit",
+            "New",
+            "Delete",
+            "Undelete",
+            "Destroy",
+            "Metadata",
+            "Renew token",
+        }
         assert "Reveal" in palette
         help_actions = {b.action for _, bs in app.binding_owners() for b in bs}
         assert not help_actions & WRITE_ACTIONS
@@ -46,5 +58,9 @@ async def test_writes_show_in_normal_mode(root_settings: Settings) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         assert "READ-ONLY" not in screen_text(app)
-        footer_actions = {b.binding.action for b in app.screen.active_bindings.values() if b.binding.show and b.enabled}
+        footer_actions = {
+            b.binding.action
+            for b in app.screen.active_bindings.values()
+            if b.binding.show and b.enabled
+        }
         assert {"edit", "new_secret"} <= footer_actions

@@ -180,6 +180,27 @@ class VaultGateway:
         self._plugin_versions = [m.plugin_version for m in mounts]
         return mounts
 
+    def audit_devices(self) -> list[dict[str, Any]]:
+        """Enabled audit devices: path, type, description and options (needs read on sys/audit)."""
+        data = self.adapter.get("/v1/sys/audit")["data"]
+        return [
+            {
+                "path": path,
+                "type": str(entry.get("type", "")),
+                "description": str(entry.get("description", "")),
+                "options": dict(entry.get("options") or {}),
+            }
+            for path, entry in sorted(data.items())
+            if isinstance(entry, dict)
+        ]
+
+    def audit_hash(self, device: str, value: str) -> str:
+        """The HMAC an audit device writes for ``value``, to search its log for it."""
+        response = self.adapter.post(
+            f"/v1/sys/audit-hash/{device.strip('/')}", json={"input": value}
+        )
+        return str(response["data"]["hash"])
+
     def plugin_catalog(self) -> dict[str, list[str]]:
         """Plugin names per kind ("secret", "auth", "database") from ``sys/plugins/catalog``."""
         data = self.adapter.get("/v1/sys/plugins/catalog")["data"]

@@ -1,0 +1,369 @@
+"""Reading a file audit device's log (JSON lines) as untrusted, possibly huge input.
+
+* Streams in fixed-size chunks, so memory stays bounded whatever the file's size.
+* A filter that names a string (a path prefix, an HMAC, an address) is first looked for
+  as bytes in the raw chunk, at C speed; only lines that contain it are parsed.
+* Tolerates a partial last line (held back until its newline arrives), unknown fields,
+  invalid UTF-8 (replaced and flagged) and lines with a prefix before the JSON (syslog).
+* ``follow`` is ``tail -f`` that notices rotation (a new file at the path) and truncation.
+
+HMAC'd values stay HMAC'd: nothing here pretends to decrypt. A string in ``data`` that is
+not ``hmac-sha256:…`` (written with ``log_raw``, or by an old server) is masked and
+reported as a finding. Integers and booleans are logged in plain text by Vault by design.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+CHUNK = 4 * 1024 * 1024
+HMAC_PREFIX = "hmac-sha256:"
+PLAINTEXT_MASK = "[plaintext: masked]"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the log, with the fields the views and filters use."""
+
+    line: int
+    time: str
+    type: str
+    request_id: str
+    operation: str
+    path: str
+    mount_point: str
+    remote_address: str
+    display_name: str
+    accessor: str
+    client_token: str
+    policies: tuple[str, ...]
+    error: str
+    raw: dict[str, Any] = field(repr=False)
+    """The entry with plaintext strings in ``data`` masked."""
+    findings: tuple[str, ...] = ()
+    plain_scalars: tuple[str, ...] = ()
+    """Fields in ``data`` holding numbers or booleans, which Vault logs unhashed by design."""
+    prefix: str = ""
+    bad_utf8: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    line: int
+    reason: str
+
+
+@dataclass
+class AuditPair:
+    """A request and its response, joined by ``request.id``."""
+
+    request: AuditEntry | None = None
+    response: AuditEntry | None = None
+
+    @property
+    def first(self) -> AuditEntry:
+        entry = self.request or self.response
+        assert entry is not None
+        return entry
+
+    @property
+    def error(self) -> str:
+        return (self.response.error if self.response else "") or (
+            self.request.error if self.request else ""
+        )
+
+
+def _mask_data(value: Any, where: str, findings: list[str], scalars: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask_data(v, f"{where}.{k}", findings, scalars) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_data(v, f"{where}[{i}]", findings, scalars) for i, v in enumerate(value)]
+    if isinstance(value, str):
+        if value.startswith(HMAC_PREFIX) or value == "":
+            return value
+        findings.append(f"plaintext string at {where} (log_raw, or a server that does not HMAC it)")
+        return PLAINTEXT_MASK
+    if isinstance(value, bool | int | float):
+        scalars.append(where)
+    return value
+
+
+def parse_line(raw: bytes, line: int) -> AuditEntry | BadLine:
+    """One audit line to an entry; anything unreadable becomes a BadLine with the reason."""
+    start = raw.find(b"{")
+    if start < 0:
+        return BadLine(line, "no JSON object on the line")
+    text = raw[start:].decode("utf-8", errors="replace")
+    bad_utf8 = "\ufffd" in text
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return BadLine(line, f"not JSON ({exc.msg} at column {exc.pos + start + 1})")
+    if not isinstance(doc, dict):
+        return BadLine(line, "not a JSON object")
+    request: dict[str, Any] = doc["request"] if isinstance(doc.get("request"), dict) else {}
+    auth: dict[str, Any] = doc["auth"] if isinstance(doc.get("auth"), dict) else {}
+    findings: list[str] = []
+    scalars: list[str] = []
+    for part in ("request", "response"):
+        body = doc.get(part)
+        if isinstance(body, dict) and "data" in body:
+            body["data"] = _mask_data(body["data"], f"{part}.data", findings, scalars)
+    prefix = raw[:start].decode("utf-8", errors="replace").strip()
+    return AuditEntry(
+        line=line,
+        time=str(doc.get("time", "")),
+        type=str(doc.get("type", "")),
+        request_id=str(request.get("id", "")),
+        operation=str(request.get("operation", "")),
+        path=str(request.get("path", "")),
+        mount_point=str(request.get("mount_point", "")),
+        remote_address=str(request.get("remote_address", "")),
+        display_name=str(auth.get("display_name", "")),
+        accessor=str(auth.get("accessor", "") or request.get("client_token_accessor", "")),
+        client_token=str(auth.get("client_token", "") or request.get("client_token", "")),
+        policies=tuple(str(p) for p in auth.get("policies") or ()),
+        error=str(doc.get("error", "") or ""),
+        raw=doc,
+        findings=tuple(findings),
+        plain_scalars=tuple(scalars),
+        prefix=prefix,
+        bad_utf8=bad_utf8,
+    )
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to show; every field left empty matches everything."""
+
+    path_prefix: str = ""
+    operation: str = ""
+    mount: str = ""
+    remote_address: str = ""
+    errors_only: bool = False
+    since: str = ""
+    until: str = ""
+    """RFC 3339 times; compared as text, which orders correctly for Vault's UTC times."""
+    token: str = ""
+    """An HMAC'd accessor or client token, or a display name."""
+    hmac: str = ""
+    """An ``hmac-sha256:…`` value (from sys/audit-hash) that must appear anywhere."""
+
+    def needle(self) -> bytes | None:
+        """Bytes every matching line must contain, for the fast scan; None if no such."""
+        for value in (self.hmac, self.token, self.path_prefix, self.remote_address, self.mount):
+            if value and not any(c in value for c in '<>&"\\') and value.isascii():
+                return value.encode()
+        return None
+
+    def matches(self, entry: AuditEntry) -> bool:
+        if self.path_prefix and not entry.path.startswith(self.path_prefix):
+            return False
+        if self.operation and entry.operation != self.operation:
+            return False
+        if self.mount and entry.mount_point.rstrip("/") != self.mount.rstrip("/"):
+            return False
+        if self.remote_address and entry.remote_address != self.remote_address:
+            return False
+        if self.errors_only and not entry.error:
+            return False
+        if self.since and entry.time < self.since:
+            return False
+        if self.until and entry.time > self.until:
+            return False
+        if self.token and self.token not in (
+            entry.accessor,
+            entry.client_token,
+            entry.display_name,
+        ):
+            return False
+        return not (self.hmac and self.hmac not in json.dumps(entry.raw))
+
+
+@dataclass
+class ScanResult:
+    entries: list[AuditEntry] = field(default_factory=list)
+    bad_lines: list[BadLine] = field(default_factory=list)
+    bad_line_count: int = 0
+    lines_read: int = 0
+    offset: int = 0
+    """Byte offset after the last complete line read (where follow mode resumes)."""
+    partial_tail: bool = False
+    """The file ended in a line without a newline (still being written, or cut)."""
+
+
+def _lines_with(chunk: bytes, needle: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each distinct line in ``chunk`` containing ``needle``."""
+    position = chunk.find(needle)
+    while position >= 0:
+        start = chunk.rfind(b"\n", 0, position) + 1
+        end = chunk.find(b"\n", position)
+        end = len(chunk) if end < 0 else end
+        yield start, end
+        position = chunk.find(needle, end)
+
+
+def scan(
+    path: Path,
+    query: Query | None = None,
+    *,
+    start: int = 0,
+    limit: int | None = None,
+    keep_bad: int = 20,
+    handle: BinaryIO | None = None,
+) -> ScanResult:
+    """Entries matching ``query`` from byte ``start``; stops after ``limit`` matches."""
+    query = query or Query()
+    needle = query.needle()
+    result = ScanResult(offset=start)
+    own = handle is None
+    stream = open(path, "rb") if own else handle  # noqa: SIM115 - closed below
+    assert stream is not None
+    try:
+        stream.seek(start)
+        carry = b""
+        line_number = 0
+        while True:
+            chunk_start = stream.tell() - len(carry)
+            data = stream.read(CHUNK)
+            if not data:
+                break
+            chunk = carry + data
+            cut = chunk.rfind(b"\n")
+            if cut < 0:
+                carry = chunk
+                continue
+            complete, carry = chunk[: cut + 1], chunk[cut + 1 :]
+            spans = _all_lines(complete) if needle is None else _lines_with(complete, needle)
+            counted = 0
+            for begin, end in spans:
+                line_number += complete.count(b"\n", counted, begin)
+                counted = begin
+                raw = complete[begin:end].strip()
+                if not raw:
+                    continue
+                parsed = parse_line(raw, line_number + 1)
+                if isinstance(parsed, BadLine):
+                    result.bad_line_count += 1
+                    if len(result.bad_lines) < keep_bad:
+                        result.bad_lines.append(parsed)
+                    continue
+                if query.matches(parsed):
+                    result.entries.append(parsed)
+                    if limit is not None and len(result.entries) >= limit:
+                        result.offset = chunk_start + end + 1
+                        result.lines_read = line_number + 1
+                        return result
+            line_number += complete.count(b"\n", counted)
+            result.offset = chunk_start + cut + 1
+        result.lines_read = line_number
+        result.partial_tail = bool(carry.strip())
+        return result
+    finally:
+        if own:
+            stream.close()
+
+
+def _all_lines(chunk: bytes) -> Iterator[tuple[int, int]]:
+    begin = 0
+    while True:
+        end = chunk.find(b"\n", begin)
+        if end < 0:
+            return
+        yield begin, end
+        begin = end + 1
+
+
+def pair(entries: list[AuditEntry]) -> list[AuditPair]:
+    """Join requests with their responses by ``request.id``, in order of first sight."""
+    pairs: dict[str, AuditPair] = {}
+    for entry in entries:
+        key = entry.request_id or f"line-{entry.line}"
+        found = pairs.setdefault(key, AuditPair())
+        if entry.type == "response":
+            found.response = entry
+        else:
+            found.request = entry
+    return list(pairs.values())
+
+
+class Follower:
+    """``tail -f`` for an audit log: yields new matching entries, across rotation and truncation."""
+
+    def __init__(self, path: Path, query: Query | None = None, *, from_start: bool = False) -> None:
+        self.path = path
+        self.query = query or Query()
+        self._handle: BinaryIO | None = None
+        self._inode = 0
+        self._offset = 0
+        self._from_start = from_start
+        self.rotations = 0
+        self.truncations = 0
+
+    def _open(self, at_end: bool) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        self._handle = open(self.path, "rb")  # noqa: SIM115 - kept open while following
+        stat = os.fstat(self._handle.fileno())
+        self._inode = stat.st_ino
+        self._offset = stat.st_size if at_end else 0
+        if at_end:
+            # Do not start in the middle of a line that is still being written.
+            self._offset = self._last_newline(stat.st_size)
+
+    def _last_newline(self, size: int) -> int:
+        assert self._handle is not None
+        back = min(size, 65536)
+        self._handle.seek(size - back)
+        tail = self._handle.read(back)
+        cut = tail.rfind(b"\n")
+        return size - back + cut + 1 if cut >= 0 else size - back
+
+    def poll(self) -> list[AuditEntry]:
+        """New entries since the last poll ([] when nothing new)."""
+        if self._handle is None:
+            try:
+                self._open(at_end=not self._from_start)
+            except FileNotFoundError:
+                return []
+        assert self._handle is not None
+        entries: list[AuditEntry] = []
+        try:
+            current = os.stat(self.path)
+        except FileNotFoundError:
+            current = None
+        size = os.fstat(self._handle.fileno()).st_size
+        if size < self._offset:
+            self.truncations += 1
+            self._offset = 0
+        result = scan(self.path, self.query, start=self._offset, handle=self._handle)
+        entries.extend(result.entries)
+        self._offset = result.offset
+        if current is not None and current.st_ino != self._inode:
+            # Rotated: the old file is read to its end above; continue with the new one.
+            self.rotations += 1
+            self._open(at_end=False)
+            result = scan(self.path, self.query, start=0, handle=self._handle)
+            entries.extend(result.entries)
+            self._offset = result.offset
+        return entries
+
+    def run(self, stop: threading.Event, interval: float = 0.25) -> Iterator[list[AuditEntry]]:
+        while not stop.is_set():
+            batch = self.poll()
+            if batch:
+                yield batch
+            else:
+                time.sleep(interval)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None

@@ -1,0 +1,169 @@
+"""The reader treats the log as untrusted: synthetic files with every kind of damage."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from vault_console.audit.reader import PLAINTEXT_MASK, Follower, Query, scan
+
+
+def entry(n: int, path: str = "ai-models/data/prod/openai", **extra: object) -> dict[str, object]:
+    doc: dict[str, object] = {
+        "time": f"2026-11-28T10:{n // 60 % 60:02d}:{n % 60:02d}.000000000Z",
+        "type": "request",
+        "auth": {"display_name": "approle-inference", "accessor": "hmac-sha256:acc"},
+        "request": {
+            "id": f"req-{n}",
+            "operation": "read",
+            "path": path,
+            "mount_point": path.split("/")[0] + "/",
+            "remote_address": "10.0.0.7",
+        },
+    }
+    doc.update(extra)
+    return doc
+
+
+def write_lines(path: Path, docs: list[dict[str, object]], tail: bytes = b"") -> None:
+    path.write_bytes(b"".join(json.dumps(d).encode() + b"\n" for d in docs) + tail)
+
+
+def test_partial_last_line_is_held_back(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    write_lines(log, [entry(1), entry(2)], tail=json.dumps(entry(3)).encode()[:40])
+    result = scan(log)
+    assert [e.request_id for e in result.entries] == ["req-1", "req-2"]
+    assert result.partial_tail and result.bad_line_count == 0
+    assert result.offset == log.read_bytes().rfind(b"\n") + 1
+
+
+def test_unknown_fields_prefixes_and_invalid_utf8(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    good = json.dumps(entry(1, future_field={"x": 1})).encode()
+    prefixed = b"Nov 28 10:00:02 vault[812]: " + json.dumps(entry(2)).encode()
+    broken_utf8 = (
+        json.dumps(entry(3, path="ai-models/data/caf\u00e9"))
+        .encode()
+        .replace(b"\\u00e9", b"\xff\xfe")
+    )
+    log.write_bytes(
+        b"\n".join([good, prefixed, broken_utf8, b"{not json", b"garbage without braces", b""])
+    )
+    result = scan(log)
+    assert [e.request_id for e in result.entries] == ["req-1", "req-2", "req-3"]
+    assert result.entries[1].prefix == "Nov 28 10:00:02 vault[812]:"
+    assert result.entries[2].bad_utf8 and "\ufffd" in result.entries[2].path
+    assert result.bad_line_count == 2
+    assert [b.line for b in result.bad_lines] == [4, 5]
+
+
+def test_plaintext_in_data_is_masked_and_reported_but_numbers_are_noted(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    doc = entry(1)
+    doc["request"]["data"] = {
+        "api_key": "sk-raw-leak",
+        "hashed": "hmac-sha256:abc",
+        "ttl": 3600,
+        "renewable": True,
+    }  # type: ignore[index]
+    write_lines(log, [doc])
+    found = scan(log).entries[0]
+    assert found.raw["request"]["data"]["api_key"] == PLAINTEXT_MASK
+    assert found.raw["request"]["data"]["hashed"] == "hmac-sha256:abc"
+    assert found.findings == (
+        "plaintext string at request.data.api_key (log_raw, or a server that does not HMAC it)",
+    )
+    assert set(found.plain_scalars) == {"request.data.ttl", "request.data.renewable"}
+    assert "sk-raw-leak" not in repr(found) and "sk-raw-leak" not in json.dumps(found.raw)
+
+
+def test_path_prefix_uses_the_fast_scan_and_agrees_with_a_full_parse(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    docs = [
+        entry(i, path="ai-models/data/prod/openai" if i % 7 == 0 else f"sys/health{i}")
+        for i in range(500)
+    ]
+    write_lines(log, docs)
+    fast = scan(log, Query(path_prefix="ai-models/"))
+    slow = [e for e in scan(log).entries if e.path.startswith("ai-models/")]
+    assert [e.line for e in fast.entries] == [e.line for e in slow]
+    assert [e.line for e in fast.entries][:3] == [1, 8, 15]
+
+
+def test_limit_returns_a_first_page_and_where_to_resume(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    write_lines(log, [entry(i) for i in range(100)])
+    first = scan(log, limit=10)
+    assert [e.request_id for e in first.entries] == [f"req-{i}" for i in range(10)]
+    rest = scan(log, start=first.offset)
+    assert [e.request_id for e in rest.entries] == [f"req-{i}" for i in range(10, 100)]
+
+
+def test_follow_sees_appends_truncation_and_rotation(tmp_path: Path) -> None:
+    log = tmp_path / "audit.log"
+    write_lines(log, [entry(1)])
+    follower = Follower(log)
+    assert follower.poll() == []  # starts at the end, like tail -f
+    with log.open("ab") as handle:
+        handle.write(json.dumps(entry(2)).encode() + b"\n" + json.dumps(entry(3)).encode()[:30])
+    assert [e.request_id for e in follower.poll()] == ["req-2"]
+    with log.open("ab") as handle:  # the rest of the partial line arrives
+        handle.write(json.dumps(entry(3)).encode()[30:] + b"\n")
+    assert [e.request_id for e in follower.poll()] == ["req-3"]
+
+    write_lines(log, [entry(4)])  # truncated and rewritten in place
+    assert [e.request_id for e in follower.poll()] == ["req-4"]
+    assert follower.truncations == 1
+
+    with log.open("ab") as handle:
+        handle.write(json.dumps(entry(5)).encode() + b"\n")
+    os.rename(log, tmp_path / "audit.log.1")  # rotated: a new file takes the path
+    write_lines(log, [entry(6)])
+    assert [e.request_id for e in follower.poll()] == ["req-5", "req-6"]
+    assert follower.rotations == 1
+    follower.close()
+
+
+GIGABYTE_SCRIPT = """
+import json, resource, sys
+from pathlib import Path
+from vault_console.audit.reader import Query, scan
+result = scan(Path(sys.argv[1]), Query(path_prefix="ai-models/data/prod/"))
+print(json.dumps({"matches": len(result.entries), "lines": result.lines_read,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def make_gigabyte(path: Path, size: int = 1 << 30) -> int:
+    """A 1 GiB log: mostly noise, one matching request in every 1,000 lines."""
+    lines = []
+    for i in range(1000):
+        target = "ai-models/data/prod/openai" if i == 0 else f"sys/internal/ui/mounts/{i}"
+        lines.append(json.dumps(entry(i, path=target)).encode())
+    block = b"\n".join(lines) + b"\n"
+    with path.open("wb") as handle:
+        written = 0
+        while written < size:
+            handle.write(block)
+            written += len(block)
+    return written // len(block)
+
+
+def test_a_gigabyte_log_with_bounded_memory(tmp_path: Path) -> None:
+    log = tmp_path / "big.log"
+    blocks = make_gigabyte(log)
+    out = subprocess.run(
+        [sys.executable, "-c", GIGABYTE_SCRIPT, str(log)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(out.stdout)
+    assert figures["matches"] == blocks
+    assert figures["lines"] == blocks * 1000
+    assert figures["rss_mb"] < 150, figures
+    log.unlink()
