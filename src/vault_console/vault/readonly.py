@@ -19,9 +19,10 @@ READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = tuple(
         r"^/?v1/sys/audit-hash/[^/]+$",
         r"^/?v1/auth/token/lookup$",
         r"^/?v1/auth/token/lookup-accessor$",
+        r"^/?v1/sys/leases/lookup$",
     )
 )
-"""POST endpoints that read: capabilities checks, audit HMACs, token lookups."""
+"""POST endpoints that read: capabilities checks, audit HMACs, token and lease lookups."""
 
 
 class ReadOnlyViolation(PermissionError):
