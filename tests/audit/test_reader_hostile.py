@@ -64,12 +64,14 @@ def test_unknown_fields_prefixes_and_invalid_utf8(tmp_path: Path) -> None:
 def test_plaintext_in_data_is_masked_and_reported_but_numbers_are_noted(tmp_path: Path) -> None:
     log = tmp_path / "audit.log"
     doc = entry(1)
-    doc["request"]["data"] = {
+    request = doc["request"]
+    assert isinstance(request, dict)
+    request["data"] = {
         "api_key": "sk-raw-leak",
         "hashed": "hmac-sha256:abc",
         "ttl": 3600,
         "renewable": True,
-    }  # type: ignore[index]
+    }
     write_lines(log, [doc])
     found = scan(log).entries[0]
     assert found.raw["request"]["data"]["api_key"] == PLAINTEXT_MASK
