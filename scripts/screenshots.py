@@ -29,7 +29,7 @@ SIZE = (120, 34)
 async def shoot(out: Path) -> list[Path]:
     written = []
     with DevServer() as server:
-        settings = settings_for(server.address, server.root_token)
+        settings = settings_for(server.address, server.root_token, audit_log=str(server.audit_log))
         gateway = VaultGateway(settings)
         demo_seed.seed(gateway.client)
         for name, scene in SCENES.items():

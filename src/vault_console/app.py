@@ -23,6 +23,8 @@ from vault_console.errors import describe
 from vault_console.screens.main import WRITE_ACTIONS, MainScreen
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen, HelpScreen
 from vault_console.vault.client import ServerStatus, TokenInfo, VaultGateway
+from vault_console.widgets.audit_panel import AuditPanel
+from vault_console.widgets.review_panel import ReviewPanel
 from vault_console.widgets.secret_panel import SecretPanel
 from vault_console.widgets.status_bar import StatusBar
 
@@ -244,6 +246,10 @@ class VaultConsoleApp(App[int]):
                 owners.append((screen, _bindings(screen.BINDINGS)))
                 for panel in screen.query(SecretPanel):
                     owners.append((panel, _bindings(panel.BINDINGS)))
+                for audit in screen.query(AuditPanel):
+                    owners.append((audit, _bindings(audit.BINDINGS)))
+                for review in screen.query(ReviewPanel):
+                    owners.append((review, _bindings(review.BINDINGS)))
         if self.settings.read_only:
             owners = [
                 (node, [b for b in bindings if b.action not in WRITE_ACTIONS])

@@ -71,6 +71,7 @@ def test_plaintext_in_data_is_masked_and_reported_but_numbers_are_noted(tmp_path
         "hashed": "hmac-sha256:abc",
         "ttl": 3600,
         "renewable": True,
+        "created_time": "2026-11-28T18:31:23.71096528Z",
     }
     write_lines(log, [doc])
     found = scan(log).entries[0]
@@ -79,7 +80,11 @@ def test_plaintext_in_data_is_masked_and_reported_but_numbers_are_noted(tmp_path
     assert found.findings == (
         "plaintext string at request.data.api_key (log_raw, or a server that does not HMAC it)",
     )
-    assert set(found.plain_scalars) == {"request.data.ttl", "request.data.renewable"}
+    assert set(found.plain_scalars) == {
+        "request.data.ttl",
+        "request.data.renewable",
+        "request.data.created_time",
+    }
     assert "sk-raw-leak" not in repr(found) and "sk-raw-leak" not in json.dumps(found.raw)
 
 

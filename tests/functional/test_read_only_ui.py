@@ -53,14 +53,20 @@ async def test_read_only_hides_every_write_and_the_client_refuses_them(
             app.gateway.kv("ai-models", 2).write("prod/openai", {"x": "y"}, cas=None)
 
 
-async def test_writes_show_in_normal_mode(root_settings: Settings) -> None:
+async def test_writes_show_in_normal_mode_on_the_secrets_tab_only(root_settings: Settings) -> None:
     app = make_app(root_settings)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         assert "READ-ONLY" not in screen_text(app)
-        footer_actions = {
-            b.binding.action
-            for b in app.screen.active_bindings.values()
-            if b.binding.show and b.enabled
-        }
-        assert {"edit", "new_secret"} <= footer_actions
+
+        def footer() -> set[str]:
+            return {
+                b.binding.action
+                for b in app.screen.active_bindings.values()
+                if b.binding.show and b.enabled
+            }
+
+        assert not footer() & {"edit", "new_secret"}  # the mounts tab
+        await pilot.press("2")
+        await pilot.pause()
+        assert {"edit", "new_secret"} <= footer()

@@ -21,6 +21,7 @@ _REWRITES = [
     (re.compile(rb'"\d{4}-\d\d-\d\d"'), b'"2026-02-01"'),
     (re.compile(rb'("accessor":"[a-z_]*?_)[0-9a-f]{8}"'), rb'\g<1>00000000"'),
     (re.compile(rb'"vault-cluster-[0-9a-f]{8}"'), b'"vault-cluster-demo"'),
+    (re.compile(rb'"file_path":"[^"]*"'), b'"file_path":"/var/log/openbao/audit.log"'),
 ]
 
 

@@ -53,10 +53,37 @@ async def conflict(pilot: Pilot[int], gateway: VaultGateway) -> None:
     await settle(pilot)
 
 
+async def audit(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await settle(pilot)
+    await pilot.press("3")
+    await settle(pilot)
+    await pilot.press("down", "down", "down")  # the denied update
+    await settle(pilot)
+
+
+async def review_policies(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await settle(pilot)
+    await pilot.press("4")
+    await settle(pilot)
+    await pilot.press("down")  # ai-models-read
+    await settle(pilot)
+
+
+async def review_who(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await review_policies(pilot, gateway)
+    await pilot.click("#--content-tab-review-who")
+    await pilot.click("#who-path")
+    await pilot.press(*"ai-models/data/prod/openai", "enter")
+    await settle(pilot)
+
+
 SCENES: dict[str, Scene] = {
     "mounts": mounts,
     "tree": tree,
     "secret-masked": secret_masked,
     "edit-form": edit_form,
     "conflict": conflict,
+    "audit": audit,
+    "review-policies": review_policies,
+    "review-who": review_who,
 }

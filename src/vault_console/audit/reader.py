@@ -9,13 +9,14 @@
 
 HMAC'd values stay HMAC'd: nothing here pretends to decrypt. A string in ``data`` that is
 not ``hmac-sha256:…`` (written with ``log_raw``, or by an old server) is masked and
-reported as a finding. Integers and booleans are logged in plain text by Vault by design.
+reported as a finding. Integers, booleans and times are logged in plain text by design.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 CHUNK = 4 * 1024 * 1024
+_TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 HMAC_PREFIX = "hmac-sha256:"
 PLAINTEXT_MASK = "[plaintext: masked]"
 
@@ -49,7 +51,7 @@ class AuditEntry:
     """The entry with plaintext strings in ``data`` masked."""
     findings: tuple[str, ...] = ()
     plain_scalars: tuple[str, ...] = ()
-    """Fields in ``data`` holding numbers or booleans, which Vault logs unhashed by design."""
+    """Fields in ``data`` holding numbers, booleans or times, which Vault logs unhashed by design."""
     prefix: str = ""
     bad_utf8: bool = False
 
@@ -87,6 +89,10 @@ def _mask_data(value: Any, where: str, findings: list[str], scalars: list[str]) 
         return [_mask_data(v, f"{where}[{i}]", findings, scalars) for i, v in enumerate(value)]
     if isinstance(value, str):
         if value.startswith(HMAC_PREFIX) or value == "":
+            return value
+        if _TIMESTAMP.match(value):
+            # Go time values are not strings to the HMAC walk, so Vault logs them as-is.
+            scalars.append(where)
             return value
         findings.append(f"plaintext string at {where} (log_raw, or a server that does not HMAC it)")
         return PLAINTEXT_MASK
@@ -144,6 +150,8 @@ class Query:
     """What to show; every field left empty matches everything."""
 
     path_prefix: str = ""
+    also_paths: tuple[str, ...] = ()
+    """More prefixes, any of which may match instead (a KV v2 secret's data/ and metadata/)."""
     operation: str = ""
     mount: str = ""
     remote_address: str = ""
@@ -158,13 +166,14 @@ class Query:
 
     def needle(self) -> bytes | None:
         """Bytes every matching line must contain, for the fast scan; None if no such."""
-        for value in (self.hmac, self.token, self.path_prefix, self.remote_address, self.mount):
+        path = "" if self.also_paths else self.path_prefix
+        for value in (self.hmac, self.token, path, self.remote_address, self.mount):
             if value and not any(c in value for c in '<>&"\\') and value.isascii():
                 return value.encode()
         return None
 
     def matches(self, entry: AuditEntry) -> bool:
-        if self.path_prefix and not entry.path.startswith(self.path_prefix):
+        if self.path_prefix and not entry.path.startswith((self.path_prefix, *self.also_paths)):
             return False
         if self.operation and entry.operation != self.operation:
             return False
@@ -184,6 +193,8 @@ class Query:
             entry.display_name,
         ):
             return False
+        if self.hmac and entry.path.startswith("sys/audit-hash/"):
+            return False  # computing the HMAC logs it too: that is the search, not a use
         return not (self.hmac and self.hmac not in json.dumps(entry.raw))
 
 

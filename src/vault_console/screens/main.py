@@ -24,6 +24,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
+from vault_console.audit.reader import Query
 from vault_console.screens.edit import FormResult, KeyValueForm
 from vault_console.screens.modals import (
     ChoiceScreen,
@@ -35,6 +36,8 @@ from vault_console.screens.modals import (
 from vault_console.text import PathIndex, check_secret_path, format_ttl
 from vault_console.vault.client import MountInfo
 from vault_console.vault.kv import CasConflict, KvStore, SecretVersion, diff_versions
+from vault_console.widgets.audit_panel import AuditPanel
+from vault_console.widgets.review_panel import ReviewPanel
 from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
 from vault_console.widgets.status_bar import StatusBar
 
@@ -45,6 +48,15 @@ WRITE_ACTIONS = frozenset(
     {"edit", "new_secret", "edit_metadata", "delete", "undelete", "destroy", "renew_token"}
 )
 """Actions that change the server; read-only mode hides and disables them."""
+
+SECRETS_TAB_ACTIONS = WRITE_ACTIONS - {"renew_token"} | {
+    "older",
+    "newer",
+    "compare",
+    "access_history",
+    "index_mount",
+}
+"""Actions about the secret tree and panel: live only on the Secrets tab."""
 
 FILTER_LIMIT = 100
 """Most matches the filter lists at once; the count of all matches is shown."""
@@ -78,6 +90,9 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("1", "show_tab('mounts')", "Mounts", id="browse.mounts"),
         Binding("2", "show_tab('secrets')", "Secrets", id="browse.secrets"),
+        Binding("3", "show_tab('audit')", "Audit", id="browse.audit"),
+        Binding("4", "show_tab('review')", "Review", id="browse.review"),
+        Binding("A", "access_history", "Access history", show=False, id="secret.access-history"),
         Binding("slash", "filter", "Filter", id="browse.filter"),
         Binding("o", "open_path", "Open path", id="browse.open-path"),
         Binding("i", "index_mount", "Index mount", show=False, id="browse.index-mount"),
@@ -97,6 +112,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.mounts: list[MountInfo] = []
         self.loaded_paths = PathIndex()
+        self._visited: set[str] = set()
 
     @property
     def vc(self) -> VaultConsoleApp:
@@ -104,7 +120,15 @@ class MainScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The transport refuses writes in read-only mode anyway; this keeps them off screen.
-        return not (self.vc.settings.read_only and action in WRITE_ACTIONS)
+        if self.vc.settings.read_only and action in WRITE_ACTIONS:
+            return False
+        if action in SECRETS_TAB_ACTIONS and self.is_mounted:
+            return self.query_one("#tabs", TabbedContent).active == "secrets"
+        return True
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -125,6 +149,10 @@ class MainScreen(Screen[None]):
                     tree.show_root = False
                     yield tree
                 yield SecretPanel(id="secret")
+            with TabPane("Audit", id="audit"):
+                yield AuditPanel(id="audit-panel")
+            with TabPane("Review", id="review"):
+                yield ReviewPanel(id="review-panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -260,8 +288,23 @@ class MainScreen(Screen[None]):
         self.app.push_screen(screen)
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one("#tabs", TabbedContent).active = tab
-        if tab == "secrets":
+        tabs = self.query_one("#tabs", TabbedContent)
+        first_visit = tab not in self._visited
+        self._visited.add(tab)
+        tabs.active = tab
+        if tab in {"audit", "review"}:
+            self.query_one(SecretPanel).revealed = frozenset()
+            if tab == "audit":
+                panel = self.query_one(AuditPanel)
+                if first_visit:
+                    panel.load()
+                panel.query_one("#audit-table", DataTable).focus()
+            else:
+                review = self.query_one(ReviewPanel)
+                if first_visit:
+                    review.load()
+                review.query_one("#policy-list").focus()
+        elif tab == "secrets":
             self.query_one("#kv-tree", Tree).focus()
         else:
             # Leaving the secret hides its values again.
@@ -273,6 +316,9 @@ class MainScreen(Screen[None]):
         self.load_mounts()
 
     def action_filter(self) -> None:
+        if self.query_one("#tabs", TabbedContent).active == "audit":
+            self.query_one("#audit-query", Input).focus()
+            return
         self.action_show_tab("secrets")
         self.set_class(True, "-filtering")
         field = self.query_one("#filter", Input)
@@ -382,6 +428,24 @@ class MainScreen(Screen[None]):
         index = numbers.index(shown.secret.version) + step
         if 0 <= index < len(numbers):
             self._reopen(shown, numbers[index])
+
+    def action_access_history(self) -> None:
+        """Open the audit log filtered to this secret's API paths."""
+        shown = self._shown()
+        if shown is None:
+            return
+        if shown.kv_version == 2:
+            data = f"{shown.mount}/data/{shown.secret.path}"
+            query = Query(
+                path_prefix=data, also_paths=(f"{shown.mount}/metadata/{shown.secret.path}",)
+            )
+        else:
+            query = Query(path_prefix=f"{shown.mount}/{shown.secret.path}")
+        self.action_show_tab("audit")
+        panel = self.query_one(AuditPanel)
+        panel.audit_query = query
+        panel.query_one("#audit-query", Input).value = f"path:{query.path_prefix}"
+        panel.rescan()
 
     def action_older(self) -> None:
         self._step_version(-1)

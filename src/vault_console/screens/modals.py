@@ -93,17 +93,21 @@ class PromptScreen(ModalScreen[str | None]):
         placeholder: str = "",
         value: str = "",
         check: Callable[[str], str] | None = None,
+        password: bool = False,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
         self.value = value
         self.check = check
+        self.password = password
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt")
+            yield Input(
+                value=self.value, placeholder=self.placeholder, password=self.password, id="prompt"
+            )
             yield Label("", id="prompt-error", classes="field-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -197,10 +197,8 @@ def broad_rules(policies: Mapping[str, list[Rule]]) -> list[str]:
         for rule in rules:
             if rule.denies:
                 continue
-            if (
-                rule.pattern in {"*", "+/*"}
-                or (rule.pattern.startswith("sys/")
-                and "sudo" in rule.capabilities)
+            if rule.pattern in {"*", "+/*"} or (
+                rule.pattern.startswith("sys/") and "sudo" in rule.capabilities
             ):
                 findings.append(
                     f"policy {name}: path {rule.pattern!r} grants {', '.join(sorted(rule.capabilities))}"

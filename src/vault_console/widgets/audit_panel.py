@@ -1,0 +1,286 @@
+"""The audit view: audit devices, and a reader for a file audit device's log."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.syntax import Syntax
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Static
+
+from vault_console.audit.query import HELP, parse_query
+from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan
+from vault_console.screens.modals import PromptScreen
+
+if TYPE_CHECKING:
+    from vault_console.app import VaultConsoleApp
+
+FIRST_PAGE = 1000
+"""Matches shown at once; follow mode adds to them."""
+
+
+class AuditPanel(Vertical):
+    """Filter the log with one query line; select a row for its details."""
+
+    BINDINGS = [
+        Binding("f", "follow", "Follow", id="audit.follow"),
+        Binding("H", "hmac_search", "Find a value", id="audit.hmac-search"),
+        Binding("L", "open_log", "Open log file", id="audit.open-log"),
+    ]
+
+    class NewEntries(Message):
+        """Follow mode found entries (posted from the follower's thread)."""
+
+        def __init__(self, entries: list[AuditEntry]) -> None:
+            super().__init__()
+            self.entries = entries
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.log_path: Path | None = None
+        self.device = "file"
+        self.audit_query = Query()
+        self.entries: list[AuditEntry] = []
+        self.pairs: list[AuditPair] = []
+        self._stop_follow: threading.Event | None = None
+
+    @property
+    def vc(self) -> VaultConsoleApp:
+        return cast("VaultConsoleApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Label("Audit devices: not loaded", id="audit-devices")
+        yield Input(placeholder=HELP, id="audit-query")
+        yield Label("", id="audit-status")
+        with Horizontal():
+            table: DataTable[str] = DataTable(cursor_type="row", id="audit-table")
+            table.add_columns("Time", "Op", "Path", "Who", "From", "Result")
+            yield table
+            with VerticalScroll(id="audit-details-box"):
+                yield Static("Select an entry", id="audit-details")
+
+    def load(self, query_text: str | None = None) -> None:
+        """Load devices, pick the log file, and scan it with the current query."""
+        if query_text is not None:
+            self.query_one("#audit-query", Input).value = query_text
+            self._set_query(query_text)
+        self.vc.run_io(
+            self.vc.gateway.audit_devices,
+            self._devices,
+            description="audit devices",
+            on_error=self._devices_denied,
+        )
+
+    def _devices_denied(self, exc: BaseException) -> bool:
+        self.query_one("#audit-devices", Label).update(
+            "Audit devices: this token cannot read sys/audit"
+        )
+        self._use_log(self.vc.settings.audit_log)
+        return True
+
+    def _devices(self, devices: list[dict[str, Any]]) -> None:
+        parts = [
+            f"{d['path']} ({d['type']}"
+            + (f", {d['options']['file_path']}" if d["options"].get("file_path") else "")
+            + ")"
+            for d in devices
+        ]
+        self.query_one("#audit-devices", Label).update(
+            "Audit devices: " + ("; ".join(parts) if parts else "none enabled")
+        )
+        file_devices = [d for d in devices if d["type"] == "file"]
+        if file_devices:
+            self.device = file_devices[0]["path"].rstrip("/")
+        local = next(
+            (
+                d["options"]["file_path"]
+                for d in file_devices
+                if Path(str(d["options"].get("file_path", ""))).is_file()
+            ),
+            None,
+        )
+        self._use_log(self.vc.settings.audit_log or local)
+
+    def _use_log(self, path: str | None) -> None:
+        if not path:
+            self._status("No log file: press L to open one (a file audit device's JSON lines)")
+            return
+        self.log_path = Path(path)
+        self.rescan()
+
+    def _status(self, text: str) -> None:
+        self.query_one("#audit-status", Label).update(text)
+
+    def _set_query(self, text: str) -> bool:
+        try:
+            self.audit_query = parse_query(text)
+        except ValueError as exc:
+            self._status(str(exc))
+            return False
+        return True
+
+    @on(Input.Submitted, "#audit-query")
+    def _query_submitted(self, event: Input.Submitted) -> None:
+        if self._set_query(event.value):
+            self.rescan()
+            self.query_one("#audit-table", DataTable).focus()
+
+    def rescan(self) -> None:
+        if self.log_path is None:
+            return
+        path, query = self.log_path, self.audit_query
+        self._status(f"Reading {path}…")
+        self.vc.run_io(
+            lambda: scan(path, query, limit=FIRST_PAGE),
+            self._scanned,
+            description=f"read {path}",
+        )
+
+    def _scanned(self, result: Any) -> None:
+        self.entries = list(result.entries)
+        self._show()
+        more = (
+            f"first {FIRST_PAGE} matches"
+            if len(result.entries) >= FIRST_PAGE
+            else f"{len(self.pairs)} requests"
+        )
+        bad = f"; {result.bad_line_count} unreadable lines skipped" if result.bad_line_count else ""
+        partial = "; last line incomplete" if result.partial_tail else ""
+        self._status(f"{self.log_path}: {more}{bad}{partial}")
+
+    def _show(self) -> None:
+        self.pairs = pair(self.entries)
+        table = self.query_one("#audit-table", DataTable)
+        table.clear()
+        if not self.pairs:
+            self.query_one("#audit-details", Static).update("No matching entries")
+        for index, found in enumerate(self.pairs):
+            first = found.first
+            result = "error" if found.error else ("ok" if found.response else "…")
+            if first.findings or (found.response and found.response.findings):
+                result += " ⚠"
+            table.add_row(
+                first.time[:19].replace("T", " "),
+                first.operation,
+                first.path,
+                first.display_name,
+                first.remote_address,
+                result,
+                key=str(index),
+            )
+
+    @on(DataTable.RowHighlighted, "#audit-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        found = self.pairs[int(str(event.row_key.value))]
+        notes: list[str] = []
+        for entry in (found.request, found.response):
+            if entry is None:
+                continue
+            notes.extend(f"FINDING: {f}" for f in entry.findings)
+            if entry.plain_scalars:
+                notes.append(
+                    "Plain by design: Vault logs numbers, booleans and times unhashed ("
+                    + ", ".join(entry.plain_scalars)
+                    + ")"
+                )
+            if entry.bad_utf8:
+                notes.append(f"Line {entry.line} had invalid UTF-8 (replaced with �)")
+        body = {
+            "request": found.request.raw if found.request else None,
+            "response": found.response.raw if found.response else None,
+        }
+        text = json.dumps(body, indent=2)
+        details = self.query_one("#audit-details", Static)
+        details.update(
+            Syntax(
+                "\n".join(f"# {n}" for n in notes) + ("\n" if notes else "") + text,
+                "json",
+                word_wrap=True,
+            )
+        )
+
+    def action_follow(self) -> None:
+        if self._stop_follow is not None:
+            self._stop_follow.set()
+            self._stop_follow = None
+            self._status("Follow mode off")
+            return
+        if self.log_path is None:
+            self._status("No log file to follow")
+            return
+        self._stop_follow = threading.Event()
+        self._status(f"Following {self.log_path} (f to stop)")
+        self._follow(self.log_path, self.audit_query, self._stop_follow)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="audit-follow",
+        description="follow audit log",
+    )
+    def _follow(self, path: Path, query: Query, stop: threading.Event) -> None:
+        follower = Follower(path, query)
+        try:
+            for batch in follower.run(stop):
+                self.post_message(self.NewEntries(batch))
+        finally:
+            follower.close()
+
+    def on_audit_panel_new_entries(self, message: NewEntries) -> None:
+        self.entries.extend(message.entries)
+        self._show()
+        table = self.query_one("#audit-table", DataTable)
+        if table.row_count:
+            table.move_cursor(row=table.row_count - 1)
+
+    def on_unmount(self) -> None:
+        if self._stop_follow is not None:
+            self._stop_follow.set()
+
+    def action_hmac_search(self) -> None:
+        """Find where a known value (a token, a key) was used, by its HMAC."""
+
+        def hashed(value: str | None) -> None:
+            if not value:
+                return
+            device = self.device
+            self.vc.run_io(
+                lambda: self.vc.gateway.audit_hash(device, value),
+                self._search_hash,
+                description="compute audit HMAC",
+            )
+
+        screen = PromptScreen(
+            "Value to find: the server computes its HMAC (sys/audit-hash); the value is not kept",
+            "token or secret value",
+            password=True,
+        )
+        self.app.push_screen(screen, hashed)
+
+    def _search_hash(self, digest: str) -> None:
+        self.audit_query = replace(Query(), hmac=digest)
+        self.query_one("#audit-query", Input).value = f"hmac:{digest}"
+        self.rescan()
+
+    def action_open_log(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self._use_log(path)
+
+        def check(text: str) -> str:
+            if not Path(text).is_file():
+                raise ValueError(f"path: {text!r} is not a readable file")
+            return text
+
+        self.app.push_screen(
+            PromptScreen("Audit log file", "/var/log/vault/audit.log", check=check), chosen
+        )

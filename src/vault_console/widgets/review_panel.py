@@ -1,0 +1,199 @@
+"""Review panels: policies, who can read a path, secret age, leases, and findings export."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.syntax import Syntax
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Input, Label, OptionList, Static, TabbedContent, TabPane
+
+from vault_console.screens.modals import ChoiceScreen
+from vault_console.vault import review
+from vault_console.vault.policies import broad_rules, who_can_read
+
+if TYPE_CHECKING:
+    from vault_console.app import VaultConsoleApp
+
+
+class ReviewPanel(Vertical):
+    """Everything here only reads; the export writes a local file, never to Vault."""
+
+    BINDINGS = [Binding("x", "export", "Export findings", id="review.export")]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.policy_texts: dict[str, str] = {}
+        self.roles: list[review.AuthRole] = []
+        self.age_rows: list[review.AgeRow] = []
+        self._age_sort: tuple[str, bool] = ("status", False)
+
+    @property
+    def vc(self) -> VaultConsoleApp:
+        return cast("VaultConsoleApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="review-tabs"):
+            with TabPane("Policies", id="review-policies"), Horizontal():
+                yield OptionList(id="policy-list")
+                with VerticalScroll(id="policy-box"):
+                    yield Static("", id="policy-hcl")
+            with TabPane("Who can read", id="review-who"):
+                yield Input(placeholder="API path, e.g. ai-models/data/prod/openai", id="who-path")
+                yield Input(
+                    placeholder="token accessor (optional): the server's own answer",
+                    id="who-accessor",
+                )
+                yield Label("", id="who-summary")
+                who: DataTable[str] = DataTable(cursor_type="row", id="who-table")
+                who.add_columns("Policy", "Capabilities", "By rule", "Auth roles carrying it")
+                yield who
+            with TabPane("Secret age", id="review-age"):
+                yield Input(value="ai-models", placeholder="KV v2 mount", id="age-mount")
+                age: DataTable[str] = DataTable(cursor_type="row", id="age-table")
+                age.add_columns(
+                    "status", "path", "updated", "age_days", "versions", "rotate_by", "owner"
+                )
+                yield age
+            with TabPane("Leases", id="review-leases"):
+                yield Input(placeholder="lease prefix, e.g. auth/token/create", id="lease-prefix")
+                leases: DataTable[str] = DataTable(cursor_type="row", id="lease-table")
+                leases.add_columns("Lease", "TTL (s)", "Expires")
+                yield leases
+
+    def load(self) -> None:
+        gateway = self.vc.gateway
+
+        def work() -> tuple[dict[str, str], list[review.AuthRole]]:
+            return review.policies(gateway), review.auth_roles(gateway)
+
+        self.vc.run_io(work, self._loaded, description="read policies and roles")
+
+    def _loaded(self, result: tuple[dict[str, str], list[review.AuthRole]]) -> None:
+        self.policy_texts, self.roles = result
+        options = self.query_one("#policy-list", OptionList)
+        options.clear_options()
+        options.add_options(sorted(self.policy_texts))
+        if self.policy_texts:
+            options.highlighted = 0
+
+    @on(OptionList.OptionHighlighted, "#policy-list")
+    def _policy(self, event: OptionList.OptionHighlighted) -> None:
+        name = str(event.option.prompt)
+        text = self.policy_texts.get(name, "")
+        self.query_one("#policy-hcl", Static).update(
+            Syntax(text or "# (empty)", "hcl", line_numbers=True, word_wrap=True)
+        )
+
+    @on(Input.Submitted, "#who-path")
+    @on(Input.Submitted, "#who-accessor")
+    def _who(self) -> None:
+        path = self.query_one("#who-path", Input).value.strip().lstrip("/")
+        if not path:
+            return
+        accessor = self.query_one("#who-accessor", Input).value.strip()
+        answer = who_can_read(review.parsed(self.policy_texts), path)
+        table = self.query_one("#who-table", DataTable)
+        table.clear()
+        for grant in answer.grants + answer.denied_by:
+            carriers = [f"{r.mount}{r.role}" for r in self.roles if grant.policy in r.policies]
+            table.add_row(
+                grant.policy,
+                ", ".join(sorted(grant.capabilities)),
+                grant.pattern,
+                ", ".join(carriers) or "-",
+            )
+        summary = f"{len(answer.grants)} policies grant read, list or more on {path}"
+        if answer.denied_by:
+            summary += f"; {len(answer.denied_by)} deny it"
+        self.query_one("#who-summary", Label).update(summary)
+        table.focus()
+        if accessor:
+            gateway = self.vc.gateway
+            self.vc.run_io(
+                lambda: review.capabilities_of_accessor(gateway, accessor, path),
+                lambda caps: self.query_one("#who-summary", Label).update(
+                    f"{summary}. The server says that token has: {', '.join(caps) or 'nothing'}"
+                ),
+                description="capabilities of accessor",
+            )
+
+    @on(Input.Submitted, "#age-mount")
+    def _age(self, event: Input.Submitted) -> None:
+        gateway, mount = self.vc.gateway, event.value.strip().strip("/")
+        self.vc.run_io(
+            lambda: review.age_report(gateway, mount), self._aged, description="secret age"
+        )
+
+    def _aged(self, rows: list[review.AgeRow]) -> None:
+        self.age_rows = rows
+        table = self.query_one("#age-table", DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(
+                row.status,
+                row.path,
+                row.updated,
+                str(row.age_days),
+                str(row.versions),
+                row.rotate_by,
+                row.owner,
+            )
+
+    @on(DataTable.HeaderSelected, "#age-table")
+    def _sort_age(self, event: DataTable.HeaderSelected) -> None:
+        column = str(event.label)
+        reverse = self._age_sort == (column, False)
+        self._age_sort = (column, reverse)
+        numeric = column in {"age_days", "versions"}
+        event.data_table.sort(
+            event.column_key, key=lambda v: int(v) if numeric else v, reverse=reverse
+        )
+
+    @on(Input.Submitted, "#lease-prefix")
+    def _leases(self, event: Input.Submitted) -> None:
+        gateway, prefix = self.vc.gateway, event.value.strip()
+        self.query_one("#lease-table", DataTable).focus()
+        self.vc.run_io(lambda: review.leases(gateway, prefix), self._leased, description="leases")
+
+    def _leased(self, rows: list[review.LeaseRow]) -> None:
+        table = self.query_one("#lease-table", DataTable)
+        table.clear()
+        for row in rows:
+            table.add_row(row.lease_id, str(row.ttl), row.expire_time)
+
+    def findings(self) -> list[review.Finding]:
+        found = [
+            review.Finding(
+                row.status, row.path, f"updated {row.updated}, rotate-by {row.rotate_by or '-'}"
+            )
+            for row in self.age_rows
+            if row.status != "ok"
+        ]
+        found.extend(
+            review.Finding("broad-policy", f.split(":")[0], f)
+            for f in broad_rules(review.parsed(self.policy_texts))
+        )
+        return found
+
+    def action_export(self) -> None:
+        def chosen(fmt: str | None) -> None:
+            if fmt is None:
+                return
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            path = Path.cwd() / f"vault-console-findings-{stamp}.{fmt}"
+            path.write_text(review.export(self.findings(), fmt), encoding="utf-8")
+            self.notify(f"Wrote {len(self.findings())} findings to {path}")
+
+        self.app.push_screen(
+            ChoiceScreen(
+                "Export findings (no secret values)",
+                [("md", "Markdown"), ("json", "JSON"), ("csv", "CSV")],
+            ),
+            chosen,
+        )

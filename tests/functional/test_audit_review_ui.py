@@ -1,0 +1,154 @@
+"""Pilot tests of the audit and review tabs, in read-only mode, on the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, TabbedContent
+
+from tests.functional.helpers import open_path, screen_text, settle
+from vault_console.app import make_app
+from vault_console.config import Settings
+from vault_console.screens.modals import ChoiceScreen, PromptScreen
+from vault_console.vault.client import VaultGateway
+from vault_console.vault.devserver import DevServer
+from vault_console.widgets.audit_panel import AuditPanel
+from vault_console.widgets.review_panel import ReviewPanel
+
+
+@pytest.fixture
+def read_only(root_settings: Settings, bao: DevServer) -> Settings:
+    return dataclasses.replace(root_settings, read_only=True, audit_log=str(bao.audit_log))
+
+
+async def test_audit_query_details_and_hmac_search(
+    read_only: Settings, gateway: VaultGateway
+) -> None:
+    folder = f"ui-audit-{uuid.uuid4().hex[:6]}"
+    kv = gateway.kv("scratch", 2)
+    kv.write(f"{folder}/key", {"api_key": "sk-ui-hmac-target"}, cas=0)
+    kv.read(f"{folder}/key")
+    app = make_app(read_only)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        panel = app.screen.query_one(AuditPanel)
+        assert "file/ (file" in str(panel.query_one("#audit-devices").content)
+        await pilot.press("slash")
+        await pilot.press(*f"path:scratch/data/{folder}/ op:read", "enter")
+        await settle(pilot)
+        table = panel.query_one("#audit-table", DataTable)
+        assert table.row_count == 1
+        assert table.get_row_at(0)[1:3] == ["read", f"scratch/data/{folder}/key"]
+        details = screen_text(app)
+        assert "hmac-sha256:" in details and "sk-ui-hmac-target" not in details
+
+        await pilot.press("H")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, PromptScreen)
+        assert prompt.query_one("#prompt", Input).password
+        await pilot.press(*"sk-ui-hmac-target", "enter")
+        await settle(pilot)
+        paths = {table.get_row_at(i)[2] for i in range(table.row_count)}
+        assert paths == {f"scratch/data/{folder}/key"}
+        assert "sk-ui-hmac-target" not in screen_text(app)
+
+
+async def test_follow_mode_shows_new_requests(read_only: Settings, gateway: VaultGateway) -> None:
+    folder = f"ui-follow-{uuid.uuid4().hex[:6]}"
+    app = make_app(read_only)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        panel = app.screen.query_one(AuditPanel)
+        panel.query_one("#audit-query", Input).value = f"path:scratch/data/{folder}/"
+        await pilot.press("slash", "enter")
+        await settle(pilot)
+        table = panel.query_one("#audit-table", DataTable)
+        assert table.row_count == 0
+        await pilot.press("f")
+        await pilot.pause()
+        gateway.kv("scratch", 2).write(f"{folder}/new", {"k": "v"}, cas=0)
+        for _ in range(60):  # the follower polls the file; wait for its message, bounded
+            await pilot.pause(0.05)
+            if table.row_count:
+                break
+        assert table.row_count == 1 and table.get_row_at(0)[2] == f"scratch/data/{folder}/new"
+        await pilot.press("f")
+        await asyncio.sleep(0)
+
+
+async def test_access_history_from_a_secret(read_only: Settings) -> None:
+    app = make_app(read_only)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await open_path(pilot, "ai-models/prod/openai")
+        await pilot.press("A")
+        await settle(pilot)
+        assert app.screen.query_one("#tabs", TabbedContent).active == "audit"
+        table = app.screen.query_one("#audit-table", DataTable)
+        paths = {table.get_row_at(i)[2] for i in range(table.row_count)}
+        assert paths == {"ai-models/data/prod/openai", "ai-models/metadata/prod/openai"}
+
+
+async def test_review_policies_who_can_read_age_leases_and_export(
+    read_only: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app(read_only)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        review = app.screen.query_one(ReviewPanel)
+        assert {"ai-models-read", "research-dev"} <= set(review.policy_texts)
+        shown = review.query_one("#policy-hcl").content
+        first = sorted(review.policy_texts)[0]
+        assert getattr(shown, "code", None) == review.policy_texts[first]  # rendered as HCL
+
+        review.query_one("#review-tabs", TabbedContent).active = "review-who"
+        who = review.query_one("#who-path", Input)
+        who.value = "ai-models/data/prod/openai"
+        who.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        table = review.query_one("#who-table", DataTable)
+        rows = {table.get_row_at(i)[0]: table.get_row_at(i) for i in range(table.row_count)}
+        assert set(rows) == {"ai-models-admin", "ai-models-read"}
+        assert "approle/inference-api" in rows["ai-models-read"][3]
+
+        review.query_one("#review-tabs", TabbedContent).active = "review-age"
+        review.query_one("#age-mount", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        ages = review.query_one("#age-table", DataTable)
+        statuses = [ages.get_row_at(i)[0] for i in range(ages.row_count)]
+        assert (
+            ages.row_count == 14 and statuses[0] == "overdue"
+        )  # the demo's prod keys are past rotate-by
+
+        review.query_one("#review-tabs", TabbedContent).active = "review-leases"
+        review.query_one("#lease-prefix", Input).value = "auth/token/create"
+        review.query_one("#lease-prefix", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert review.query_one("#lease-table", DataTable).row_count >= 1
+
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("down", "enter")  # JSON
+        await settle(pilot)
+    written = list(tmp_path.glob("vault-console-findings-*.json"))
+    assert len(written) == 1
+    findings = json.loads(written[0].read_text())
+    assert any(f["kind"] == "overdue" and f["subject"].startswith("ai-models/") for f in findings)
+    assert "sk-" not in written[0].read_text()
