@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, TabbedContent
+from textual.widgets import DataTable, Input, Label, Static, TabbedContent
 
 from tests.functional.helpers import open_path, screen_text, settle
 from vault_console.app import make_app
@@ -39,7 +39,7 @@ async def test_audit_query_details_and_hmac_search(
         await pilot.press("3")
         await settle(pilot)
         panel = app.screen.query_one(AuditPanel)
-        assert "file/ (file" in str(panel.query_one("#audit-devices").content)
+        assert "file/ (file" in str(panel.query_one("#audit-devices", Label).content)
         await pilot.press("slash")
         await pilot.press(*f"path:scratch/data/{folder}/ op:read", "enter")
         await settle(pilot)
@@ -110,7 +110,7 @@ async def test_review_policies_who_can_read_age_leases_and_export(
         await settle(pilot)
         review = app.screen.query_one(ReviewPanel)
         assert {"ai-models-read", "research-dev"} <= set(review.policy_texts)
-        shown = review.query_one("#policy-hcl").content
+        shown = review.query_one("#policy-hcl", Static).content
         first = sorted(review.policy_texts)[0]
         assert getattr(shown, "code", None) == review.policy_texts[first]  # rendered as HCL
 
