@@ -164,12 +164,17 @@ class Query:
     hmac: str = ""
     """An ``hmac-sha256:…`` value (from sys/audit-hash) that must appear anywhere."""
 
-    def needle(self) -> bytes | None:
-        """Bytes every matching line must contain, for the fast scan; None if no such."""
+    def needle(self) -> re.Pattern[bytes] | None:
+        """A pattern every matching line must contain, for the fast scan; None if no such.
+
+        Only values that JSON writes unchanged qualify (Go escapes <, > and &).
+        """
         path = "" if self.also_paths else self.path_prefix
         for value in (self.hmac, self.token, path, self.remote_address, self.mount):
             if value and not any(c in value for c in '<>&"\\') and value.isascii():
-                return value.encode()
+                return re.compile(re.escape(value.encode()))
+        if self.operation.isalpha():
+            return re.compile(rb'"operation"\s*:\s*"' + self.operation.encode() + rb'"')
         return None
 
     def matches(self, entry: AuditEntry) -> bool:
@@ -210,15 +215,16 @@ class ScanResult:
     """The file ended in a line without a newline (still being written, or cut)."""
 
 
-def _lines_with(chunk: bytes, needle: bytes) -> Iterator[tuple[int, int]]:
+def _lines_with(chunk: bytes, needle: re.Pattern[bytes]) -> Iterator[tuple[int, int]]:
     """(start, end) of each distinct line in ``chunk`` containing ``needle``."""
-    position = chunk.find(needle)
-    while position >= 0:
+    found = needle.search(chunk)
+    while found is not None:
+        position = found.start()
         start = chunk.rfind(b"\n", 0, position) + 1
         end = chunk.find(b"\n", position)
         end = len(chunk) if end < 0 else end
         yield start, end
-        position = chunk.find(needle, end)
+        found = needle.search(chunk, end)
 
 
 def scan(
