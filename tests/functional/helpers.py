@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from textual.pilot import Pilot
 
 from vault_console.app import VaultConsoleApp
@@ -15,8 +17,9 @@ async def settle(pilot: Pilot[int]) -> None:
 
 
 def screen_text(app: VaultConsoleApp) -> str:
-    """The SVG of what is on screen right now, as a screenshot would save it."""
-    return app.export_screenshot()
+    """The SVG of what is on screen right now, as a screenshot would save it, with
+    entities decoded so words can be searched for."""
+    return html.unescape(app.export_screenshot()).replace("\xa0", " ")
 
 
 async def open_path(pilot: Pilot[int], full_path: str) -> None:

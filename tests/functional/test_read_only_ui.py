@@ -70,3 +70,16 @@ async def test_writes_show_in_normal_mode_on_the_secrets_tab_only(root_settings:
         await pilot.press("2")
         await pilot.pause()
         assert {"edit", "new_secret"} <= footer()
+
+
+async def test_low_ttl_in_read_only_says_it_is_not_renewed(root_settings: Settings) -> None:
+    from vault_console.vault.client import TokenInfo
+
+    app = make_app(dataclasses.replace(root_settings, read_only=True), status_refresh=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.token_info = TokenInfo("ci", ("default",), ttl=240, renewable=True, expire_time=None)
+        app._update_status_bar()
+        await pilot.pause()
+        assert "(read-only: not renewed)" in screen_text(app)
+        assert "renew-self" not in "".join(str(w) for w in app.workers)
