@@ -309,3 +309,22 @@ def test_pulumi_cli_run_sends_stdin_and_redacts_errors(tmp_path: Path) -> None:
         cli.run(["up"], str(tmp_path), {})
     assert "s.vault-token-value" not in str(caught.value)
     assert "token=[secret] is bad" in str(caught.value)
+
+
+def test_refresh_destroy_outputs_and_cancel_go_through_the_cli(tmp_path: Path) -> None:
+    command = ReplayCommand(
+        fixture_log("destroy-with-components.json"),
+        outputs={"aws_auth_role": ("ai-service", False), "api": ("sk-out", True)},
+    )
+    engine = make_engine(tmp_path, command)
+    refreshed = engine.refresh()
+    assert refreshed.plan.summary == {"delete": 2, "same": 1}
+    destroyed = engine.destroy()
+    assert destroyed.plan.summary == {"delete": 2, "same": 1}
+    assert engine.outputs() == {"aws_auth_role": "ai-service", "api": "[secret]"}
+    engine.cancel()
+    verbs = [c.args for c in command.calls]
+    refresh = next(a for a in verbs if a[0] == "refresh")
+    destroy = next(a for a in verbs if a[0] == "destroy")
+    assert "--show-secrets" not in refresh and "--show-secrets" not in destroy
+    assert any(a[0] == "cancel" for a in verbs)

@@ -66,3 +66,18 @@ def test_refused_writes_never_reach_the_server(bao: DevServer, root_settings: Se
     ]
     assert not any("read-only/should-not-exist" in p or p.endswith("ro-test") for p in paths)
     assert any(p == "ai-models/data/prod/openai" for p in paths)  # the log does record reads
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+def test_every_write_verb_on_the_raw_adapter_is_refused(
+    bao: DevServer, root_settings: Settings, method: str
+) -> None:
+    gateway = VaultGateway(dataclasses.replace(root_settings, read_only=True))
+    path = f"/v1/scratch/data/raw-{method}"
+    with pytest.raises(ReadOnlyViolation):
+        gateway.adapter.request(method, path, json={"data": {"k": "v"}})
+    logged = [
+        json.loads(line).get("request", {}).get("path", "")
+        for line in bao.audit_log.read_text(encoding="utf-8").splitlines()
+    ]
+    assert f"scratch/data/raw-{method}" not in logged

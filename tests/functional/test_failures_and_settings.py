@@ -1,0 +1,141 @@
+"""Sealed servers, timeouts, crashes, the TLS warning and switching profiles, in the app."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from tests.conftest import settings_for
+from tests.functional.helpers import screen_text, settle
+from vault_console import config
+from vault_console.app import make_app
+from vault_console.config import Settings
+from vault_console.errors import describe
+from vault_console.screens.modals import ChoiceScreen, ErrorScreen
+from vault_console.vault.client import VaultGateway
+from vault_console.vault.devserver import DevServer
+from vault_console.widgets.status_bar import StatusBar
+
+
+async def test_a_sealed_server_is_shown_and_reads_say_why() -> None:
+    with DevServer() as server:
+        settings = settings_for(server.address, server.root_token)
+        app = make_app(settings)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await settle(pilot)
+            VaultGateway(settings).client.sys.seal()
+            app.refresh_status()
+            await settle(pilot)
+            bar = app.screen.query_one(StatusBar)
+            assert bar.status is not None and bar.status.sealed
+            assert "SEALED" in screen_text(app)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert isinstance(app.screen, ErrorScreen)
+            assert app.screen.error.title == "Vault is sealed"
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    listener.close()
+
+
+def test_a_server_that_never_answers_times_out(silent_server: str) -> None:
+    gateway = VaultGateway(settings_for(silent_server, "t", timeout=0.3))
+    with pytest.raises(Exception) as caught:
+        gateway.kv("ai-models", 2).list_folder()
+    assert describe(caught.value).title == "Timed out"
+
+
+async def test_crash_output_has_no_local_variables(root_settings: Settings) -> None:
+    app = make_app(root_settings)
+    printed: list[object] = []
+    original = app._print_error_renderables
+
+    def capture() -> None:
+        printed.extend(app._exit_renderables)  # what Textual prints on the way out
+        original()
+
+    app._print_error_renderables = capture  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+
+            def explode() -> None:
+                # Built at run time: only a dump of local variables could show it.
+                api_key = "-".join(["sk", "crash", "local", "secret"])
+                raise RuntimeError(f"boom ({len(api_key)} chars)")
+
+            app.call_later(explode)
+            await pilot.pause()
+    rendered = "".join(
+        segment.text for renderable in printed for segment in getattr(renderable, "segments", [])
+    )
+    assert "RuntimeError" in rendered and "boom" in rendered
+    assert "sk-crash-local-secret" not in rendered
+
+
+async def test_skip_verify_warning_stays_on_screen(root_settings: Settings) -> None:
+    app = make_app(dataclasses.replace(root_settings, skip_verify=True))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        for key in ("2", "3", "4", "1"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert "TLS verification is OFF" in screen_text(app)
+
+
+async def test_switching_profile_reconnects(
+    bao: DevServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text(
+        f'[profiles.lab]\naddress = "{bao.address}"\ntoken_env = "LAB_TOKEN"\nread_only = true\n'
+        '[profiles.gone]\naddress = "http://127.0.0.1:9"\n',
+        encoding="utf-8",
+    )
+    env = {config.CONFIG_ENV: str(profiles), "LAB_TOKEN": bao.root_token, "HOME": str(tmp_path)}
+    monkeypatch.setattr(config.Path, "home", classmethod(lambda cls: tmp_path))
+    start = settings_for("http://127.0.0.1:9", None)
+    app = make_app(start, env=env)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        if isinstance(app.screen, ErrorScreen):
+            await pilot.press("escape")
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("down", "enter")  # "lab" sorts after "gone"
+        await settle(pilot)
+        assert app.settings.profile == "lab" and app.settings.read_only
+        assert app.settings.address == bao.address
+        assert app.screen.query_one("#mounts-table", DataTable).row_count > 0
+        assert "READ-ONLY" in screen_text(app) and "[lab]" in screen_text(app)
