@@ -123,7 +123,7 @@ async def test_switching_profile_reconnects(
         encoding="utf-8",
     )
     env = {config.CONFIG_ENV: str(profiles), "LAB_TOKEN": bao.root_token, "HOME": str(tmp_path)}
-    monkeypatch.setattr(config.Path, "home", classmethod(lambda cls: tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.vault-token from the machine
     start = settings_for("http://127.0.0.1:9", None)
     app = make_app(start, env=env)
     async with app.run_test(size=(140, 40)) as pilot:
