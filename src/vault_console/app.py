@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -207,12 +208,12 @@ class VaultConsoleApp(App[int]):
     def action_switch_profile(self) -> None:
         env = self.env
         try:
-            profiles = config.load_profiles(config.profiles_path(env or _environ()))
+            profiles = config.load_profiles(config.profiles_path(env or dict(os.environ)))
         except config.ConfigError as exc:
             self.show_error(exc, None)
             return
         if not profiles:
-            path = config.profiles_path(env or _environ())
+            path = config.profiles_path(env or dict(os.environ))
             self.notify(f"No profiles defined; add [profiles.NAME] sections to {path}")
             return
 
@@ -303,12 +304,6 @@ class VaultConsoleApp(App[int]):
 
 def _bindings(bindings: Iterable[BindingType]) -> list[Binding]:
     return [b for b in bindings if isinstance(b, Binding) and b.description]
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def make_app(settings: Settings, **kwargs: Any) -> VaultConsoleApp:

@@ -18,6 +18,7 @@ The SDK's defaults leak secrets, so each is replaced here:
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import re
 import shutil
@@ -298,8 +299,6 @@ class Engine:
         if self.secrets.aws_secret_key:
             secret[AWS_SECRET_KEY] = self.secrets.aws_secret_key
         if self.secrets.model_data:
-            import json
-
             secret[MODEL_SECRETS_KEY] = json.dumps(self.secrets.model_data, sort_keys=True)
         command = workspace.pulumi_command
         for key, value in secret.items():
