@@ -109,10 +109,23 @@ def main() -> None:
     rows.append(("grep -c (floor)", seconds, out, ""))
     jq_filter = f'select((.request.path // "") | startswith("{PREFIX}"))'
     start = time.perf_counter()
-    jq = subprocess.run(f"jq -c '{jq_filter}' {log} | wc -l", shell=True, capture_output=True, text=True, check=False)  # noqa: S602
+    jq = subprocess.run(
+        f"jq -c '{jq_filter}' {log} | wc -l",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # noqa: S602
     jq_seconds = time.perf_counter() - start
     rows.append(("jq path-prefix filter", jq_seconds, jq.stdout.strip(), ""))
-    naive = json.loads(subprocess.run([sys.executable, "-c", NAIVE, str(log), PREFIX], capture_output=True, text=True, check=True).stdout)
+    naive = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", NAIVE, str(log), PREFIX],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     rows.append(("naive json.loads loop", naive["seconds"], str(naive["matches"]), ""))
     for label, query, limit in (
         (f"vault-console path:{PREFIX}", f"path:{PREFIX}", 0),
@@ -120,9 +133,17 @@ def main() -> None:
         ("vault-console op:read, first 1000 (as the view)", "op:read", 1000),
         ("vault-console op:read, all 800k matches", "op:read", 0),
     ):
-        figures = json.loads(subprocess.run([sys.executable, "-c", SCAN, str(log), query, str(limit)],
-                                            capture_output=True, text=True, check=True).stdout)
-        rows.append((label, figures["seconds"], str(figures["matches"]), f"{figures['rss_mb']:.0f} MB"))
+        figures = json.loads(
+            subprocess.run(
+                [sys.executable, "-c", SCAN, str(log), query, str(limit)],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        rows.append(
+            (label, figures["seconds"], str(figures["matches"]), f"{figures['rss_mb']:.0f} MB")
+        )
     print(f"{'reader':48} {'seconds':>8} {'matches':>10} {'x faster than jq':>17} {'peak RSS':>9}")
     for label, seconds, matches, rss in rows:
         print(f"{label:48} {seconds:8.2f} {matches:>10} {jq_seconds / seconds:17.1f} {rss:>9}")
