@@ -115,7 +115,7 @@ def main() -> None:
         capture_output=True,
         text=True,
         check=False,
-    )  # noqa: S602
+    )
     jq_seconds = time.perf_counter() - start
     rows.append(("jq path-prefix filter", jq_seconds, jq.stdout.strip(), ""))
     naive = json.loads(
