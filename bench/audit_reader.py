@@ -109,15 +109,10 @@ def main() -> None:
     rows.append(("grep -c (floor)", seconds, out, ""))
     jq_filter = f'select((.request.path // "") | startswith("{PREFIX}"))'
     start = time.perf_counter()
-    jq = subprocess.run(
-        f"jq -c '{jq_filter}' {log} | wc -l",
-        shell=True,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    jq = subprocess.run(["jq", "-c", jq_filter, str(log)], capture_output=True, check=False)
+    jq_matches = jq.stdout.count(b"\n")
     jq_seconds = time.perf_counter() - start
-    rows.append(("jq path-prefix filter", jq_seconds, jq.stdout.strip(), ""))
+    rows.append(("jq path-prefix filter", jq_seconds, str(jq_matches), ""))
     naive = json.loads(
         subprocess.run(
             [sys.executable, "-c", NAIVE, str(log), PREFIX],
