@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,22 @@ from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 
 SCRATCH = "scratch"
+
+PULUMI_EVENTS = Path(
+    os.environ.get(
+        "VAULT_CONSOLE_PULUMI_EVENTS",
+        Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pulumi-events",
+    )
+)
+"""The recorded engine logs; CI lays shared/ beside the clone, so their absence is a failure."""
+
+
+def pulumi_log(name: str) -> Path:
+    path = PULUMI_EVENTS / name
+    assert path.is_file(), (
+        f"recorded engine log {path} is missing (set VAULT_CONSOLE_PULUMI_EVENTS)"
+    )
+    return path
 
 
 @pytest.fixture(scope="session")

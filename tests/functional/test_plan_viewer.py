@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual.widgets import DataTable
 
+from tests.conftest import pulumi_log
 from vault_console.infra.plan import load_plan
 from vault_console.screens.plan import PlanViewerApp
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "pulumi-events"
-
 
 async def test_steps_and_changes_of_the_selected_step() -> None:
-    plan = load_plan(FIXTURES / "webserver-userdata.json")
+    plan = load_plan(pulumi_log("webserver-userdata.json"))
     app = PlanViewerApp(plan, "webserver-userdata.json")
     async with app.run_test(size=(120, 34)) as pilot:
         steps = app.screen.query_one("#plan-steps", DataTable)

@@ -9,6 +9,7 @@ import pytest
 from pulumi.automation._cmd import CommandResult
 from pulumi.automation.events import EngineEvent
 
+from tests.conftest import PULUMI_EVENTS, pulumi_log
 from tests.infra.replay import ReplayCommand
 from vault_console.infra.engine import (
     Engine,
@@ -20,7 +21,7 @@ from vault_console.infra.engine import (
 )
 from vault_console_programs.ai_secrets.config import parse
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "pulumi-events"
+FIXTURES = PULUMI_EVENTS
 RAW = {
     "aws_secrets": {"enabled": False},
     "aws_auth": {"bound_principal_arn": "arn:aws:iam::123456789012:role/inference"},
@@ -32,10 +33,7 @@ SECRETS = ("sk-model-secret-value", "correct horse battery", "s.vault-token-valu
 
 
 def fixture_log(name: str) -> Path:
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"shared fixtures not found at {FIXTURES}")
-    return path
+    return pulumi_log(name)
 
 
 def make_engine(tmp_path: Path, command: ReplayCommand, **options: object) -> Engine:

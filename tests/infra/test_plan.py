@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pulumi.automation.events import EngineEvent
 
+from tests.conftest import PULUMI_EVENTS, pulumi_log
 from vault_console.infra.plan import (
     ALL_OPS,
     PlanLogError,
@@ -17,18 +18,22 @@ from vault_console.infra.plan import (
     render_text,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "pulumi-events"
-LOGS = sorted(p.name for p in FIXTURES.glob("*.json"))
+LOGS = [
+    "destroy-with-components.json",
+    "failed-stacks-dont-rewrite-operations.json",
+    "json-text-change.json",
+    "up-3.json",
+    "up-4.json",
+    "webserver-userdata.json",
+]
 
 
 def log(name: str) -> Path:
-    if not (FIXTURES / name).exists():
-        pytest.skip(f"shared fixtures not found at {FIXTURES}")
-    return FIXTURES / name
+    return pulumi_log(name)
 
 
 def test_all_six_recorded_logs_are_present() -> None:
-    assert len(LOGS) == 6, f"expected the six recorded logs in {FIXTURES}"
+    assert sorted(p.name for p in PULUMI_EVENTS.glob("*.json")) == LOGS
 
 
 @pytest.mark.parametrize("name", LOGS)

@@ -46,14 +46,10 @@ def test_main_screens(
 
 
 def test_plan_viewer(snap_compare: Callable[..., Any]) -> None:
-    from pathlib import Path
-
+    from tests.conftest import pulumi_log
     from vault_console.infra.plan import load_plan
     from vault_console.screens.plan import PlanViewerApp
 
-    log = (
-        Path(__file__).resolve().parents[3]
-        / "shared/fixtures/pulumi-events/webserver-userdata.json"
-    )
+    log = pulumi_log("webserver-userdata.json")
     app = PlanViewerApp(load_plan(log), log.name)
     assert snap_compare(app, terminal_size=SIZE, press=["down", "down"])
