@@ -8,8 +8,11 @@ Uses make_app (the CLI's factory) and the scenes the snapshot tests use.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")  # no half-drawn tab underlines
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -15,6 +15,9 @@ from vault_console.vault import demo_seed
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 
+# No animations in tests: a tab underline caught mid-slide makes snapshots flaky.
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
 SCRATCH = "scratch"
 
 PULUMI_EVENTS = Path(

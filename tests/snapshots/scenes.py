@@ -18,6 +18,10 @@ async def settle(pilot: Pilot[int]) -> None:
     for _ in range(6):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    # DataTable re-measures its columns on idle after rows arrive; a picture taken before
+    # that shows header-wide columns. A short real pause lets the idle pass run.
+    await pilot.pause(0.1)
 
 
 async def mounts(pilot: Pilot[int], gateway: VaultGateway) -> None:

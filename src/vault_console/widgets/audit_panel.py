@@ -62,7 +62,17 @@ class AuditPanel(Vertical):
         yield Label("", id="audit-status")
         with Horizontal():
             table: DataTable[str] = DataTable(cursor_type="row", id="audit-table")
-            table.add_columns("Time", "Op", "Path", "Who", "From", "Result")
+            # Fixed widths: columns stay put while follow mode appends, and do not wait for
+            # the table's idle-time measuring (which a table on a hidden tab can miss).
+            for label, width in (
+                ("Time", 19),
+                ("Op", 7),
+                ("Path", 36),
+                ("Who", 16),
+                ("From", 15),
+                ("Result", 8),
+            ):
+                table.add_column(label, width=width)
             yield table
             with VerticalScroll(id="audit-details-box"):
                 yield Static("Select an entry", id="audit-details")
