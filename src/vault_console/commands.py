@@ -39,27 +39,6 @@ def _fail(error: ConsoleError, out: TextIO) -> int:
     return EXIT_ERROR
 
 
-def make_engine(
-    config_file: Path,
-    settings: Settings,
-    env: Mapping[str, str],
-    stack: str,
-    secrets_provider: str,
-    backend: str | None,
-) -> Any:
-    from vault_console.infra.engine import Engine, EngineOptions
-    from vault_console_programs.ai_secrets.config import load
-
-    config, secrets = load(config_file, env)
-    return Engine(
-        config,
-        secrets,
-        options=EngineOptions(stack=stack, secrets_provider=secrets_provider, backend_url=backend),
-        env=env,
-        provider_env=provider_env(settings),
-    )
-
-
 def build_engine(
     config_file: Path,
     settings: Settings,
@@ -70,11 +49,23 @@ def build_engine(
     err: TextIO,
 ) -> Any:
     """The engine for a config file, or EXIT_ERROR after printing every bad value."""
+    from vault_console.infra.engine import Engine, EngineOptions
+    from vault_console_programs.ai_secrets.config import load
+
     engine: Any = None
 
     def run() -> int:
         nonlocal engine
-        engine = make_engine(config_file, settings, env, stack, secrets_provider, backend)
+        config, secrets = load(config_file, env)
+        engine = Engine(
+            config,
+            secrets,
+            options=EngineOptions(
+                stack=stack, secrets_provider=secrets_provider, backend_url=backend
+            ),
+            env=env,
+            provider_env=provider_env(settings),
+        )
         return EXIT_OK
 
     code = _guard(run, err, stack)

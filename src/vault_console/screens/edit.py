@@ -65,7 +65,6 @@ class KeyValueForm(ModalScreen[FormResult | None]):
         self.ask_path = ask_path
         self.secret_values = secret_values
         self.note = note
-        self._rows = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -wide", id="form"):
@@ -86,7 +85,6 @@ class KeyValueForm(ModalScreen[FormResult | None]):
                 yield Button("Cancel", id="cancel")
 
     def _row(self, key: str, value: str) -> Horizontal:
-        self._rows += 1
         return Horizontal(
             Input(value=key, placeholder="key", classes="form-key"),
             Input(
