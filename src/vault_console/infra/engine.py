@@ -288,6 +288,7 @@ class Engine:
         )
         stack = auto.Stack.create_or_select(self.options.stack, workspace)
         self._set_config(workspace)
+        self._install_plugins(workspace)
         self._stack = stack
         return stack
 
@@ -310,13 +311,18 @@ class Engine:
                     "secret config needs a command that takes stdin (PulumiCli)", "Internal error"
                 )
 
-    def install_plugins(self) -> dict[str, str]:
-        """Install the vault and aws plugins matching the installed SDK packages."""
+    @staticmethod
+    def _install_plugins(workspace: auto.Workspace) -> dict[str, str]:
+        # Every operation needs them, so setting up the stack installs them (a no-op for
+        # the CLI when they are already there).
         versions = plugin_versions()
-        workspace = self.stack().workspace
         for plugin, version in versions.items():
             workspace.install_plugin(plugin, version)
         return versions
+
+    def install_plugins(self) -> dict[str, str]:
+        """Install the vault and aws plugins matching the installed SDK packages."""
+        return self._install_plugins(self.stack().workspace)
 
     # -- operations -----------------------------------------------------------------------
 
