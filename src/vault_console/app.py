@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import rich
 from rich.segment import Segments
@@ -21,13 +22,14 @@ from textual.worker import Worker, WorkerState
 from vault_console import config
 from vault_console.config import Settings
 from vault_console.errors import describe
-from vault_console.screens.main import WRITE_ACTIONS, MainScreen
+from vault_console.screens.main import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen, HelpScreen
-from vault_console.vault.client import ServerStatus, TokenInfo, VaultGateway
-from vault_console.widgets.audit_panel import AuditPanel
-from vault_console.widgets.review_panel import ReviewPanel
+from vault_console.vault.model import ServerStatus, TokenInfo
 from vault_console.widgets.secret_panel import SecretPanel
 from vault_console.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from vault_console.vault.client import VaultGateway
 
 T = TypeVar("T")
 W = TypeVar("W", bound=Widget)
@@ -66,11 +68,32 @@ class VaultConsoleApp(App[int]):
         super().__init__()
         self.settings = settings
         self.env = env
-        self.gateway = VaultGateway(settings)
+        self._gateway: VaultGateway | None = None
+        self._gateway_lock = threading.Lock()
         self.server_status: ServerStatus | None = None
         self.token_info: TokenInfo | None = None
         self._pending: dict[Worker[Any], _Pending] = {}
         self._status_refresh = status_refresh
+
+    @property
+    def gateway(self) -> VaultGateway:
+        """The server's gateway, built on first use.
+
+        That is the first request, in a worker thread once the first frame is drawn: hvac,
+        requests and urllib3 load then, not before the mounts view shows.
+        """
+        with self._gateway_lock:
+            if self._gateway is None:
+                from vault_console.vault.client import VaultGateway
+
+                self._gateway = VaultGateway(self.settings)
+            return self._gateway
+
+    def _close_gateway(self) -> None:
+        with self._gateway_lock:
+            if self._gateway is not None:
+                self._gateway.close()
+            self._gateway = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (self.settings.read_only and action in WRITE_ACTIONS)
@@ -143,9 +166,8 @@ class VaultConsoleApp(App[int]):
     # -- status ---------------------------------------------------------------------------
 
     def refresh_status(self) -> None:
-        gateway = self.gateway
-
         def work() -> tuple[ServerStatus, TokenInfo | None]:
+            gateway = self.gateway
             status = gateway.server_status()
             token = gateway.token_info() if self.settings.token and not status.sealed else None
             return status, token
@@ -196,14 +218,14 @@ class VaultConsoleApp(App[int]):
 
     def connect(self, settings: Settings) -> None:
         """Switch to another server or profile and reload everything."""
-        self.gateway.close()
+        self._close_gateway()
         self.settings = settings
-        self.gateway = VaultGateway(settings)
         self.server_status = self.token_info = None
         self._update_status_bar()
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.action_reload()
+                self.call_later(screen.forget_panels)
 
     def action_switch_profile(self) -> None:
         env = self.env
@@ -239,18 +261,22 @@ class VaultConsoleApp(App[int]):
 
     # -- help and palette ------------------------------------------------------------------
 
-    def binding_owners(self) -> list[tuple[DOMNode, list[Binding]]]:
-        """Every node with bindings the user can use, and its bindings."""
-        owners: list[tuple[DOMNode, list[Binding]]] = [(self, _bindings(self.BINDINGS))]
+    def binding_owners(self) -> list[tuple[DOMNode | str, list[Binding]]]:
+        """Every node with bindings the user can use, and its bindings.
+
+        A panel of a tab not visited yet is not mounted: its bindings are listed under the
+        tab's name.
+        """
+        owners: list[tuple[DOMNode | str, list[Binding]]] = [(self, _bindings(self.BINDINGS))]
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 owners.append((screen, _bindings(screen.BINDINGS)))
                 for panel in screen.query(SecretPanel):
                     owners.append((panel, _bindings(panel.BINDINGS)))
-                for audit in screen.query(AuditPanel):
-                    owners.append((audit, _bindings(audit.BINDINGS)))
-                for review in screen.query(ReviewPanel):
-                    owners.append((review, _bindings(review.BINDINGS)))
+                for tab in LAZY_TABS:
+                    lazy = screen.query(f"#{tab}-panel")
+                    owner = lazy.first() if lazy else tab
+                    owners.append((owner, _bindings(panel_class(tab).BINDINGS)))
         if self.settings.read_only:
             owners = [
                 (node, [b for b in bindings if b.action not in WRITE_ACTIONS])
@@ -272,13 +298,22 @@ class VaultConsoleApp(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for node, bindings in self.binding_owners():
+        for owner, bindings in self.binding_owners():
             for binding in bindings:
-                yield SystemCommand(
-                    binding.description,
-                    f"key: {self.get_key_display(binding)}",
-                    partial(self.run_action, binding.action, node),
+                run = (
+                    partial(self._run_on_tab, owner, binding.action)
+                    if isinstance(owner, str)
+                    else partial(self.run_action, binding.action, owner)
                 )
+                yield SystemCommand(
+                    binding.description, f"key: {self.get_key_display(binding)}", run
+                )
+
+    async def _run_on_tab(self, tab: str, action: str) -> None:
+        """Open a lazy tab, then run one of its panel's actions."""
+        screen = next(s for s in self.screen_stack if isinstance(s, MainScreen))
+        await screen.action_show_tab(tab)
+        await self.run_action(action, await screen.open_panel(tab))
 
     # -- keeping secrets out of output --------------------------------------------------------
 
@@ -299,7 +334,7 @@ class VaultConsoleApp(App[int]):
         self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
-        self.gateway.close()
+        self._close_gateway()
 
 
 def _bindings(bindings: Iterable[BindingType]) -> list[Binding]:

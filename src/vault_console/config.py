@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -220,6 +219,8 @@ def load_profiles(path: Path) -> dict[str, Profile]:
         return {}
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    import tomllib  # only when there is a profiles file: a few ms off every start-up
+
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

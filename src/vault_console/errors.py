@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import hvac.exceptions
-import urllib3.exceptions
+from typing import TYPE_CHECKING
 
 from vault_console.config import ConfigError
-from vault_console.vault.kv import CasConflict
+from vault_console.vault.model import CasConflict, CrossHostRedirect
 from vault_console.vault.readonly import ReadOnlyViolation
-from vault_console.vault.transport import CrossHostRedirect
+
+if TYPE_CHECKING:
+    import hvac.exceptions
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,13 @@ def _vault_errors(exc: hvac.exceptions.VaultError) -> str:
     return str(exc).split(", on ")[0] or type(exc).__name__
 
 
+def is_forbidden(exc: BaseException) -> bool:
+    """A 403 from the server: the token's policies do not allow the request."""
+    import hvac.exceptions
+
+    return isinstance(exc, hvac.exceptions.Forbidden)
+
+
 def describe(exc: BaseException) -> ConsoleError:
     """Turn any exception into a ConsoleError; unknown ones keep their type name."""
     if isinstance(exc, ConsoleError):
@@ -44,6 +51,10 @@ def describe(exc: BaseException) -> ConsoleError:
         return ConsoleError(str(exc), "Read-only mode", retryable=False)
     if isinstance(exc, CrossHostRedirect):
         return ConsoleError(str(exc), "Redirected to another host", retryable=False)
+    # The HTTP stack loads with the first request (see vault.model), so not at import here.
+    import hvac.exceptions
+    import urllib3.exceptions
+
     if isinstance(exc, hvac.exceptions.Forbidden):
         return ConsoleError(
             f"The token's policies do not allow this ({_vault_errors(exc)}).", "Permission denied"

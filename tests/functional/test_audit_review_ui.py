@@ -152,3 +152,29 @@ async def test_review_policies_who_can_read_age_leases_and_export(
     findings = json.loads(written[0].read_text())
     assert any(f["kind"] == "overdue" and f["subject"].startswith("ai-models/") for f in findings)
     assert "sk-" not in written[0].read_text()
+
+
+async def test_tab_panels_mount_on_first_visit_also_when_clicked(read_only: Settings) -> None:
+    app = make_app(read_only)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        assert not app.screen.query(AuditPanel) and not app.screen.query(ReviewPanel)
+        await pilot.click("#--content-tab-review")
+        await settle(pilot)
+        review = app.screen.query_one(ReviewPanel)
+        assert {"ai-models-read", "research-dev"} <= set(review.policy_texts)
+        assert not app.screen.query(AuditPanel)
+
+
+async def test_palette_runs_an_action_of_a_tab_not_visited_yet(read_only: Settings) -> None:
+    app = make_app(read_only)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        assert not app.screen.query(ReviewPanel)
+        [export] = [c for c in app.get_system_commands(app.screen) if c.title == "Export findings"]
+        app.call_later(export.callback)
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)  # the export's format question
+        await pilot.press("escape")
+        assert app.screen.query_one("#tabs", TabbedContent).active == "review"
+        assert app.screen.query_one(ReviewPanel).policy_texts

@@ -6,6 +6,7 @@ import base64
 import uuid
 
 from textual.widgets import DataTable, Input, Label, TabbedContent, Tree
+from textual.widgets._footer import FooterKey
 
 from tests.conftest import settings_for
 from tests.functional.helpers import open_path, screen_text, settle
@@ -342,3 +343,27 @@ async def test_help_lists_every_binding_and_palette_has_every_action(
         assert isinstance(app.screen, HelpScreen)
         help_ids = {row[2] for row in app.screen.rows}
         assert ids <= help_ids
+
+
+async def test_footer_follows_the_tab_and_is_not_redrawn_for_the_same_keys(
+    root_settings: Settings,
+) -> None:
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        def footer() -> list[FooterKey]:
+            return list(app.screen.query(FooterKey))
+
+        keys = footer()
+        assert "Edit" not in {k.description for k in keys}
+        app.screen.refresh_bindings()  # the same keys: nothing is mounted again
+        await settle(pilot)
+        assert footer() == keys and all(k.is_attached for k in keys)
+
+        await pilot.press("2")
+        await settle(pilot)
+        assert {"Edit", "New"} <= {k.description for k in footer()}
+        await pilot.press("1")
+        await settle(pilot)
+        assert "Edit" not in {k.description for k in footer()}

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TabbedContent
 
 from tests.conftest import settings_for
 from tests.functional.helpers import screen_text, settle
@@ -20,6 +20,7 @@ from vault_console.errors import describe
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.review_panel import ReviewPanel
 from vault_console.widgets.status_bar import StatusBar
 
 
@@ -139,3 +140,29 @@ async def test_switching_profile_reconnects(
         assert app.settings.address == bao.address
         assert app.screen.query_one("#mounts-table", DataTable).row_count > 0
         assert "READ-ONLY" in screen_text(app) and "[lab]" in screen_text(app)
+
+
+async def test_switching_profile_reloads_the_review_tab_from_the_new_connection(
+    bao: DevServer, root_settings: Settings, tmp_path: Path
+) -> None:
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text(
+        f'[profiles.lab]\naddress = "{bao.address}"\ntoken_env = "LAB_TOKEN"\n', encoding="utf-8"
+    )
+    env = {config.CONFIG_ENV: str(profiles), "LAB_TOKEN": bao.root_token, "HOME": str(tmp_path)}
+    app = make_app(root_settings, env=env)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        before = app.screen.query_one(ReviewPanel)
+        assert before.policy_texts
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.settings.profile == "lab"
+        after = app.screen.query_one(ReviewPanel)
+        assert after is not before and not before.is_attached
+        assert set(after.policy_texts) == set(before.policy_texts)
+        assert app.screen.query_one("#tabs", TabbedContent).active == "review"

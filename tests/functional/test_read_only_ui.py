@@ -73,7 +73,7 @@ async def test_writes_show_in_normal_mode_on_the_secrets_tab_only(root_settings:
 
 
 async def test_low_ttl_in_read_only_says_it_is_not_renewed(root_settings: Settings) -> None:
-    from vault_console.vault.client import TokenInfo
+    from vault_console.vault.model import TokenInfo
 
     app = make_app(dataclasses.replace(root_settings, read_only=True), status_refresh=3600)
     async with app.run_test(size=(140, 40)) as pilot:

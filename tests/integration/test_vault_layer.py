@@ -10,7 +10,7 @@ import pytest
 from vault_console.config import Settings
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
-from vault_console.vault.kv import CasConflict
+from vault_console.vault.model import CasConflict
 
 
 def unique(prefix: str) -> str:

@@ -19,6 +19,7 @@ IO_MODULES = [
     "vault_console.cli",
     "vault_console.commands",
     "vault_console.vault.readonly",
+    "vault_console.vault.model",
     "vault_console.infra.plan",
     "vault_console.infra.engine",
     "vault_console.infra.doctor",
@@ -32,6 +33,22 @@ def test_start_up_modules_do_not_import_pulumi_or_boto3(module: str) -> None:
     code = (
         f"import sys, {module}\n"
         "print(','.join(m for m in ('pulumi', 'boto3', 'botocore') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""
+
+
+def test_app_loads_the_http_stack_and_the_lazy_tabs_only_when_used() -> None:
+    """The first frame does not wait for hvac/requests/urllib3 (the first request loads
+    them, in a worker) nor for the Audit and Review tabs' modules."""
+    code = (
+        "import sys, vault_console.app\n"
+        "heavy = ('hvac', 'requests', 'urllib3', 'pygments', 'tomllib',\n"
+        "         'vault_console.vault.client', 'vault_console.widgets.audit_panel',\n"
+        "         'vault_console.widgets.review_panel', 'vault_console.vault.policies')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

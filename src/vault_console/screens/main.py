@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-import hvac.exceptions
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +13,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import (
     DataTable,
-    Footer,
     Input,
     Label,
     OptionList,
@@ -24,7 +23,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from vault_console.audit.reader import Query
+from vault_console.errors import is_forbidden
 from vault_console.screens.edit import FormResult, KeyValueForm
 from vault_console.screens.modals import (
     ChoiceScreen,
@@ -34,15 +33,16 @@ from vault_console.screens.modals import (
     PromptScreen,
 )
 from vault_console.text import PathIndex, check_secret_path, format_ttl
-from vault_console.vault.client import MountInfo
-from vault_console.vault.kv import CasConflict, KvStore, SecretVersion, diff_versions
-from vault_console.widgets.audit_panel import AuditPanel
-from vault_console.widgets.review_panel import ReviewPanel
+from vault_console.vault.model import CasConflict, MountInfo, SecretVersion, diff_versions
+from vault_console.widgets.footer import Footer
 from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
 from vault_console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
+    from vault_console.vault.kv import KvStore
+    from vault_console.widgets.audit_panel import AuditPanel
+    from vault_console.widgets.review_panel import ReviewPanel
 
 WRITE_ACTIONS = frozenset(
     {"edit", "new_secret", "edit_metadata", "delete", "undelete", "destroy", "renew_token"}
@@ -57,6 +57,14 @@ SECRETS_TAB_ACTIONS = WRITE_ACTIONS - {"renew_token"} | {
     "index_mount",
 }
 """Actions about the secret tree and panel: live only on the Secrets tab."""
+
+LAZY_TABS = ("audit", "review")
+"""Tabs whose panel is mounted on the first visit, not at start-up.
+
+Their widgets were about half of the screen's, and styling them delayed the first frame of
+the mounts view; their modules (the audit reader, the policy matcher, pygments for HCL)
+load then too.
+"""
 
 FILTER_LIMIT = 100
 """Most matches the filter lists at once; the count of all matches is shown."""
@@ -73,13 +81,28 @@ class TreeEntry:
     loaded: bool = False
 
 
+def panel_class(tab: str) -> type[AuditPanel | ReviewPanel]:
+    """The panel class of a lazy tab, imported on first use."""
+    if tab == "audit":
+        from vault_console.widgets.audit_panel import AuditPanel
+
+        return AuditPanel
+    if tab == "review":
+        from vault_console.widgets.review_panel import ReviewPanel
+
+        return ReviewPanel
+    raise ValueError(f"{tab!r} is not a lazy tab")
+
+
 def _read_secret(kv: KvStore, path: str, version: int | None) -> ShownSecret:
     secret = kv.read(path, version)
     metadata = None
     if kv.version == 2:
         try:
             metadata = kv.metadata(path)
-        except hvac.exceptions.Forbidden:
+        except Exception as exc:
+            if not is_forbidden(exc):
+                raise
             metadata = None  # a token may read data without reading metadata
     return ShownSecret(kv.mount, kv.version, secret, metadata)
 
@@ -112,7 +135,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.mounts: list[MountInfo] = []
         self.loaded_paths = PathIndex()
-        self._visited: set[str] = set()
+        self._panels: dict[str, tuple[AuditPanel | ReviewPanel, asyncio.Future[None]]] = {}
 
     @property
     def vc(self) -> VaultConsoleApp:
@@ -127,8 +150,20 @@ class MainScreen(Screen[None]):
         return True
 
     @on(TabbedContent.TabActivated, "#tabs")
-    def _tab_changed(self) -> None:
+    async def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()
+        if event.pane.id in LAZY_TABS:  # also when the tab is clicked
+            await self.open_panel(event.pane.id)
+
+    async def open_panel(self, tab: str) -> AuditPanel | ReviewPanel:
+        """The Audit or Review panel, mounted (and so loading) on the first call."""
+        if tab not in self._panels:
+            new = panel_class(tab)(id=f"{tab}-panel")
+            pane = self.query_one(f"#{tab}", TabPane)
+            self._panels[tab] = (new, asyncio.ensure_future(pane.mount(new)))
+        panel, mounted = self._panels[tab]
+        await mounted  # every caller waits for the same mount
+        return panel
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -149,20 +184,21 @@ class MainScreen(Screen[None]):
                     tree.show_root = False
                     yield tree
                 yield SecretPanel(id="secret")
-            with TabPane("Audit", id="audit"):
-                yield AuditPanel(id="audit-panel")
-            with TabPane("Review", id="review"):
-                yield ReviewPanel(id="review-panel")
+            yield TabPane("Audit", id="audit")
+            yield TabPane("Review", id="review")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#mounts-table", DataTable).focus()
-        self.load_mounts()
+        # After the first frame: the first request also loads the HTTP stack (about 0.1 s).
+        self.call_after_refresh(self.load_mounts)
 
     # -- loading ---------------------------------------------------------------------
 
     def load_mounts(self) -> None:
-        self.vc.run_io(self.vc.gateway.mounts, self._show_mounts, description="list mounts")
+        self.vc.run_io(
+            lambda: self.vc.gateway.mounts(), self._show_mounts, description="list mounts"
+        )
 
     def _show_mounts(self, mounts: list[MountInfo]) -> None:
         self.mounts = mounts
@@ -219,7 +255,7 @@ class MainScreen(Screen[None]):
                 node.add_leaf("(empty)")
 
         def denied(exc: BaseException) -> bool:
-            if not isinstance(exc, hvac.exceptions.Forbidden):
+            if not is_forbidden(exc):
                 return False
             node.remove_children()
             node.add_leaf("(no list permission: press o to open a known path)")
@@ -249,7 +285,7 @@ class MainScreen(Screen[None]):
         if mount is None or mount.kv_version is None:
             self.notify(f"{path} is not a KV mount; only KV secrets can be browsed here")
             return
-        self.action_show_tab("secrets")
+        self.show_tab("secrets")
         tree = self.query_one("#kv-tree", Tree)
         for node in tree.root.children:
             if node.data is not None and node.data.mount.path == path:
@@ -287,29 +323,33 @@ class MainScreen(Screen[None]):
     def _show_screen(self, screen: Screen[Any]) -> None:
         self.app.push_screen(screen)
 
-    def action_show_tab(self, tab: str) -> None:
-        tabs = self.query_one("#tabs", TabbedContent)
-        first_visit = tab not in self._visited
-        self._visited.add(tab)
-        tabs.active = tab
-        if tab in {"audit", "review"}:
-            self.query_one(SecretPanel).revealed = frozenset()
-            if tab == "audit":
-                panel = self.query_one(AuditPanel)
-                if first_visit:
-                    panel.load()
-                panel.query_one("#audit-table", DataTable).focus()
-            else:
-                review = self.query_one(ReviewPanel)
-                if first_visit:
-                    review.load()
-                review.query_one("#policy-list").focus()
-        elif tab == "secrets":
+    async def action_show_tab(self, tab: str) -> None:
+        self.show_tab(tab)
+        if tab in LAZY_TABS:
+            (await self.open_panel(tab)).focus_main()
+
+    def show_tab(self, tab: str) -> None:
+        """Switch tabs; the Mounts and Secrets tabs also take the focus here."""
+        self.query_one("#tabs", TabbedContent).active = tab
+        if tab == "secrets":
             self.query_one("#kv-tree", Tree).focus()
-        else:
-            # Leaving the secret hides its values again.
-            self.query_one(SecretPanel).revealed = frozenset()
+            return
+        # Leaving the secret hides its values again.
+        self.query_one(SecretPanel).revealed = frozenset()
+        if tab == "mounts":
             self.query_one("#mounts-table", DataTable).focus()
+
+    async def forget_panels(self) -> None:
+        """After a switch of server: the Audit and Review panels load again, from the new one.
+
+        A panel whose tab is showing is mounted again at once; the others on their next visit.
+        """
+        panels = [panel for panel, _ in self._panels.values()]
+        self._panels.clear()
+        await asyncio.gather(*(panel.remove() for panel in panels))
+        active = self.query_one("#tabs", TabbedContent).active
+        if active in LAZY_TABS:
+            (await self.open_panel(active)).focus_main()
 
     def action_reload(self) -> None:
         self.query_one(SecretPanel).shown = None
@@ -319,7 +359,7 @@ class MainScreen(Screen[None]):
         if self.query_one("#tabs", TabbedContent).active == "audit":
             self.query_one("#audit-query", Input).focus()
             return
-        self.action_show_tab("secrets")
+        self.show_tab("secrets")
         self.set_class(True, "-filtering")
         field = self.query_one("#filter", Input)
         field.focus()
@@ -371,7 +411,7 @@ class MainScreen(Screen[None]):
             if full_path:
                 found = self.mount_for(full_path + "/")
                 assert found is not None
-                self.action_show_tab("secrets")
+                self.show_tab("secrets")
                 self.open_secret(found[0], found[1].rstrip("/"))
 
         self.app.push_screen(
@@ -429,8 +469,10 @@ class MainScreen(Screen[None]):
         if 0 <= index < len(numbers):
             self._reopen(shown, numbers[index])
 
-    def action_access_history(self) -> None:
+    async def action_access_history(self) -> None:
         """Open the audit log filtered to this secret's API paths."""
+        from vault_console.audit.reader import Query
+
         shown = self._shown()
         if shown is None:
             return
@@ -441,8 +483,8 @@ class MainScreen(Screen[None]):
             )
         else:
             query = Query(path_prefix=f"{shown.mount}/{shown.secret.path}")
-        self.action_show_tab("audit")
-        panel = self.query_one(AuditPanel)
+        await self.action_show_tab("audit")
+        panel = cast("AuditPanel", await self.open_panel("audit"))
         panel.audit_query = query
         panel.query_one("#audit-query", Input).value = f"path:{query.path_prefix}"
         panel.rescan()

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from vault_console.errors import ConsoleError
 from vault_console.text import MASK
-from vault_console.vault.kv import KeyChange
+from vault_console.vault.model import KeyChange
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -9,9 +9,10 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from vault_console.infra.plan import Plan
+from vault_console.widgets.footer import Footer
 
 OP_STYLE = {
     "create": "green",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import hvac
@@ -11,64 +9,9 @@ import hvac.exceptions
 
 from vault_console.config import Settings
 from vault_console.vault.kv import KvStore
+from vault_console.vault.model import MountInfo, ServerStatus, TokenInfo
 from vault_console.vault.readonly import read_only_guard
 from vault_console.vault.transport import RequestGuard, Response, Urllib3Adapter
-
-
-@dataclass(frozen=True)
-class ServerStatus:
-    """What ``sys/health`` says, and which server it is."""
-
-    kind: str
-    """"OpenBao", "Vault" or "Vault-compatible" when it cannot tell."""
-    version: str
-    initialized: bool
-    sealed: bool
-    standby: bool
-    cluster_name: str
-
-
-@dataclass(frozen=True)
-class TokenInfo:
-    """The current token as ``auth/token/lookup-self`` describes it (never the token)."""
-
-    display_name: str
-    policies: tuple[str, ...]
-    ttl: int
-    """Seconds left; 0 means the token never expires."""
-    renewable: bool
-    expire_time: str | None
-    looked_up_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def seconds_left(self, now: datetime | None = None) -> int | None:
-        """Seconds left now, or None for a token that does not expire."""
-        if self.ttl == 0:
-            return None
-        elapsed = ((now or datetime.now(UTC)) - self.looked_up_at).total_seconds()
-        return max(0, int(self.ttl - elapsed))
-
-
-@dataclass(frozen=True)
-class MountInfo:
-    """One secrets engine or auth method."""
-
-    path: str
-    category: str
-    """"secret" or "auth"."""
-    type: str
-    description: str
-    accessor: str
-    plugin_version: str
-    options: dict[str, str]
-    default_lease_ttl: int
-    max_lease_ttl: int
-
-    @property
-    def kv_version(self) -> int | None:
-        """1 or 2 for a KV engine, None for anything else."""
-        if self.category != "secret" or self.type not in {"kv", "generic"}:
-            return None
-        return 2 if self.options.get("version") == "2" else 1
 
 
 def _server_kind(version: str, plugin_versions: list[str]) -> str:

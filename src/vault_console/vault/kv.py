@@ -4,85 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import hvac
 import hvac.exceptions
 
-
-class CasConflict(Exception):
-    """A check-and-set write was refused: someone saved a newer version first."""
-
-    def __init__(self, path: str, expected: int) -> None:
-        super().__init__(f"{path} changed since version {expected} was loaded; nothing was written")
-        self.path = path
-        self.expected = expected
-
-
-@dataclass(frozen=True)
-class SecretVersion:
-    """One read of a secret; ``data`` is None when that version is deleted or destroyed."""
-
-    path: str
-    version: int | None
-    """None on KV v1, which has no versions."""
-    data: dict[str, Any] | None = field(repr=False)
-    created_time: str = ""
-    deletion_time: str = ""
-    destroyed: bool = False
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    version: int
-    created_time: str
-    deletion_time: str
-    destroyed: bool
-
-    @property
-    def state(self) -> str:
-        if self.destroyed:
-            return "destroyed"
-        return "deleted" if self.deletion_time else "active"
-
-
-@dataclass(frozen=True)
-class SecretMetadata:
-    """KV v2 metadata of one secret."""
-
-    path: str
-    current_version: int
-    oldest_version: int
-    created_time: str
-    updated_time: str
-    max_versions: int
-    cas_required: bool
-    custom_metadata: dict[str, str]
-    versions: tuple[VersionInfo, ...]
-
-
-@dataclass(frozen=True)
-class KeyChange:
-    """How one key differs between two versions (never carries the values)."""
-
-    key: str
-    status: str
-    """"added", "removed", "changed" or "same"."""
-
-
-def diff_versions(old: dict[str, Any], new: dict[str, Any]) -> list[KeyChange]:
-    """Per-key changes from ``old`` to ``new``, sorted by key."""
-    changes = []
-    for key in sorted(set(old) | set(new)):
-        if key not in old:
-            status = "added"
-        elif key not in new:
-            status = "removed"
-        else:
-            status = "same" if old[key] == new[key] else "changed"
-        changes.append(KeyChange(key, status))
-    return changes
+from vault_console.vault.model import CasConflict, SecretMetadata, SecretVersion, VersionInfo
 
 
 def _is_cas_mismatch(exc: hvac.exceptions.InvalidRequest) -> bool:

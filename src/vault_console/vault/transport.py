@@ -25,23 +25,13 @@ import urllib3
 from hvac import utils
 
 from vault_console.config import Settings
+from vault_console.vault.model import CrossHostRedirect
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _MAX_REDIRECTS = 5
 
 RequestGuard = Callable[[str, str], None]
 """Called with (METHOD, path) before a request leaves the process; raises to refuse it."""
-
-
-class CrossHostRedirect(Exception):
-    """The server redirected to another host; the token is not sent there."""
-
-    def __init__(self, origin: str, target: str) -> None:
-        super().__init__(
-            f"{origin} redirected to {target}. The token is never sent to another host; "
-            f"if {target} is the active node of this cluster, point the address at it."
-        )
-        self.target = target
 
 
 class Response:

@@ -77,17 +77,17 @@ class AuditPanel(Vertical):
             with VerticalScroll(id="audit-details-box"):
                 yield Static("Select an entry", id="audit-details")
 
-    def load(self, query_text: str | None = None) -> None:
+    def on_mount(self) -> None:
         """Load devices, pick the log file, and scan it with the current query."""
-        if query_text is not None:
-            self.query_one("#audit-query", Input).value = query_text
-            self._set_query(query_text)
         self.vc.run_io(
             self.vc.gateway.audit_devices,
             self._devices,
             description="audit devices",
             on_error=self._devices_denied,
         )
+
+    def focus_main(self) -> None:
+        self.query_one("#audit-table", DataTable).focus()
 
     def _devices_denied(self, exc: BaseException) -> bool:
         self.query_one("#audit-devices", Label).update(

@@ -66,13 +66,16 @@ class ReviewPanel(Vertical):
                 leases.add_columns("Lease", "TTL (s)", "Expires")
                 yield leases
 
-    def load(self) -> None:
+    def on_mount(self) -> None:
         gateway = self.vc.gateway
 
         def work() -> tuple[dict[str, str], list[review.AuthRole]]:
             return review.policies(gateway), review.auth_roles(gateway)
 
         self.vc.run_io(work, self._loaded, description="read policies and roles")
+
+    def focus_main(self) -> None:
+        self.query_one("#policy-list", OptionList).focus()
 
     def _loaded(self, result: tuple[dict[str, str], list[review.AuthRole]]) -> None:
         self.policy_texts, self.roles = result

@@ -13,7 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Label, Static
 
 from vault_console.text import MASK, format_time
-from vault_console.vault.kv import SecretMetadata, SecretVersion
+from vault_console.vault.model import SecretMetadata, SecretVersion
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from vault_console.config import Settings
 from vault_console.text import format_ttl
-from vault_console.vault.client import ServerStatus, TokenInfo
+from vault_console.vault.model import ServerStatus, TokenInfo
 
 LOW_TTL_SECONDS = 600
 
