@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 
 import hvac.exceptions
@@ -28,6 +31,28 @@ def test_server_identity_and_mounts(gateway: VaultGateway) -> None:
     assert mounts["approle/"].category == "auth"
     assert mounts["ai-models/"].plugin_version.endswith("+builtin.bao")
     assert mounts["ai-models/"].accessor.startswith("kv_")
+
+
+def test_first_requests_do_not_load_hvac_or_requests(bao: DevServer) -> None:
+    """Status, token and mounts (what the first screen needs) leave through urllib3 alone."""
+    code = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from vault_console import config\n"
+        "from vault_console.vault.client import VaultGateway\n"
+        "settings = config.resolve(env=dict(os.environ), home=Path('/nonexistent'))\n"
+        "gateway = VaultGateway(settings)\n"
+        "assert gateway.server_status().kind == 'OpenBao'\n"
+        "assert gateway.token_info().policies == ('root',)\n"
+        "assert any(m.path == 'ai-models/' for m in gateway.mounts())\n"
+        "print(','.join(m for m in ('hvac', 'requests') if m in sys.modules) or 'none')"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
+    env.update(VAULT_ADDR=bao.address, VAULT_TOKEN=bao.root_token)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "none"
 
 
 def test_token_info_for_root(gateway: VaultGateway) -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import hvac
-import hvac.exceptions
+import threading
+from typing import TYPE_CHECKING, Any
 
 from vault_console.config import Settings
-from vault_console.vault.kv import KvStore
+from vault_console.errors import is_forbidden
 from vault_console.vault.model import MountInfo, ServerStatus, TokenInfo
 from vault_console.vault.readonly import read_only_guard
 from vault_console.vault.transport import RequestGuard, Response, Urllib3Adapter
+
+if TYPE_CHECKING:
+    import hvac
+
+    from vault_console.vault.kv import KvStore
 
 
 def _server_kind(version: str, plugin_versions: list[str]) -> str:
@@ -51,17 +54,34 @@ def _mounts_from(table: dict[str, Any], category: str) -> list[MountInfo]:
 
 
 class VaultGateway:
-    """All requests to one server go through here; it holds no UI state."""
+    """All requests to one server go through here; it holds no UI state.
+
+    Status, token and mounts go through the adapter directly; hvac's client (and with it
+    hvac and requests, about 0.1 s of imports) is built when something first needs it.
+    """
 
     def __init__(self, settings: Settings, guard: RequestGuard | None = None) -> None:
         self.settings = settings
         if guard is None and settings.read_only:
             guard = read_only_guard
         self.adapter = Urllib3Adapter(settings, guard=guard)
-        adapter = self.adapter
-        # token="" stops hvac from reading VAULT_TOKEN / ~/.vault-token on its own.
-        self.client = hvac.Client(url=settings.address, token="", adapter=lambda **_kwargs: adapter)
+        self._client: hvac.Client | None = None
+        self._client_lock = threading.Lock()
         self._plugin_versions: list[str] = []
+
+    @property
+    def client(self) -> hvac.Client:
+        """hvac's client, on our adapter."""
+        with self._client_lock:
+            if self._client is None:
+                import hvac
+
+                adapter = self.adapter
+                # token="" stops hvac from reading VAULT_TOKEN / ~/.vault-token on its own.
+                self._client = hvac.Client(
+                    url=self.settings.address, token="", adapter=lambda **_kwargs: adapter
+                )
+            return self._client
 
     def __repr__(self) -> str:
         return f"VaultGateway({self.settings.address!r})"
@@ -94,7 +114,7 @@ class VaultGateway:
         )
 
     def token_info(self) -> TokenInfo:
-        data = self.client.auth.token.lookup_self()["data"]
+        data = self.adapter.get("/v1/auth/token/lookup-self")["data"]
         return TokenInfo(
             display_name=str(data.get("display_name") or "?"),
             policies=tuple(data.get("policies") or ()),
@@ -114,9 +134,11 @@ class VaultGateway:
         ``sys/internal/ui/mounts`` (what Vault's own web UI asks).
         """
         try:
-            secret = self.client.sys.list_mounted_secrets_engines()["data"]
-            auth = self.client.sys.list_auth_methods()["data"]
-        except hvac.exceptions.Forbidden:
+            secret = self.adapter.get("/v1/sys/mounts")["data"]
+            auth = self.adapter.get("/v1/sys/auth")["data"]
+        except Exception as exc:
+            if not is_forbidden(exc):
+                raise
             ui = self.adapter.get("/v1/sys/internal/ui/mounts")["data"]
             secret, auth = ui.get("secret", {}), ui.get("auth", {})
         mounts = _mounts_from(secret, "secret") + _mounts_from(auth, "auth")
@@ -151,6 +173,8 @@ class VaultGateway:
 
     def kv(self, mount: MountInfo | str, version: int | None = None) -> KvStore:
         """The KV store at a mount; pass a MountInfo, or a path and its KV version."""
+        from vault_console.vault.kv import KvStore
+
         if isinstance(mount, MountInfo):
             kv_version = mount.kv_version
             if kv_version is None:

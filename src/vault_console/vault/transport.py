@@ -9,6 +9,11 @@ Why our own adapter instead of hvac's default ``requests`` session:
   merging); listing a mount of 1,000 folders pays it 1,000 times. urllib3's pool is
   most of what ``requests`` does, without that.
 * **Settings.** TLS comes from our resolved settings, not from hvac's import-time env read.
+
+The adapter is duck-typed to ``hvac.adapters.Adapter`` rather than derived from it, so this
+module does not import hvac (nor, through it, requests): the console's first requests
+(health, token, mounts) leave without them. hvac loads on the first error to raise, or with
+the gateway's hvac client.
 """
 
 from __future__ import annotations
@@ -20,9 +25,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-import hvac.adapters
 import urllib3
-from hvac import utils
 
 from vault_console.config import Settings
 from vault_console.vault.model import CrossHostRedirect
@@ -78,17 +81,23 @@ def _pool_manager(settings: Settings) -> urllib3.PoolManager:
     return urllib3.PoolManager(**kwargs)
 
 
-class Urllib3Adapter(hvac.adapters.Adapter):  # type: ignore[misc]
-    """hvac adapter: 200 JSON bodies come back as dicts, everything else as a Response."""
+class Urllib3Adapter:
+    """hvac adapter: 200 JSON bodies come back as dicts, everything else as a Response.
+
+    It has what hvac's clients use of ``hvac.adapters.Adapter``: the attributes below, the
+    verb methods, ``login`` and ``request``.
+    """
+
+    allow_redirects = False
+    ignore_exceptions = False
+    strict_http = False
+    request_header = True
 
     def __init__(self, settings: Settings, guard: RequestGuard | None = None) -> None:
-        super().__init__(
-            base_uri=settings.address,
-            token=settings.token.reveal() if settings.token else None,
-            namespace=settings.namespace,
-            timeout=settings.timeout,
-            session=_NoSession(),
-        )
+        self.base_uri = settings.address
+        self.token = settings.token.reveal() if settings.token else None
+        self.namespace = settings.namespace
+        self.session = _NoSession()
         self._pool = _pool_manager(settings)
         self._timeout = urllib3.Timeout(total=settings.timeout)
         self._guard = guard
@@ -98,6 +107,34 @@ class Urllib3Adapter(hvac.adapters.Adapter):  # type: ignore[misc]
 
     def close(self) -> None:
         self._pool.clear()
+
+    @staticmethod
+    def urljoin(*args: object) -> str:
+        return "/".join(str(arg).strip("/") for arg in args)
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.request("get", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self.request("post", url, **kwargs)
+
+    def put(self, url: str, **kwargs: Any) -> Any:
+        return self.request("put", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        return self.request("delete", url, **kwargs)
+
+    def list(self, url: str, **kwargs: Any) -> Any:
+        return self.request("list", url, **kwargs)
+
+    def head(self, url: str, **kwargs: Any) -> Any:
+        return self.request("head", url, **kwargs)
+
+    def login(self, url: str, use_token: bool = True, **kwargs: Any) -> Any:
+        response = self.post(url, **kwargs)
+        if use_token:
+            self.token = self.get_login_token(response)
+        return response
 
     def get_login_token(self, response: Any) -> str:
         return str(response["auth"]["client_token"])
@@ -171,6 +208,8 @@ class Urllib3Adapter(hvac.adapters.Adapter):  # type: ignore[misc]
         raise urllib3.exceptions.MaxRetryError(None, url, "too many redirects")  # type: ignore[arg-type]
 
     def _raise_for_error(self, method: str, url: str, response: Response) -> None:
+        from hvac import utils  # hvac's exception for each status, as hvac itself raises
+
         errors = parsed = None
         if response.headers.get("Content-Type", "").startswith("application/json"):
             try:
