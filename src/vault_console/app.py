@@ -25,7 +25,6 @@ from vault_console.errors import describe
 from vault_console.screens.main import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen, HelpScreen
 from vault_console.vault.model import ServerStatus, TokenInfo
-from vault_console.widgets.secret_panel import SecretPanel
 from vault_console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -271,8 +270,6 @@ class VaultConsoleApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 owners.append((screen, _bindings(screen.BINDINGS)))
-                for panel in screen.query(SecretPanel):
-                    owners.append((panel, _bindings(panel.BINDINGS)))
                 for tab in LAZY_TABS:
                     lazy = screen.query(f"#{tab}-panel")
                     owner = lazy.first() if lazy else tab

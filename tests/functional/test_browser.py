@@ -367,3 +367,23 @@ async def test_footer_follows_the_tab_and_is_not_redrawn_for_the_same_keys(
         await pilot.press("1")
         await settle(pilot)
         assert "Edit" not in {k.description for k in footer()}
+
+
+async def test_secrets_tab_mounts_on_first_use_and_filter_works_from_the_mounts_tab(
+    root_settings: Settings,
+) -> None:
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not app.screen.query("#kv-tree") and not app.screen.query(SecretPanel)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.screen.query_one("#tabs", TabbedContent).active == "secrets"
+        assert app.focused is app.screen.query_one("#filter", Input)
+        tree = app.screen.query_one("#kv-tree", Tree)
+        labels = {str(n.label) for n in tree.root.children}
+        assert {"ai-models/ (kv v2)", "legacy-kv/ (kv v1)"} <= labels  # from the mounts
+        await pilot.press(*"openai")
+        await settle(pilot)
+        count = str(app.screen.query_one("#filter-count", Label).content)
+        assert count.startswith("0 of 0 loaded paths")

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from vault_console.widgets.audit_panel import AuditPanel
     from vault_console.widgets.review_panel import ReviewPanel
 
+    Panel = SecretPanel | AuditPanel | ReviewPanel
+
 WRITE_ACTIONS = frozenset(
     {"edit", "new_secret", "edit_metadata", "delete", "undelete", "destroy", "renew_token"}
 )
@@ -58,12 +60,12 @@ SECRETS_TAB_ACTIONS = WRITE_ACTIONS - {"renew_token"} | {
 }
 """Actions about the secret tree and panel: live only on the Secrets tab."""
 
-LAZY_TABS = ("audit", "review")
-"""Tabs whose panel is mounted on the first visit, not at start-up.
+LAZY_TABS = ("secrets", "audit", "review")
+"""Tabs whose widgets are mounted on the first visit (key, click or palette), not at start-up.
 
-Their widgets were about half of the screen's, and styling them delayed the first frame of
-the mounts view; their modules (the audit reader, the policy matcher, pygments for HCL)
-load then too.
+They were three quarters of the screen's widgets, and styling them delayed the first frame
+of the mounts view by about a fifth of a second; the Audit and Review tabs' modules (the
+audit reader, the policy matcher, pygments for HCL) load then too.
 """
 
 FILTER_LIMIT = 100
@@ -81,8 +83,10 @@ class TreeEntry:
     loaded: bool = False
 
 
-def panel_class(tab: str) -> type[AuditPanel | ReviewPanel]:
-    """The panel class of a lazy tab, imported on first use."""
+def panel_class(tab: str) -> type[SecretPanel | AuditPanel | ReviewPanel]:
+    """The panel class of a lazy tab (the one that has the tab's bindings)."""
+    if tab == "secrets":
+        return SecretPanel
     if tab == "audit":
         from vault_console.widgets.audit_panel import AuditPanel
 
@@ -131,11 +135,14 @@ class MainScreen(Screen[None]):
         Binding("X", "destroy", "Destroy", show=False, id="secret.destroy"),
     ]
 
+    AUTO_FOCUS = "#mounts-table"
+    """Focused as the screen starts (focusing it in on_mount restyled it and the tabs twice)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.mounts: list[MountInfo] = []
         self.loaded_paths = PathIndex()
-        self._panels: dict[str, tuple[AuditPanel | ReviewPanel, asyncio.Future[None]]] = {}
+        self._panels: dict[str, tuple[Panel, asyncio.Future[None]]] = {}
 
     @property
     def vc(self) -> VaultConsoleApp:
@@ -146,8 +153,13 @@ class MainScreen(Screen[None]):
         if self.vc.settings.read_only and action in WRITE_ACTIONS:
             return False
         if action in SECRETS_TAB_ACTIONS and self.is_mounted:
-            return self.query_one("#tabs", TabbedContent).active == "secrets"
+            active = self.query_one("#tabs", TabbedContent).active
+            return active == "secrets" and self._tab_ready("secrets")
         return True
+
+    def _tab_ready(self, tab: str) -> bool:
+        """Whether a lazy tab's widgets are mounted (they are not before its first visit)."""
+        return tab in self._panels and self._panels[tab][1].done()
 
     @on(TabbedContent.TabActivated, "#tabs")
     async def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -155,15 +167,36 @@ class MainScreen(Screen[None]):
         if event.pane.id in LAZY_TABS:  # also when the tab is clicked
             await self.open_panel(event.pane.id)
 
-    async def open_panel(self, tab: str) -> AuditPanel | ReviewPanel:
-        """The Audit or Review panel, mounted (and so loading) on the first call."""
+    async def open_panel(self, tab: str) -> Panel:
+        """The panel of a lazy tab; the tab's widgets are mounted (and load) on the first call."""
         if tab not in self._panels:
             new = panel_class(tab)(id=f"{tab}-panel")
-            pane = self.query_one(f"#{tab}", TabPane)
-            self._panels[tab] = (new, asyncio.ensure_future(pane.mount(new)))
+            self._panels[tab] = (new, asyncio.ensure_future(self._mount_tab(tab, new)))
         panel, mounted = self._panels[tab]
         await mounted  # every caller waits for the same mount
         return panel
+
+    async def _mount_tab(self, tab: str, panel: Panel) -> None:
+        pane = self.query_one(f"#{tab}", TabPane)
+        if tab != "secrets":
+            await pane.mount(panel)
+            return
+        tree: Tree[TreeEntry] = Tree("KV mounts", id="kv-tree")
+        tree.show_root = False
+        await pane.mount(
+            Horizontal(
+                Vertical(
+                    Input(placeholder="filter loaded paths", id="filter"),
+                    Label("", id="filter-count"),
+                    OptionList(id="filter-results"),
+                    tree,
+                    id="left",
+                ),
+                panel,
+            )
+        )
+        self._fill_tree()
+        self.refresh_bindings()  # the Secrets tab's keys are live now
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status-bar")
@@ -175,21 +208,12 @@ class MainScreen(Screen[None]):
                     "Path", "Kind", "Type", "Plugin version", "Options", "Accessor", "Description"
                 )
                 yield table
-            with TabPane("Secrets", id="secrets"), Horizontal():
-                with Vertical(id="left"):
-                    yield Input(placeholder="filter loaded paths", id="filter")
-                    yield Label("", id="filter-count")
-                    yield OptionList(id="filter-results")
-                    tree: Tree[TreeEntry] = Tree("KV mounts", id="kv-tree")
-                    tree.show_root = False
-                    yield tree
-                yield SecretPanel(id="secret")
+            yield TabPane("Secrets", id="secrets")
             yield TabPane("Audit", id="audit")
             yield TabPane("Review", id="review")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#mounts-table", DataTable).focus()
         # After the first frame: the first request also loads the HTTP stack (about 0.1 s).
         self.call_after_refresh(self.load_mounts)
 
@@ -220,13 +244,18 @@ class MainScreen(Screen[None]):
                 mount.description,
                 key=f"{mount.category}:{mount.path}",
             )
-        tree = self.query_one("#kv-tree", Tree)
-        tree.clear()
-        for mount in mounts:
-            if mount.kv_version is not None:
-                label = f"{mount.path} (kv v{mount.kv_version})"
-                tree.root.add(label, data=TreeEntry(mount, "", folder=True))
+        self._fill_tree()
         self.vc.refresh_status()
+
+    def _fill_tree(self) -> None:
+        """The KV mounts as the tree's top level, once the Secrets tab is mounted."""
+        trees = self.query("#kv-tree").results(Tree)
+        for tree in trees:
+            tree.clear()
+            for mount in self.mounts:
+                if mount.kv_version is not None:
+                    label = f"{mount.path} (kv v{mount.kv_version})"
+                    tree.root.add(label, data=TreeEntry(mount, "", folder=True))
 
     @on(Tree.NodeExpanded, "#kv-tree")
     def _expand(self, event: Tree.NodeExpanded[TreeEntry]) -> None:
@@ -278,14 +307,14 @@ class MainScreen(Screen[None]):
             self.open_secret(entry.mount, entry.path)
 
     @on(DataTable.RowSelected, "#mounts-table")
-    def _mount_chosen(self, event: DataTable.RowSelected) -> None:
+    async def _mount_chosen(self, event: DataTable.RowSelected) -> None:
         key = str(event.row_key.value)
         category, path = key.split(":", 1)
         mount = next((m for m in self.mounts if m.path == path and m.category == category), None)
         if mount is None or mount.kv_version is None:
             self.notify(f"{path} is not a KV mount; only KV secrets can be browsed here")
             return
-        self.show_tab("secrets")
+        await self.action_show_tab("secrets")
         tree = self.query_one("#kv-tree", Tree)
         for node in tree.root.children:
             if node.data is not None and node.data.mount.path == path:
@@ -324,42 +353,45 @@ class MainScreen(Screen[None]):
         self.app.push_screen(screen)
 
     async def action_show_tab(self, tab: str) -> None:
-        self.show_tab(tab)
-        if tab in LAZY_TABS:
-            (await self.open_panel(tab)).focus_main()
-
-    def show_tab(self, tab: str) -> None:
-        """Switch tabs; the Mounts and Secrets tabs also take the focus here."""
+        """Switch tabs and focus the tab's main widget."""
         self.query_one("#tabs", TabbedContent).active = tab
-        if tab == "secrets":
-            self.query_one("#kv-tree", Tree).focus()
-            return
-        # Leaving the secret hides its values again.
-        self.query_one(SecretPanel).revealed = frozenset()
+        if tab != "secrets":
+            self._hide_values()  # leaving the secret hides its values again
         if tab == "mounts":
             self.query_one("#mounts-table", DataTable).focus()
+            return
+        panel = await self.open_panel(tab)
+        if isinstance(panel, SecretPanel):
+            self.query_one("#kv-tree", Tree).focus()
+        else:
+            panel.focus_main()
+
+    def _hide_values(self) -> None:
+        for panel in self.query(SecretPanel):
+            panel.revealed = frozenset()
 
     async def forget_panels(self) -> None:
         """After a switch of server: the Audit and Review panels load again, from the new one.
 
         A panel whose tab is showing is mounted again at once; the others on their next visit.
         """
-        panels = [panel for panel, _ in self._panels.values()]
-        self._panels.clear()
+        tabs = [tab for tab in ("audit", "review") if tab in self._panels]
+        panels = [self._panels.pop(tab)[0] for tab in tabs]
         await asyncio.gather(*(panel.remove() for panel in panels))
         active = self.query_one("#tabs", TabbedContent).active
-        if active in LAZY_TABS:
-            (await self.open_panel(active)).focus_main()
+        if active in tabs:
+            await self.action_show_tab(active)
 
     def action_reload(self) -> None:
-        self.query_one(SecretPanel).shown = None
+        for panel in self.query(SecretPanel):
+            panel.shown = None
         self.load_mounts()
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
         if self.query_one("#tabs", TabbedContent).active == "audit":
             self.query_one("#audit-query", Input).focus()
             return
-        self.show_tab("secrets")
+        await self.action_show_tab("secrets")
         self.set_class(True, "-filtering")
         field = self.query_one("#filter", Input)
         field.focus()
@@ -407,11 +439,11 @@ class MainScreen(Screen[None]):
             check_secret_path("path", found[1].rstrip("/"))
             return text
 
-        def go(full_path: str | None) -> None:
+        async def go(full_path: str | None) -> None:
             if full_path:
                 found = self.mount_for(full_path + "/")
                 assert found is not None
-                self.show_tab("secrets")
+                await self.action_show_tab("secrets")
                 self.open_secret(found[0], found[1].rstrip("/"))
 
         self.app.push_screen(
