@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,10 +27,21 @@ class ConsoleError(Exception):
 
 
 def _vault_errors(exc: hvac.exceptions.VaultError) -> str:
+    """The server's own words, or "" when it gave none (a 404 body is {"errors":[]})."""
     errors = getattr(exc, "errors", None)
     if isinstance(errors, list) and errors:
         return "; ".join(str(e) for e in errors)
-    return str(exc).split(", on ")[0] or type(exc).__name__
+    text = str(exc).split(", on ")[0].strip()
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text
+    found = body.get("errors") if isinstance(body, dict) else None
+    return "; ".join(str(e) for e in found) if isinstance(found, list) else text
+
+
+def _in_parentheses(detail: str) -> str:
+    return f" ({detail})" if detail else ""
 
 
 def is_forbidden(exc: BaseException) -> bool:
@@ -57,11 +69,13 @@ def describe(exc: BaseException) -> ConsoleError:
 
     if isinstance(exc, hvac.exceptions.Forbidden):
         return ConsoleError(
-            f"The token's policies do not allow this ({_vault_errors(exc)}).", "Permission denied"
+            f"The token's policies do not allow this{_in_parentheses(_vault_errors(exc))}.",
+            "Permission denied",
         )
     if isinstance(exc, hvac.exceptions.Unauthorized):
         return ConsoleError(
-            f"The token was refused ({_vault_errors(exc)}). Set VAULT_TOKEN or log in again.",
+            f"The token was refused{_in_parentheses(_vault_errors(exc))}. "
+            "Set VAULT_TOKEN or log in again.",
             "Bad token",
         )
     if isinstance(exc, hvac.exceptions.VaultDown):
@@ -69,11 +83,13 @@ def describe(exc: BaseException) -> ConsoleError:
             "The server is sealed or unavailable (503). Unseal it, then retry.", "Vault is sealed"
         )
     if isinstance(exc, hvac.exceptions.InvalidPath):
-        return ConsoleError(f"Nothing at that path ({_vault_errors(exc)}).", "Not found")
+        return ConsoleError(
+            f"Nothing at that path{_in_parentheses(_vault_errors(exc))}.", "Not found"
+        )
     if isinstance(exc, hvac.exceptions.InvalidRequest):
-        return ConsoleError(_vault_errors(exc), "Request refused")
+        return ConsoleError(_vault_errors(exc) or type(exc).__name__, "Request refused")
     if isinstance(exc, hvac.exceptions.VaultError):
-        return ConsoleError(_vault_errors(exc), "Vault error")
+        return ConsoleError(_vault_errors(exc) or type(exc).__name__, "Vault error")
     if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionError):
         # Checked before timeouts: urllib3 2 makes NewConnectionError a ConnectTimeoutError.
         return ConsoleError(

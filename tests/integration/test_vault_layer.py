@@ -11,6 +11,7 @@ import hvac.exceptions
 import pytest
 
 from vault_console.config import Settings
+from vault_console.errors import describe
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 from vault_console.vault.model import CasConflict
@@ -53,6 +54,15 @@ def test_first_requests_do_not_load_hvac_or_requests(bao: DevServer) -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "none"
+
+
+def test_reading_a_missing_secret_is_described_without_the_raw_body(
+    gateway: VaultGateway,
+) -> None:
+    with pytest.raises(hvac.exceptions.InvalidPath) as caught:
+        gateway.kv("legacy-kv", 1).read("batch/nothing-here", None)
+    problem = describe(caught.value)
+    assert (problem.title, problem.message) == ("Not found", "Nothing at that path.")
 
 
 def test_token_info_for_root(gateway: VaultGateway) -> None:
