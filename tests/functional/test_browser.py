@@ -43,6 +43,8 @@ async def test_navigate_mounts_tree_and_secret(root_settings: Settings) -> None:
         status = app.screen.query_one(StatusBar)
         assert status.status is not None and status.status.kind == "OpenBao"
         assert status.token is not None and status.token.policies == ("root",)
+        # hvac was loaded in a worker, so the first KV action does not import it on the UI thread
+        assert app.gateway._client is not None
 
         await pilot.press("enter")  # ai-models/ is the first row
         await settle(pilot)

@@ -246,6 +246,15 @@ class MainScreen(Screen[None]):
             )
         self._fill_tree()
         self.vc.refresh_status()
+        # KV actions build their store on the UI thread: load hvac for them in a worker first,
+        # once this frame is out.
+        self.call_after_refresh(
+            self.vc.run_io,
+            lambda: self.vc.gateway.load_kv_support(),
+            lambda _: None,
+            description="load the KV layer",
+            quiet=True,
+        )
 
     def _fill_tree(self) -> None:
         """The KV mounts as the tree's top level, once the Secrets tab is mounted."""

@@ -171,6 +171,12 @@ class VaultGateway:
         data = self.adapter.get("/v1/sys/plugins/catalog")["data"]
         return {k: list(v) for k, v in data.items() if k != "detailed" and isinstance(v, list)}
 
+    def load_kv_support(self) -> None:
+        """Import the KV layer and build hvac's client now (call it from a worker thread)."""
+        import vault_console.vault.kv  # noqa: F401  (imports hvac)
+
+        _ = self.client
+
     def kv(self, mount: MountInfo | str, version: int | None = None) -> KvStore:
         """The KV store at a mount; pass a MountInfo, or a path and its KV version."""
         from vault_console.vault.kv import KvStore
