@@ -136,7 +136,8 @@ def _demo(args: argparse.Namespace, flags: dict[str, Any]) -> int:
             ),
             audit_log=str(server.audit_log),
         )
-        gateway = VaultGateway(settings)
+        # The seed is the demo's own set-up; --read-only is for the session that follows.
+        gateway = VaultGateway(dataclasses.replace(settings, read_only=False))
         demo_seed.seed(gateway.client)
         gateway.close()
         if args.server_only:

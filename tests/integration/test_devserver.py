@@ -8,7 +8,10 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+from vault_console import config
+from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 
 
@@ -79,3 +82,25 @@ def test_demo_server_only_prints_exports_and_stops_on_sigint() -> None:
     demo.send_signal(signal.SIGINT)
     assert demo.wait(timeout=15) == 130
     assert not any(_alive(pid) for pid in pids)
+
+
+def test_read_only_demo_still_seeds_its_server() -> None:
+    """--read-only is for the session; the demo's own seeding used to be refused by it."""
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "vault_console", "--read-only", "demo", "--server-only"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert demo.stdout is not None
+    try:
+        lines = [demo.stdout.readline() for _ in range(2)]
+        assert lines[0].startswith("export VAULT_ADDR="), "the read-only demo did not start"
+        address = lines[0].strip().split("=", 1)[1]
+        token = lines[1].strip().split("=", 1)[1]
+        settings = config.with_token(
+            config.resolve(env={"VAULT_ADDR": address}, home=Path("/nonexistent")), token
+        )
+        assert "ai-models/" in {m.path for m in VaultGateway(settings).mounts()}
+    finally:
+        demo.send_signal(signal.SIGINT)
+        assert demo.wait(timeout=15) == 130
