@@ -63,8 +63,8 @@ SECRETS_TAB_ACTIONS = WRITE_ACTIONS - {"renew_token"} | {
 LAZY_TABS = ("secrets", "audit", "review")
 """Tabs whose widgets are mounted on the first visit (key, click or palette), not at start-up.
 
-They were three quarters of the screen's widgets, and styling them delayed the first frame
-of the mounts view by about a fifth of a second; the Audit and Review tabs' modules (the
+They were 48 of the screen's 78 widgets, and composing and styling them delayed the first
+frame of the mounts view (see bench/startup.py); the Audit and Review tabs' modules (the
 audit reader, the policy matcher, pygments for HCL) load then too.
 """
 
