@@ -14,10 +14,9 @@ import asyncio
 import resource
 import statistics
 import time
-from pathlib import Path
 
-from vault_console import config
 from vault_console.app import make_app
+from vault_console.config import Settings
 from vault_console.screens.main import MainScreen
 from vault_console.vault.devserver import DevServer
 
@@ -33,12 +32,9 @@ def paths(count: int) -> list[str]:
     ]
 
 
-async def keystrokes(address: str, token: str, count: int) -> tuple[list[float], float]:
+async def keystrokes(settings: Settings, count: int) -> tuple[list[float], float]:
     """Per keystroke: ms of UI-thread work (filter + list update + layout and render of the
     screen); and the pilot's own round trip for a key that does nothing, for context."""
-    settings = config.with_token(
-        config.resolve(env={"VAULT_ADDR": address}, home=Path("/nonexistent")), token
-    )
     app = make_app(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
@@ -69,7 +65,7 @@ def main() -> None:
         print(f"{'loaded paths':>12} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
         noop = 0.0
         for count in (10_000, 100_000):
-            timings, noop = asyncio.run(keystrokes(server.address, server.root_token, count))
+            timings, noop = asyncio.run(keystrokes(server.settings(), count))
             timings.sort()
             p95 = timings[int(len(timings) * 0.95) - 1]
             print(f"{count:12d} {statistics.median(timings):10.1f} {p95:8.1f} {max(timings):8.1f}")

@@ -16,11 +16,9 @@ import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import hvac
 
-from vault_console import config
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 
@@ -96,11 +94,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with DevServer() as server:
-        settings = config.with_token(
-            config.resolve(env={"VAULT_ADDR": server.address}, home=Path("/nonexistent")),
-            server.root_token,
-        )
-        gateway = VaultGateway(settings)
+        gateway = VaultGateway(server.settings())
         start = time.perf_counter()
         seed(gateway.client, args.folders, args.per_folder)
         print(

@@ -143,17 +143,12 @@ def main() -> None:
     src = Path(__file__).resolve().parent.parent / "src"
     compileall.compile_dir(src / "vault_console", quiet=1)
     sys.path.insert(0, str(src))
-    from vault_console import config
     from vault_console.vault import demo_seed
     from vault_console.vault.client import VaultGateway
     from vault_console.vault.devserver import DevServer
 
     with DevServer() as server:
-        settings = config.with_token(
-            config.resolve(env={"VAULT_ADDR": server.address}, home=Path("/nonexistent")),
-            server.root_token,
-        )
-        demo_seed.seed(VaultGateway(settings).client)
+        demo_seed.seed(VaultGateway(server.settings()).client)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
         env["VAULT_ADDR"] = server.address
         console, minimal, widgets = [], [], []

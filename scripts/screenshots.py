@@ -17,7 +17,6 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")  # no half-drawn tab underli
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import settings_for  # noqa: E402
 from tests.snapshots.scenes import SCENES  # noqa: E402
 from vault_console.app import make_app  # noqa: E402
 from vault_console.infra.plan import load_plan  # noqa: E402
@@ -32,7 +31,7 @@ SIZE = (120, 34)
 async def shoot(out: Path) -> list[Path]:
     written = []
     with DevServer() as server:
-        settings = settings_for(server.address, server.root_token, audit_log=str(server.audit_log))
+        settings = server.settings()
         gateway = VaultGateway(settings)
         demo_seed.seed(gateway.client)
         for name, scene in SCENES.items():

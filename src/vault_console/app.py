@@ -188,8 +188,8 @@ class VaultConsoleApp(App[int]):
             warning = (
                 "⚠ TLS verification is OFF (VAULT_SKIP_VERIFY): the server is not authenticated"
             )
-        for label in self._on_all_screens(Label):
-            if label.id == "tls-warning":
+        for screen in self.screen_stack:
+            for label in screen.query("#tls-warning").results(Label):
                 label.update(warning)
                 label.display = bool(warning)
 
@@ -228,13 +228,13 @@ class VaultConsoleApp(App[int]):
 
     def action_switch_profile(self) -> None:
         env = self.env
+        path = config.profiles_path(env or dict(os.environ))
         try:
-            profiles = config.load_profiles(config.profiles_path(env or dict(os.environ)))
+            profiles = config.load_profiles(path)
         except config.ConfigError as exc:
             self.show_error(exc, None)
             return
         if not profiles:
-            path = config.profiles_path(env or dict(os.environ))
             self.notify(f"No profiles defined; add [profiles.NAME] sections to {path}")
             return
 
@@ -271,8 +271,7 @@ class VaultConsoleApp(App[int]):
             if isinstance(screen, MainScreen):
                 owners.append((screen, _bindings(screen.BINDINGS)))
                 for tab in LAZY_TABS:
-                    lazy = screen.query(f"#{tab}-panel")
-                    owner = lazy.first() if lazy else tab
+                    owner = screen.mounted_panel(tab) or tab
                     owners.append((owner, _bindings(panel_class(tab).BINDINGS)))
         if self.settings.read_only:
             owners = [

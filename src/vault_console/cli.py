@@ -127,15 +127,7 @@ def _demo(args: argparse.Namespace, flags: dict[str, Any]) -> int:
         print(f"vault-console demo: {exc}", file=sys.stderr)
         return 1
     try:
-        demo_env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
-        demo_env["VAULT_ADDR"] = server.address
-        settings = dataclasses.replace(
-            config.with_token(
-                config.resolve(flags={"read_only": flags.get("read_only")}, env=demo_env),
-                server.root_token,
-            ),
-            audit_log=str(server.audit_log),
-        )
+        settings = server.settings(flags={"read_only": flags.get("read_only")})
         # The seed is the demo's own set-up; --read-only is for the session that follows.
         gateway = VaultGateway(dataclasses.replace(settings, read_only=False))
         demo_seed.seed(gateway.client)

@@ -159,7 +159,12 @@ class MainScreen(Screen[None]):
 
     def _tab_ready(self, tab: str) -> bool:
         """Whether a lazy tab's widgets are mounted (they are not before its first visit)."""
-        return tab in self._panels and self._panels[tab][1].done()
+        return self.mounted_panel(tab) is not None
+
+    def mounted_panel(self, tab: str) -> Panel | None:
+        """A lazy tab's panel once its widgets are mounted, else None."""
+        panel, mounted = self._panels.get(tab, (None, None))
+        return panel if mounted is not None and mounted.done() else None
 
     @on(TabbedContent.TabActivated, "#tabs")
     async def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -384,7 +389,7 @@ class MainScreen(Screen[None]):
 
         A panel whose tab is showing is mounted again at once; the others on their next visit.
         """
-        tabs = [tab for tab in ("audit", "review") if tab in self._panels]
+        tabs = [tab for tab in self._panels if tab != "secrets"]
         panels = [self._panels.pop(tab)[0] for tab in tabs]
         await asyncio.gather(*(panel.remove() for panel in panels))
         active = self.query_one("#tabs", TabbedContent).active

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import dataclasses
 import os
 import secrets
 import shutil
@@ -22,8 +23,11 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import urllib3
+
+from vault_console import config
 
 _PR_SET_PDEATHSIG = 1
 _REDACT_PREFIXES = ("Root Token:", "Unseal Key:")
@@ -101,6 +105,16 @@ class DevServer:
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
+
+    def settings(self, flags: dict[str, Any] | None = None) -> config.Settings:
+        """Settings for this server with its root token and audit log; the machine's
+        VAULT_*/BAO_* variables and ~/.vault-token play no part."""
+        resolved = config.resolve(
+            flags=flags, env={"VAULT_ADDR": self.address}, home=Path("/nonexistent")
+        )
+        return dataclasses.replace(
+            config.with_token(resolved, self.root_token), audit_log=str(self.audit_log)
+        )
 
     def _write_config(self) -> Path:
         config = self.workdir / "server.hcl"
