@@ -134,6 +134,15 @@ class Plan:
     policy_events: list[dict[str, str]] = field(default_factory=list)
     maybe_corrupt: bool = False
     cancelled: bool = False
+    verbose: bool = False
+    """Keep debug-severity diagnostics; the engine sends dozens per run (``registering
+    resource…``) and the Pulumi CLI itself shows them only with ``--debug``."""
+    debug_hidden: int = 0
+    refreshing: bool = False
+    """This plan is a refresh: its refresh steps are the operation itself."""
+    refreshed: list[Step] = field(default_factory=list)
+    """The refresh steps a preview or up runs first (``--refresh``); kept out of ``steps``
+    as the CLI's own display does: drift shows in the steps that follow them."""
     _index: dict[tuple[str, str], Step] = field(default_factory=dict, repr=False)
     _counted: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
@@ -187,6 +196,9 @@ class Plan:
             step.failed = True
         elif event.diagnostic_event is not None:
             diag = event.diagnostic_event
+            if diag.severity == "debug" and not self.verbose:
+                self.debug_hidden += 1
+                return
             text = f"{diag.severity}: {_strip_colors(diag.message).strip()}"
             target = self._latest(diag.urn) if diag.urn else None
             (target.diagnostics if target else self.diagnostics).append(text)
@@ -220,6 +232,8 @@ class Plan:
 
     def _count(self, step: Step) -> None:
         key = (step.urn, step.op)
+        if step.op == "refresh" and not self.refreshing:
+            return
         if step.logical and key not in self._counted:
             self._counted.add(key)
             self.counts[step.op] = self.counts.get(step.op, 0) + 1
@@ -241,12 +255,15 @@ class Plan:
                 changes=property_changes(meta, op),
             )
             self._index[key] = step
-            self.steps.append(step)
+            if op == "refresh" and not self.refreshing:
+                self.refreshed.append(step)
+            else:
+                self.steps.append(step)
         return step
 
 
-def build(events: Iterable[EngineEvent]) -> Plan:
-    plan = Plan()
+def build(events: Iterable[EngineEvent], verbose: bool = False) -> Plan:
+    plan = Plan(verbose=verbose)
     for event in events:
         plan.add(event)
     return plan
@@ -398,8 +415,8 @@ def read_events(path: Path) -> list[EngineEvent]:
     return events
 
 
-def load_plan(path: Path) -> Plan:
-    return build(read_events(path))
+def load_plan(path: Path, verbose: bool = False) -> Plan:
+    return build(read_events(path), verbose)
 
 
 def render_text(plan: Plan) -> str:
@@ -426,6 +443,10 @@ def render_text(plan: Plan) -> str:
             lines.append(f"       {change.kind:<14} {change.path}: {arrow}")
         lines.extend(f"       ! {d}" for d in step.diagnostics + step.policy)
     lines.extend(f"! {d}" for d in plan.diagnostics)
+    if plan.refreshed:
+        lines.append(f"(read {len(plan.refreshed)} resources from the server first: refresh)")
+    if plan.debug_hidden:
+        lines.append(f"({plan.debug_hidden} debug diagnostics hidden; --verbose shows them)")
     counts = ", ".join(f"{op}: {n}" for op, n in sorted(plan.summary.items()))
     lines.append(f"Summary: {counts or 'no changes'}")
     return "\n".join(lines)
