@@ -75,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--backend-url", help="state backend (default: PULUMI_BACKEND_URL, else local files)"
         )
+        sub.add_argument(
+            "--verbose", action="store_true", help="also show the engine's debug diagnostics"
+        )
         if name == "preview":
             sub.add_argument("--json", action="store_true", help="print the plan as JSON")
         else:
@@ -85,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("eventlog", type=Path)
     show.add_argument("--json", action="store_true", help="print the plan as JSON")
     show.add_argument("--tui", action="store_true", help="open it in the plan viewer")
+    show.add_argument(
+        "--verbose", action="store_true", help="also show the engine's debug diagnostics"
+    )
     doctor = commands.add_parser("doctor", help="check Vault, Pulumi, the state backend and AWS")
     doctor.add_argument("--json", action="store_true")
     return parser
@@ -173,12 +179,12 @@ def _plan_show(args: argparse.Namespace) -> int:
     from vault_console import commands
 
     if not args.tui:
-        return commands.plan_show(args.eventlog, args.json, sys.stdout, sys.stderr)
+        return commands.plan_show(args.eventlog, args.json, sys.stdout, sys.stderr, args.verbose)
     from vault_console.infra.plan import PlanLogError, load_plan
     from vault_console.screens.plan import PlanViewerApp
 
     try:
-        plan = load_plan(args.eventlog)
+        plan = load_plan(args.eventlog, args.verbose)
     except PlanLogError as exc:
         print(f"vault-console: {exc}", file=sys.stderr)
         return 1
@@ -197,6 +203,7 @@ def _stack_command(args: argparse.Namespace, settings: config.Settings) -> int:
         args.secrets_provider,
         args.backend_url,
         sys.stderr,
+        verbose=args.verbose,
     )
     if isinstance(engine, int):
         return engine

@@ -47,6 +47,7 @@ def build_engine(
     secrets_provider: str,
     backend: str | None,
     err: TextIO,
+    verbose: bool = False,
 ) -> Any:
     """The engine for a config file, or EXIT_ERROR after printing every bad value."""
     from vault_console.infra.engine import Engine, EngineOptions
@@ -61,7 +62,10 @@ def build_engine(
             config,
             secrets,
             options=EngineOptions(
-                stack=stack, secrets_provider=secrets_provider, backend_url=backend
+                stack=stack,
+                secrets_provider=secrets_provider,
+                backend_url=backend,
+                verbose=verbose,
             ),
             env=env,
             provider_env=provider_env(settings),
@@ -159,11 +163,11 @@ def destroy(
     return _guard(run, err, engine.options.stack)
 
 
-def plan_show(path: Path, as_json: bool, out: TextIO, err: TextIO) -> int:
+def plan_show(path: Path, as_json: bool, out: TextIO, err: TextIO, verbose: bool = False) -> int:
     from vault_console.infra.plan import PlanLogError, load_plan, render_text
 
     try:
-        plan = load_plan(path)
+        plan = load_plan(path, verbose)
     except PlanLogError as exc:
         print(f"vault-console: {exc}", file=err)
         return EXIT_ERROR

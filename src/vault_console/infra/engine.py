@@ -22,7 +22,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -56,6 +58,34 @@ INSTALL_HINT = (
 )
 
 
+def _drop_abandoned_program_cleanup() -> None:
+    """Keep one known SDK cleanup failure off the user's terminal.
+
+    When the engine aborts an inline program mid-run (a cancel, a plan violation), the
+    SDK leaves its ``run_in_stack`` coroutine suspended; when it is collected its cleanup
+    calls ``asyncio.get_running_loop()`` outside a loop and Python prints "Exception
+    ignored in: <coroutine object run_in_stack>" with a traceback to stderr. Only that
+    coroutine of ``pulumi/runtime/stack.py`` is dropped; everything else reaches the
+    previous hook.
+    """
+    previous = sys.unraisablehook
+    if getattr(previous, "vault_console_filter", False):
+        return
+
+    def hook(unraisable: Any) -> None:
+        code = getattr(unraisable.object, "cr_code", None)
+        if (
+            code is not None
+            and code.co_name == "run_in_stack"
+            and Path(code.co_filename).parts[-3:] == ("pulumi", "runtime", "stack.py")
+        ):
+            return
+        previous(unraisable)
+
+    hook.vault_console_filter = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
+
+
 class EngineError(ConsoleError):
     """A Pulumi failure, described with what to do about it."""
 
@@ -83,6 +113,8 @@ class PulumiCli(auto.PulumiCommand):
             )
         self.command = found
         self.secrets: set[str] = set(secrets)
+        self._running: set[subprocess.Popen[str]] = set()
+        self._lock = threading.Lock()
         version = (
             subprocess.run(
                 [found, "version"],
@@ -130,6 +162,8 @@ class PulumiCli(auto.PulumiCommand):
             env=env,
             encoding="utf-8",
         ) as process:
+            with self._lock:
+                self._running.add(process)
             threads = [
                 threading.Thread(target=pump, args=(process.stdout, on_output, out)),
                 threading.Thread(target=pump, args=(process.stderr, on_error, err)),
@@ -143,10 +177,26 @@ class PulumiCli(auto.PulumiCommand):
             for thread in threads:
                 thread.join()
             code = process.wait()
+            with self._lock:
+                self._running.discard(process)
         result = CommandResult(stdout="\n".join(out), stderr="\n".join(err), code=code)
         if code != 0:
             raise create_command_error(result)
         return result
+
+    def interrupt(self) -> int:
+        """Send SIGINT to every running command, as Ctrl+C in a terminal would.
+
+        The CLI then cancels gracefully: operations already started finish, the state is
+        written and the stack's lock released. (``pulumi cancel`` is not that: on a file
+        backend it only deletes the lock file under a still-running update.)
+        Returns how many commands were signalled.
+        """
+        with self._lock:
+            running = [p for p in self._running if p.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGINT)
+        return len(running)
 
 
 class SafeWorkspace(auto.LocalWorkspace):
@@ -164,6 +214,8 @@ class EngineOptions:
     """Explicit state backend; else PULUMI_BACKEND_URL; else a local file backend."""
     secrets_provider: str = "passphrase"
     work_dir: Path | None = None
+    verbose: bool = False
+    """Keep the engine's debug diagnostics in plans (``--verbose``)."""
 
 
 def backend_url(env: Mapping[str, str], explicit: str | None = None) -> str:
@@ -182,6 +234,26 @@ def plugin_versions() -> dict[str, str]:
         plugin: "v" + importlib.metadata.version(package)
         for plugin, package in PROVIDER_PACKAGES.items()
     }
+
+
+def required_plugins(config: StackConfig) -> dict[str, str]:
+    """The provider plugins the enabled components use, with their versions.
+
+    Every component is made of ``vault:`` resources; only an AWS auth method that creates
+    the workload's IAM role needs ``aws:``. Asking for a plugin nothing uses would stop a
+    preview on a machine that cannot download it.
+    """
+    versions = plugin_versions()
+    wanted = {}
+    if config.aws_secrets.enabled or config.aws_auth.enabled or config.model_secrets.enabled:
+        wanted["vault"] = versions["vault"]
+    if config.aws_auth.enabled and not config.aws_auth.bound_principal_arn:
+        wanted["aws"] = versions["aws"]
+    return wanted
+
+
+def install_command(plugin: str, version: str) -> str:
+    return f"pulumi plugin install resource {plugin} {version}"
 
 
 @dataclass
@@ -216,11 +288,15 @@ class Engine:
             *(v for data in secrets.model_data.values() for v in data.values()),
             *(self.provider_env.get(k, "") for k in ("VAULT_TOKEN", "BAO_TOKEN")),
             self.env.get("PULUMI_CONFIG_PASSPHRASE", ""),
+            self.env.get("PULUMI_ACCESS_TOKEN", ""),
         } - {""}
         self._command = command
         self._program = program
         self._stack: auto.Stack | None = None
+        _drop_abandoned_program_cleanup()
         self.callback_errors: list[str] = []
+        self.last_plan: Plan | None = None
+        """The plan of the latest operation, kept when it fails: what was done and what not."""
 
     def __repr__(self) -> str:
         return f"Engine(stack={self.options.stack!r}, project={self.options.project!r})"
@@ -255,11 +331,7 @@ class Engine:
         return self._command
 
     def workspace_env(self) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in self.env.items()
-            if k.startswith(("PULUMI_CONFIG_PASSPHRASE", "AWS_", "PULUMI_BACKEND_URL"))
-        }
+        env = {k: v for k, v in self.env.items() if k.startswith(("PULUMI_", "AWS_"))}
         env.update(self.provider_env)
         env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
         return env
@@ -311,17 +383,32 @@ class Engine:
                     "secret config needs a command that takes stdin (PulumiCli)", "Internal error"
                 )
 
-    @staticmethod
-    def _install_plugins(workspace: auto.Workspace) -> dict[str, str]:
-        # Every operation needs them, so setting up the stack installs them (a no-op for
-        # the CLI when they are already there).
-        versions = plugin_versions()
-        for plugin, version in versions.items():
-            workspace.install_plugin(plugin, version)
-        return versions
+    def _install_plugins(self, workspace: auto.Workspace) -> dict[str, str]:
+        # Every operation needs them, so setting up the stack installs the missing ones.
+        # Installed ones are left alone: `pulumi plugin install` would try the network.
+        wanted = required_plugins(self.config)
+        installed = {
+            (p.name, "v" + (p.version or "").lstrip("v"))
+            for p in workspace.list_plugins()
+            if p.kind == "resource"
+        }
+        for plugin, version in wanted.items():
+            if (plugin, version) in installed:
+                continue
+            try:
+                workspace.install_plugin(plugin, version)
+            except CommandError as exc:
+                raise EngineError(
+                    f"The Pulumi provider plugin {plugin} {version} is not installed and "
+                    f"could not be downloaded. Install it with `{install_command(plugin, version)}` "
+                    "(add `-f FILE` for a plugin binary you have), then try again.",
+                    "Plugin missing",
+                    False,
+                ) from exc
+        return wanted
 
     def install_plugins(self) -> dict[str, str]:
-        """Install the vault and aws plugins matching the installed SDK packages."""
+        """Install the provider plugins the enabled components need, if missing."""
         return self._install_plugins(self.stack().workspace)
 
     # -- operations -----------------------------------------------------------------------
@@ -340,6 +427,10 @@ class Engine:
 
         return on_event
 
+    def _new_plan(self, refreshing: bool = False) -> Plan:
+        self.last_plan = Plan(verbose=self.options.verbose, refreshing=refreshing)
+        return self.last_plan
+
     def plan_path(self) -> Path:
         stack = self.stack()
         return Path(stack.workspace.work_dir) / f"{self.options.stack}.update-plan.json"
@@ -347,10 +438,15 @@ class Engine:
     def preview(self, on_event: Callable[[EngineEvent], None] | None = None) -> RunOutcome:
         """Preview and save an update plan that ``up`` will be held to."""
         stack = self.stack()
-        plan = Plan()
+        plan = self._new_plan()
         plan_file = self.plan_path()
+        # refresh: the review shows what the server holds now (drift included), not only
+        # what the last apply left in the state.
         result = stack.preview(
-            on_event=self._events(plan, on_event), plan=str(plan_file), color="never"
+            on_event=self._events(plan, on_event),
+            plan=str(plan_file),
+            refresh=True,
+            color="never",
         )
         return RunOutcome(plan, plan_file, stdout=result.stdout)
 
@@ -366,9 +462,12 @@ class Engine:
                 False,
             )
         stack = self.stack()
-        plan = Plan()
+        plan = self._new_plan()
+        # refresh with the plan: if the server changed since the preview, the engine finds
+        # steps the plan does not hold and refuses ("violates plan") instead of applying.
         result = stack.up(
             plan=str(plan_file),
+            refresh=True,
             show_secrets=False,
             on_event=self._events(plan, on_event),
             color="never",
@@ -376,21 +475,21 @@ class Engine:
         return RunOutcome(plan, plan_file, mask_outputs(result.outputs), result.stdout)
 
     def refresh(self, on_event: Callable[[EngineEvent], None] | None = None) -> RunOutcome:
-        plan = Plan()
+        plan = self._new_plan(refreshing=True)
         result = self.stack().refresh(
             on_event=self._events(plan, on_event), show_secrets=False, color="never"
         )
         return RunOutcome(plan, stdout=result.stdout)
 
     def preview_destroy(self, on_event: Callable[[EngineEvent], None] | None = None) -> RunOutcome:
-        plan = Plan()
+        plan = self._new_plan()
         result = self.stack().preview_destroy(
             on_event=self._events(plan, on_event), show_secrets=False, color="never"
         )
         return RunOutcome(plan, stdout=result.stdout)
 
     def destroy(self, on_event: Callable[[EngineEvent], None] | None = None) -> RunOutcome:
-        plan = Plan()
+        plan = self._new_plan()
         result = self.stack().destroy(
             on_event=self._events(plan, on_event), show_secrets=False, color="never"
         )
@@ -399,9 +498,15 @@ class Engine:
     def outputs(self) -> dict[str, Any]:
         return mask_outputs(self.stack().outputs())
 
-    def cancel(self) -> None:
-        """Ask the engine to stop the running update (the user asked for it)."""
-        self.stack().cancel()
+    def cancel(self) -> bool:
+        """Ask the running preview or update to stop; False when nothing was running.
+
+        The engine stops gracefully and releases the lock; the operation then fails with
+        a cancellation that ``describe_failure`` reports as such.
+        """
+        command = self._command
+        interrupt = getattr(command, "interrupt", None)
+        return bool(interrupt()) if interrupt is not None else False
 
 
 def mask_outputs(outputs: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
@@ -416,7 +521,19 @@ def _inline_program() -> None:
 
 # -- failures ---------------------------------------------------------------------------
 
-_LOCK_LINE = re.compile(r"(\S+\.json): created by (\S+) \(pid (\d+)\) at (\S+)")
+# The real CLI writes `file:///…/locks/…/ID.json?no_tmp_dir=true: created by …`.
+_LOCK_LINE = re.compile(r"(\S+?\.json)\S*: created by (\S+) \(pid (\d+)\) at (\S+)")
+_UNREACHABLE = re.compile(
+    r'(?:Get|Post|Put|Delete|List) "(https?://[^/"]+)[^"]*": (?:dial tcp [^:]+:\d+: )?'
+    r"(connect: connection refused|[^\n]*?no such host|[^\n]*?i/o timeout|"
+    r"[^\n]*?certificate[^\n]*?|EOF)"
+)
+_MISSING_PLUGIN = re.compile(
+    r"\[resource plugin (?P<name>[a-z0-9-]+?)-v?\d[^\]]*\] downloading[^\n]*failed to download"
+    r"|no resource plugin|could not find plugin|failed to load plugin"
+)
+_PLUGIN_NAME = re.compile(r"plugin[^\n]*?\b(vault|aws)\b")
+_PLAN_VIOLATION = re.compile(r"resource (urn:\S+) violates plan")
 _VAULT_ERROR = re.compile(r"Code: (\d{3})\. Errors:\s*\n?\s*\*?\s*(.+)")
 
 
@@ -445,6 +562,25 @@ def describe_failure(exc: BaseException, stack: str = "dev") -> ConsoleError:
         )
     if isinstance(exc, CommandError):
         text = str(exc)  # the SDK keeps only str(CommandResult): "code: …\n stdout: …\n stderr: …"
+        if "^C received; cancelling" in text or re.search(
+            r"error: (preview|update) canceled", text
+        ):
+            return EngineError(
+                "Cancelled at your request. The engine finished the operations it had started, "
+                "saved the state and released the stack's lock; nothing else was changed. "
+                "Preview again to see what is left to do.",
+                "Cancelled",
+                False,
+            )
+        violation = _PLAN_VIOLATION.search(text)
+        if violation:
+            name = violation[1].rsplit("::", 1)[-1]
+            return EngineError(
+                f"The server no longer matches the preview ({name} changed since). The apply "
+                "stopped instead of doing something you did not review. Preview again.",
+                "Changed since the preview",
+                False,
+            )
         if "passphrase must be set" in text or "incorrect passphrase" in text:
             return EngineError(
                 "The stack's secrets need the passphrase: set PULUMI_CONFIG_PASSPHRASE "
@@ -452,18 +588,17 @@ def describe_failure(exc: BaseException, stack: str = "dev") -> ConsoleError:
                 "Passphrase missing or wrong",
                 False,
             )
-        if (
-            re.search(
-                r"no resource plugin|could not find plugin|failed to load plugin|plugin .* not found",
-                text,
-            )
-            and "catalog" not in text
-        ):
-            versions = ", ".join(f"{p} {v}" for p, v in plugin_versions().items())
+        missing = _MISSING_PLUGIN.search(text)
+        if missing:
+            wanted = plugin_versions()
+            other = _PLUGIN_NAME.search(text[missing.start() :])
+            named = missing["name"] or (other[1] if other else None)
+            plugins = [named] if named in wanted else sorted(wanted)
+            commands = " and ".join(f"`{install_command(p, wanted[p])}`" for p in plugins)
             return EngineError(
-                f"A provider plugin is missing. Run `vault-console doctor`, or install them: "
-                f"`pulumi plugin install resource vault {plugin_versions()['vault']}` and "
-                f"`pulumi plugin install resource aws {plugin_versions()['aws']}` ({versions}).",
+                f"The Pulumi provider plugin {', '.join(plugins)} is missing and could not be "
+                f"downloaded. Install it with {commands} (add `-f FILE` for a plugin binary "
+                "you have), or run `vault-console doctor`.",
                 "Plugin missing",
                 False,
             )
@@ -483,6 +618,14 @@ def describe_failure(exc: BaseException, stack: str = "dev") -> ConsoleError:
                 "aws plugin on the server.",
                 "Server lacks the AWS plugin",
                 False,
+            )
+        unreachable = _UNREACHABLE.search(text)
+        if unreachable:
+            return EngineError(
+                f"Vault at {unreachable[1]} could not be reached ({unreachable[2].strip()}). "
+                "Operations that finished before that are in the stack's state; check the "
+                "server, then preview again to see what is left.",
+                "Vault unreachable",
             )
         vault = _VAULT_ERROR.search(text)
         if vault:
