@@ -20,11 +20,13 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
 SCRATCH = "scratch"
 
+SHARED = Path(
+    os.environ.get("VAULT_CONSOLE_SHARED", Path(__file__).resolve().parents[2] / "shared")
+)
+"""The project's shared/ folder; CI lays it beside the clone."""
+
 PULUMI_EVENTS = Path(
-    os.environ.get(
-        "VAULT_CONSOLE_PULUMI_EVENTS",
-        Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pulumi-events",
-    )
+    os.environ.get("VAULT_CONSOLE_PULUMI_EVENTS", SHARED / "fixtures" / "pulumi-events")
 )
 """The recorded engine logs; CI lays shared/ beside the clone, so their absence is a failure."""
 

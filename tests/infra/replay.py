@@ -9,6 +9,7 @@ not do is run the program or talk to Vault: nothing here proves an engine run.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +44,16 @@ class ReplayCommand(PulumiCli):
         # No super().__init__: it would run the real `pulumi version`.
         self.command = "pulumi-replay"
         self.secrets = set()
+        self._running = set()
+        self._lock = threading.Lock()
         self.version = VersionInfo.parse(version)
         self.events = list(iter_log_objects(event_log.read_text(encoding="utf-8")))
         self.outputs = dict(outputs or {})
         self.history_config = dict(history_config or {})
         self.fail = dict(fail or {})
         self.calls: list[Call] = []
+        self.plugins: list[tuple[str, str, str]] = []
+        """(kind, name, version) installed so far; `plugin ls` lists them."""
         self.stacks: set[str] = set()
         """Stacks that exist in the replayed backend; select fails for others, like the CLI."""
 
@@ -72,6 +77,21 @@ class ReplayCommand(PulumiCli):
                 missing = CommandResult("", f"error: no stack named '{name}' found", 255)
                 raise create_command_error(missing)
             return CommandResult("", "", 0)
+        if args[:3] == ["plugin", "ls", "--json"]:
+            listed = [
+                {
+                    "name": n,
+                    "kind": k,
+                    "version": v.lstrip("v"),
+                    "size": 1,
+                    "lastUsedTime": "2026-11-28T10:00:00.000Z",
+                }
+                for k, n, v in self.plugins
+            ]
+            return CommandResult(stdout=json.dumps(listed), stderr="", code=0)
+        if args[:2] == ["plugin", "install"]:
+            self.plugins.append((args[2], args[3], args[4]))
+            return CommandResult(stdout="", stderr="", code=0)
         if args[:2] == ["stack", "init"]:
             self.stacks.add(args[2])
             return CommandResult(f"Created stack '{args[2]}'", "", 0)

@@ -18,6 +18,7 @@ from vault_console.infra.engine import (
     backend_url,
     describe_failure,
     plugin_versions,
+    required_plugins,
 )
 from vault_console_programs.ai_secrets.config import parse
 
@@ -179,30 +180,27 @@ def test_hashivault_provider_needs_no_passphrase(tmp_path: Path) -> None:
     assert any("hashivault://pulumi" in " ".join(c.args) for c in command.calls)
 
 
-def test_plugins_match_the_installed_sdk_packages(tmp_path: Path) -> None:
+def test_only_the_plugins_of_enabled_components_are_installed(tmp_path: Path) -> None:
     import importlib.metadata
 
     command = ReplayCommand(fixture_log("up-3.json"))
-    engine = make_engine(tmp_path, command)
-    engine.install_plugins()
+    engine = make_engine(tmp_path, command)  # aws auth bound to an existing ARN: no aws:
+    assert engine.install_plugins() == {"vault": plugin_versions()["vault"]}
     installs = [c.args for c in command.calls if c.args[:2] == ["plugin", "install"]]
-    assert [
-        "plugin",
-        "install",
-        "resource",
-        "vault",
-        "v" + importlib.metadata.version("pulumi_vault"),
-    ] in installs
-    assert [
-        "plugin",
-        "install",
-        "resource",
-        "aws",
-        "v" + importlib.metadata.version("pulumi_aws"),
-    ] in installs
+    vault_version = "v" + importlib.metadata.version("pulumi_vault")
+    assert installs == [["plugin", "install", "resource", "vault", vault_version]]
     assert set(plugin_versions()) == {"vault", "aws"}
 
 
+def test_the_aws_plugin_is_required_only_to_create_an_iam_role() -> None:
+    creates_role = {**RAW, "aws_auth": {"workload_service": "sagemaker"}}
+    assert set(required_plugins(parse(creates_role, {})[0])) == {"vault", "aws"}
+    assert set(required_plugins(parse(RAW, {})[0])) == {"vault"}
+    only_model = {**RAW, "aws_auth": {"enabled": False}}
+    assert set(required_plugins(parse(only_model, {})[0])) == {"vault"}
+
+
+VERSIONS = plugin_versions()
 LOCKED = (
     "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) "
     "to end or delete the lock file with `pulumi cancel`.\n"
@@ -223,7 +221,33 @@ LOCKED = (
         (
             "error: could not find plugin for provider 'vault'",
             "Plugin missing",
-            "pulumi plugin install resource vault",
+            f"`pulumi plugin install resource vault {VERSIONS['vault']}`",
+        ),
+        (
+            f"[resource plugin aws-{VERSIONS['aws'][1:]}] downloading from : failed to download "
+            'plugin: Get "https://api.github.com/repos/pulumi/pulumi-aws": dial tcp: '
+            "lookup api.github.com: no such host",
+            "Plugin missing",
+            f"`pulumi plugin install resource aws {VERSIONS['aws']}`",
+        ),
+        (
+            "error: preview failed\n^C received; cancelling. If you would like to terminate "
+            "immediately, press ^C again.\nerror: expected resource operations for "
+            "urn:pulumi:dev::p::vault:index/mount:Mount::second but none were seen",
+            "Cancelled",
+            "released the stack's lock",
+        ),
+        (
+            'error: sdk.helper_schema: error writing to Vault: Post "http://127.0.0.1:8200/'
+            'v1/sys/mounts/x": dial tcp 127.0.0.1:8200: connect: connection refused',
+            "Vault unreachable",
+            "http://127.0.0.1:8200 could not be reached (connect: connection refused)",
+        ),
+        (
+            "error: resource urn:pulumi:dev::p::vault:kv/secretV2:SecretV2::model-secret-a "
+            "violates plan: properties changed: =+dataJson[{[secret]}]",
+            "Changed since the preview",
+            "model-secret-a changed since",
         ),
         (
             "error: the current deployment has 1 resource(s) with pending operations",
@@ -320,9 +344,10 @@ def test_refresh_destroy_outputs_and_cancel_go_through_the_cli(tmp_path: Path) -
     destroyed = engine.destroy()
     assert destroyed.plan.summary == {"delete": 2, "same": 1}
     assert engine.outputs() == {"aws_auth_role": "ai-service", "api": "[secret]"}
-    engine.cancel()
+    assert engine.cancel() is False  # nothing is running
     verbs = [c.args for c in command.calls]
     refresh = next(a for a in verbs if a[0] == "refresh")
     destroy = next(a for a in verbs if a[0] == "destroy")
     assert "--show-secrets" not in refresh and "--show-secrets" not in destroy
-    assert any(a[0] == "cancel" for a in verbs)
+    # `pulumi cancel` would delete the lock under a running update: never run.
+    assert not any(a[0] == "cancel" for a in verbs)
