@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -288,14 +287,10 @@ def test_missing_cli_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.mark.needs_pulumi_cli
-@pytest.mark.skipif(
-    shutil.which("pulumi") is None,
-    reason="needs the real `pulumi` CLI on PATH; none on this machine",
-)
-def test_real_cli_version_is_read() -> None:
+def test_real_cli_version_is_read(pulumi_cli: str) -> None:
     from vault_console.infra.engine import PulumiCli
 
-    cli = PulumiCli()
+    cli = PulumiCli(pulumi_cli)
     assert cli.version is not None and cli.version.major == 3
 
 
