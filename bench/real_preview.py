@@ -206,13 +206,12 @@ def main() -> None:
                 for name, run in runners.items():
                     times[name].append(timed(run))
             print(f"\n{scene}, {args.rounds} rounds, seconds")
-            print(f"| runner | best | median | x bare (median) |\n| --- | --- | --- | --- |")
-            base = statistics.median(next(iter(times.values()))) if not yaml_host else None
-            if yaml_host:
-                base = statistics.median(times["bare `pulumi preview --refresh` (YAML program)"])
+            print("| runner | best | median | x bare (median) |\n| --- | --- | --- | --- |")
+            bare_times = times.get("bare `pulumi preview --refresh` (YAML program)")
+            base = statistics.median(bare_times) if bare_times else None
             for name, values in times.items():
                 median = statistics.median(values)
-                ratio = f"{median / base:.2f}" if yaml_host and base else "-"
+                ratio = f"{median / base:.2f}" if base else "-"
                 print(f"| {name} | {min(values):.2f} | {median:.2f} | {ratio} |")
             if first_event:
                 print(
