@@ -18,12 +18,15 @@ comes from (``token_env``), so nothing secret is ever written to the profiles fi
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_ADDRESS = "https://127.0.0.1:8200"
 DEFAULT_TIMEOUT_SECONDS = 60.0
@@ -140,26 +143,56 @@ def parse_bool(name: str, text: str) -> bool:
     raise ConfigError(f"{name}: {text!r} is not a boolean (use true/false, 1/0, t/f)")
 
 
+MAX_TIMEOUT_SECONDS = 86400.0
+"""A day: longer is a typo, and far longer overflows the socket layer."""
+
+
 def parse_timeout(name: str, text: str) -> float:
-    """Parse seconds ("30") or a Go duration ("1m30s"); it must be positive."""
+    """Parse seconds ("30") or a Go duration ("1m30s"), from 1 ms to a day."""
     text = text.strip()
+    accepted = "use seconds like 30, or 30s, 2m, 1h; from 1ms to 24h"
+    if len(text) > 32:
+        raise ConfigError(f"{name}: {text[:32]!r}… is too long for a duration ({accepted})")
     try:
         seconds = float(text)
     except ValueError:
         if not _DURATION.match(text):
-            raise ConfigError(
-                f"{name}: {text!r} is not a duration (use seconds like 30, or 30s, 2m, 1h)"
-            ) from None
+            raise ConfigError(f"{name}: {text!r} is not a duration ({accepted})") from None
         seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
-    if seconds <= 0:
-        raise ConfigError(f"{name}: {text!r} must be greater than zero")
+    if not math.isfinite(seconds) or not 0.001 <= seconds <= MAX_TIMEOUT_SECONDS:
+        raise ConfigError(f"{name}: {text!r} is out of range ({accepted})")
     return seconds
 
 
 def _check_address(name: str, text: str) -> str:
-    if not re.match(r"^https?://[^/\s]+", text):
-        raise ConfigError(f"{name}: {text!r} is not an http:// or https:// address")
+    reason = ""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that does not parse
+    except ValueError as exc:
+        reason = f" ({exc})"
+        parts = None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
+        shown = escape(text[:200])
+        raise ConfigError(f"{name}: {shown!r} is not an http:// or https:// address{reason}")
     return text.rstrip("/")
+
+
+def check_token(source: str, token: str) -> str:
+    """A token that can be sent in an HTTP header, or an error naming where it came from.
+
+    The message never holds the token: it only says what is wrong with it.
+    """
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in token):
+        raise ConfigError(f"{source}: the token holds a control character (a line break?)")
+    if any(ord(c) > 0xFF for c in token):
+        raise ConfigError(f"{source}: the token holds characters an HTTP header cannot carry")
+    return token
+
+
+def escape(text: str) -> str:
+    """Control characters of an untrusted value written out, for error messages."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def config_dir(env: Mapping[str, str]) -> Path:
@@ -188,24 +221,61 @@ _PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
 _PROFILE_TYPES["timeout"] = (int, float, str)
 
 
-def _line_of(text: str, section: str, key: str | None) -> int:
-    """Line number of ``key`` inside ``[section]`` (or of the header), for error messages."""
-    lines = text.splitlines()
-    header = re.compile(
-        r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, section.split("."))) + r"\s*\]"
-    )
-    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
-    if start is None:
-        return 1
-    if key is None:
-        return start + 1
-    key_line = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
-    for i in range(start + 1, len(lines)):
-        if re.match(r"^\s*\[", lines[i]):
-            break
-        if key_line.match(lines[i]):
-            return i + 1
-    return start + 1
+PROFILES_LIMIT = 4 * 1024 * 1024
+"""The largest profiles file read (bytes); a larger one is refused, not read."""
+
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]*?)\s*\]")
+_KEY = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+
+
+def _read_bounded(path: Path, limit: int) -> str:
+    """A regular file's text, at most ``limit`` bytes; devices and FIFOs are refused
+    before they are opened (reading one would never end, opening a FIFO can block)."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"{path}: not a regular file")
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ConfigError(f"{path}: larger than {limit // (1024 * 1024)} MiB; not read")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not valid UTF-8 (byte {exc.start})") from None
+
+
+class _LineIndex:
+    """Where each table header and key stands in a TOML text, from one pass over it.
+
+    Only for error messages: the names are compared as strings, never turned into regular
+    expressions, so a key like ``"(a+)+$"`` is only text.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.headers: dict[tuple[str, ...], int] = {}
+        self.keys: dict[tuple[tuple[str, ...], str], int] = {}
+        section: tuple[str, ...] = ()
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = _HEADER.match(line)
+            if header:
+                section = tuple(part.strip().strip("\"'") for part in header[1].split("."))
+                self.headers.setdefault(section, number)
+                continue
+            key = _KEY.match(line)
+            if key:
+                name = next(k for k in key.groups() if k is not None)
+                self.keys.setdefault((section, name), number)
+                if not section:
+                    self.headers.setdefault((name,), number)
+
+    def line(self, section: str, key: str | None = None) -> int:
+        parts = tuple(section.split(".", 1)) if section.startswith("profiles.") else (section,)
+        if key is not None and (parts, key) in self.keys:
+            return self.keys[(parts, key)]
+        if key is not None and parts == ("profiles",) and ("profiles", key) in self.headers:
+            return self.headers[("profiles", key)]
+        return self.headers.get(parts, 1)
 
 
 def load_profiles(path: Path) -> dict[str, Profile]:
@@ -214,7 +284,7 @@ def load_profiles(path: Path) -> dict[str, Profile]:
     Every error names the file, the line and the reason.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_bounded(path, PROFILES_LIMIT)
     except FileNotFoundError:
         return {}
     except OSError as exc:
@@ -223,16 +293,16 @@ def load_profiles(path: Path) -> dict[str, Profile]:
 
     try:
         document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise ConfigError(f"{path}: {escape(str(exc))[:300]}") from None
+    index = _LineIndex(text)
     unknown_top = set(document) - {"profiles"}
     if unknown_top:
         key = sorted(unknown_top)[0]
-        line = next(
-            (i + 1 for i, ln in enumerate(text.splitlines()) if re.match(rf"^\s*\[?{key}\b", ln)),
-            1,
+        raise ConfigError(
+            f"{path}:{index.line(key)}: unknown setting {escape(key)[:100]!r} "
+            "(expected [profiles.NAME])"
         )
-        raise ConfigError(f"{path}:{line}: unknown setting {key!r} (expected [profiles.NAME])")
     profiles: dict[str, Profile] = {}
     raw_profiles = document.get("profiles", {})
     if not isinstance(raw_profiles, dict):
@@ -241,23 +311,26 @@ def load_profiles(path: Path) -> dict[str, Profile]:
         section = f"profiles.{name}"
         if not isinstance(raw, dict):
             raise ConfigError(
-                f"{path}:{_line_of(text, 'profiles', name)}: profile {name!r} must be a table"
+                f"{path}:{index.line('profiles', name)}: profile {escape(name)[:100]!r} "
+                "must be a table"
             )
         values: dict[str, Any] = {}
         for key, value in raw.items():
-            line = _line_of(text, section, key)
-            where = f"{path}:{line}: profile {name!r}"
+            line = index.line(section, key)
+            where = f"{path}:{line}: profile {escape(name)[:100]!r}"
             expected = _PROFILE_TYPES.get(key)
             if expected is None:
                 allowed = ", ".join(sorted(_PROFILE_TYPES))
-                raise ConfigError(f"{where}: unknown setting {key!r} (known: {allowed})")
+                raise ConfigError(
+                    f"{where}: unknown setting {escape(key)[:100]!r} (known: {allowed})"
+                )
             if not isinstance(value, expected) or (
                 expected is not bool and isinstance(value, bool)
             ):
                 kind = "true or false" if expected is bool else "a string"
                 if key == "timeout":
                     kind = "seconds or a duration like '30s'"
-                raise ConfigError(f"{where}: {key} must be {kind}, not {value!r}")
+                raise ConfigError(f"{where}: {key} must be {kind}, not {escape(repr(value))[:100]}")
             try:
                 if key == "address":
                     value = _check_address(key, str(value))
@@ -284,17 +357,19 @@ def _token_from(
     if profile and profile.token_env:
         value = env.get(profile.token_env)
         if value:
-            return Token(value.strip()), profile.token_env
+            return Token(check_token(profile.token_env, value.strip())), profile.token_env
     for name in _TOKEN_ENV:
         value = env.get(name)
         if value:
-            return Token(value.strip()), name
+            return Token(check_token(name, value.strip())), name
     token_file = home / ".vault-token"
     try:
-        value = token_file.read_text(encoding="utf-8").strip()
-    except OSError:
+        value = _read_bounded(token_file, 64 * 1024).strip()
+    except (OSError, ConfigError):
         return None, "none"
-    return (Token(value), str(token_file)) if value else (None, "none")
+    if not value:
+        return None, "none"
+    return Token(check_token(str(token_file), value)), str(token_file)
 
 
 def resolve(
