@@ -116,3 +116,57 @@ def test_guard_refuses_before_anything_is_sent(servers: tuple[Recorder, Recorder
     with pytest.raises(PermissionError, match="POST /v1/secret/data/x refused"):
         adapter.post("/v1/secret/data/x", json={"data": {}})
     assert origin.seen == []
+
+
+# -- hostile redirects: each variant once reached another listener or wrote -----------------
+
+
+@pytest.fixture
+def hostile(servers: tuple[Recorder, Recorder]) -> Iterator[tuple[Recorder, Recorder, Recorder]]:
+    origin, other = servers
+    same_host_other_port = Recorder("127.0.0.1", {})
+    thread = threading.Thread(target=same_host_other_port.serve_forever, daemon=True)
+    thread.start()
+    yield origin, other, same_host_other_port
+    same_host_other_port.shutdown()
+    same_host_other_port.server_close()
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "{other}\\@{origin_netloc}/v1/secret/data/x",  # urlsplit: origin; urllib3: other
+        "http://user@{other_netloc}/v1/secret/data/x",
+        "http://{origin_netloc}@{other_netloc}/v1/secret/data/x",
+        "https://{origin_netloc}/v1/secret/data/x",  # scheme change
+        "{third}/v1/secret/data/x",  # same host, another port
+        "/v1/secret/data/\x1b]52;c;aGk=\x07",  # control characters
+    ],
+    ids=["backslash", "userinfo", "origin-as-userinfo", "scheme", "other-port", "control"],
+)
+def test_a_redirect_that_could_reach_another_listener_is_refused(
+    hostile: tuple[Recorder, Recorder, Recorder], location: str
+) -> None:
+    origin, other, third = hostile
+    target = location.format(
+        other=other.base,
+        other_netloc=other.base.removeprefix("http://"),
+        origin_netloc=origin.base.removeprefix("http://"),
+        third=third.base,
+    )
+    origin.routes["/v1/secret/data/hop"] = (307, {"Location": target}, b"")
+    adapter = Urllib3Adapter(settings_for(origin.base, "s.the-token"))
+    with pytest.raises(CrossHostRedirect):
+        adapter.get("/v1/secret/data/hop")
+    assert other.seen == [] and third.seen == []
+    assert len(origin.seen) == 1  # only the first request left
+
+
+def test_a_token_that_cannot_be_a_header_never_shows_in_the_error(
+    servers: tuple[Recorder, Recorder],
+) -> None:
+    origin, _ = servers
+    with pytest.raises(Exception) as caught:
+        Urllib3Adapter(settings_for(origin.base, "s.secret\r\nX-Evil: 1")).get("/v1/x")
+    assert "s.secret" not in str(caught.value) and "control character" in str(caught.value)
+    assert origin.seen == []

@@ -75,6 +75,8 @@ def _free_port_pair() -> int:
 
 def _die_with_parent() -> None:
     # Runs in the child between fork and exec: ask the kernel for SIGTERM when we die.
+    # Only where setpriv is missing: Python code in a forked child runs the atfork handlers
+    # of every loaded library, and gRPC's (loaded with pulumi) can hang the child for good.
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -143,8 +145,13 @@ class DevServer:
         for attempt in range(3):
             self.port = _free_port_pair()
             self._output.clear()
+            # setpriv sets the same parent-death signal and execs bao, with no Python
+            # between fork and exec.
+            setpriv = shutil.which("setpriv")
+            prefix = [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
             self._process = subprocess.Popen(
                 [
+                    *prefix,
                     self.bao,
                     "server",
                     "-dev",
@@ -156,7 +163,7 @@ class DevServer:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
+                preexec_fn=None if setpriv else _die_with_parent,
             )
             threading.Thread(target=self._drain, args=(self._process.stdout,), daemon=True).start()
             if self._wait_ready(timeout):

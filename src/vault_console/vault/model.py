@@ -13,14 +13,23 @@ from typing import Any
 
 
 class CrossHostRedirect(Exception):
-    """The server redirected to another host; the token is not sent there."""
+    """The server redirected to another host, or in a way that could hide one; the token
+    is not sent there."""
 
-    def __init__(self, origin: str, target: str) -> None:
-        super().__init__(
-            f"{origin} redirected to {target}. The token is never sent to another host; "
-            f"if {target} is the active node of this cluster, point the address at it."
-        )
+    def __init__(self, origin: str, target: str, reason: str = "") -> None:
+        if reason:
+            text = (
+                f"{origin} sent a redirect the console does not follow: {reason}. "
+                "Nothing was sent there."
+            )
+        else:
+            text = (
+                f"{origin} redirected to {target}. The token is never sent to another host; "
+                f"if {target} is the active node of this cluster, point the address at it."
+            )
+        super().__init__(text)
         self.target = target
+        self.reason = reason
 
 
 class CasConflict(Exception):

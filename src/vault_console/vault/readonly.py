@@ -28,10 +28,10 @@ READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = tuple(
 class ReadOnlyViolation(PermissionError):
     """A request that could change the server was refused in read-only mode."""
 
-    def __init__(self, method: str, path: str) -> None:
+    def __init__(self, method: str, path: str, why: str = "") -> None:
         super().__init__(
             f"{method} {path} was not sent: the console is in read-only mode, which only "
-            "lets reads leave this process."
+            "lets reads leave this process" + (f" ({why})." if why else ".")
         )
         self.method = method
         self.path = path

@@ -23,18 +23,24 @@ import ssl
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
 import urllib3
+from urllib3.util import Url, parse_url
 
-from vault_console.config import Settings
+from vault_console.config import Settings, check_token
 from vault_console.vault.model import CrossHostRedirect
+from vault_console.vault.readonly import READ_METHODS, ReadOnlyViolation
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _MAX_REDIRECTS = 5
 
 RequestGuard = Callable[[str, str], None]
 """Called with (METHOD, path) before a request leaves the process; raises to refuse it."""
+
+
+def _default_port(scheme: str | None) -> int | None:
+    return {"http": 80, "https": 443}.get(scheme or "")
 
 
 class Response:
@@ -96,6 +102,9 @@ class Urllib3Adapter:
     def __init__(self, settings: Settings, guard: RequestGuard | None = None) -> None:
         self.base_uri = settings.address
         self.token = settings.token.reveal() if settings.token else None
+        if self.token is not None:
+            # urllib3 would echo a bad header value, token and all, in its error.
+            check_token(settings.token_source, self.token)
         self.namespace = settings.namespace
         self.session = _NoSession()
         self._pool = _pool_manager(settings)
@@ -183,7 +192,7 @@ class Urllib3Adapter:
         return response
 
     def _send(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Response:
-        origin = urlsplit(url)
+        origin = parse_url(url)
         for _ in range(_MAX_REDIRECTS + 1):
             raw = self._pool.request(
                 method,
@@ -196,16 +205,39 @@ class Urllib3Adapter:
             )
             if raw.status not in _REDIRECTS or "location" not in raw.headers:
                 return Response(raw.status, raw.headers, raw.data, url)
-            target = urljoin(url, raw.headers["location"])
-            parts = urlsplit(target)
-            if (parts.scheme, parts.hostname, parts.port) != (
-                origin.scheme,
-                origin.hostname,
-                origin.port,
-            ):
-                raise CrossHostRedirect(f"{origin.scheme}://{origin.netloc}", target)
-            url = target
+            url = self._next_hop(method, url, origin, raw.headers["location"])
         raise urllib3.exceptions.MaxRetryError(None, url, "too many redirects")  # type: ignore[arg-type]
+
+    def _next_hop(self, method: str, url: str, origin: Url, location: str) -> str:
+        """The redirect's target, if it may be followed with the token and the same request.
+
+        The target is parsed by urllib3, the parser that then connects: checking it with
+        another parser lets ``http://a:1\\@b:2/`` pass as ``b`` and connect to ``a``. A
+        Location that parsers read differently (a backslash, userinfo, control
+        characters) is refused outright, and so is any change of scheme, host or port.
+        Every hop passes the same read-only guard as the first request.
+        """
+        where = f"{origin.scheme}://{origin.netloc}"
+        if any(c in location for c in "\\@") or any(ord(c) < 0x21 or ord(c) == 0x7F for c in location):
+            raise CrossHostRedirect(
+                where, location, "its Location holds a backslash, userinfo or a control character"
+            )
+        target = urljoin(url, location)
+        parts = parse_url(target)
+        if (parts.scheme, parts.host, parts.port or _default_port(parts.scheme)) != (
+            origin.scheme,
+            origin.host,
+            origin.port or _default_port(origin.scheme),
+        ):
+            raise CrossHostRedirect(where, target)
+        if self._guard is not None:
+            path = parts.path or "/"
+            if method not in READ_METHODS and path != (parse_url(url).path or "/"):
+                # A reading POST goes to the path that was checked, or nowhere: a 307 could
+                # re-send its body to a path that writes.
+                raise ReadOnlyViolation(method, path, "a redirect asked to re-send it there")
+            self._guard(method, path)
+        return target
 
     def _raise_for_error(self, method: str, url: str, response: Response) -> None:
         from hvac import utils  # hvac's exception for each status, as hvac itself raises
