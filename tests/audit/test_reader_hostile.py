@@ -174,3 +174,53 @@ def test_a_gigabyte_log_with_bounded_memory(tmp_path: Path) -> None:
     assert figures["lines"] == blocks * 1000
     assert figures["rss_mb"] < 150, figures
     log.unlink()
+
+
+def _good(n: int) -> bytes:
+    return (json.dumps(entry(n)) + "\n").encode()
+
+
+def test_a_line_longer_than_the_limit_is_skipped_without_holding_it(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from vault_console.audit.reader import CHUNK, MAX_LINE
+
+    log = tmp_path / "audit.log"
+    with log.open("wb") as out:
+        out.write(_good(1))
+        out.write(b'{"request": {"path": "' + b"x" * (10 * MAX_LINE) + b'"}}\n')  # 40 MiB
+        out.write(_good(2))
+    tracemalloc.start()
+    result = scan(log, Query())
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [e.line for e in result.entries] == [1, 3]
+    assert result.bad_line_count == 1 and "longer than" in result.bad_lines[0].reason
+    assert result.bad_lines[0].line == 2
+    # A carry, the next chunk and their join, whatever the line's length; it was the whole
+    # line plus its parse (3.5 GB for a 300 MB line).
+    assert peak < 6 * CHUNK
+
+
+def test_an_unterminated_giant_line_at_the_end_is_skipped(tmp_path: Path) -> None:
+    from vault_console.audit.reader import MAX_LINE
+
+    log = tmp_path / "audit.log"
+    log.write_bytes(_good(1) + b"{" * (2 * MAX_LINE))
+    result = scan(log, Query())
+    assert [e.line for e in result.entries] == [1]
+    assert result.bad_line_count == 1 and result.partial_tail
+
+
+def test_deep_nesting_and_huge_numbers_are_bad_lines_not_an_unreadable_log(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "audit.log"
+    deep = b'{"request": {"data": ' + b"[" * 200_000 + b"]" * 200_000 + b"}}\n"
+    digits = b'{"type": "request", "request": {"data": {"n": ' + b"9" * 1_000_000 + b"}}}\n"
+    log.write_bytes(_good(1) + deep + digits + _good(4))
+    result = scan(log, Query())
+    assert [e.line for e in result.entries] == [1, 4]
+    reasons = sorted(b.reason for b in result.bad_lines)
+    assert result.bad_line_count == 2
+    assert any("nested" in r for r in reasons) and any("readable" in r for r in reasons)

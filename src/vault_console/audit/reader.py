@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 CHUNK = 4 * 1024 * 1024
+MAX_LINE = 4 * 1024 * 1024
+"""The longest line parsed (bytes). Longer ones are counted as bad and skipped without
+being held whole: a file of one 300 MB line must not take gigabytes to read."""
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 HMAC_PREFIX = "hmac-sha256:"
 PLAINTEXT_MASK = "[plaintext: masked]"
@@ -106,14 +109,27 @@ def parse_line(raw: bytes, line: int) -> AuditEntry | BadLine:
     start = raw.find(b"{")
     if start < 0:
         return BadLine(line, "no JSON object on the line")
+    if len(raw) > MAX_LINE:
+        return BadLine(line, f"longer than {MAX_LINE // (1024 * 1024)} MiB")
     text = raw[start:].decode("utf-8", errors="replace")
     bad_utf8 = "\ufffd" in text
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         return BadLine(line, f"not JSON ({exc.msg} at column {exc.pos + start + 1})")
+    except RecursionError:
+        return BadLine(line, "nested deeper than the parser allows")
+    except ValueError as exc:  # an integer past Python's digit limit
+        return BadLine(line, f"not readable ({str(exc)[:80]})")
     if not isinstance(doc, dict):
         return BadLine(line, "not a JSON object")
+    try:
+        return _entry(doc, raw, start, line, bad_utf8)
+    except RecursionError:
+        return BadLine(line, "nested deeper than the parser allows")
+
+
+def _entry(doc: dict[str, Any], raw: bytes, start: int, line: int, bad_utf8: bool) -> AuditEntry:
     request: dict[str, Any] = doc["request"] if isinstance(doc.get("request"), dict) else {}
     auth: dict[str, Any] = doc["auth"] if isinstance(doc.get("auth"), dict) else {}
     findings: list[str] = []
@@ -246,16 +262,33 @@ def scan(
     try:
         stream.seek(start)
         carry = b""
+        skipping = False  # inside a line longer than MAX_LINE: read past it, keep nothing
         line_number = 0
         while True:
-            chunk_start = stream.tell() - len(carry)
             data = stream.read(CHUNK)
             if not data:
                 break
+            if skipping:
+                newline = data.find(b"\n")
+                if newline < 0:
+                    continue
+                skipping = False
+                line_number += 1
+                data = data[newline + 1 :]
+                result.offset = stream.tell() - len(data)
             chunk = carry + data
+            chunk_start = stream.tell() - len(chunk)
             cut = chunk.rfind(b"\n")
             if cut < 0:
-                carry = chunk
+                if len(chunk) > MAX_LINE:
+                    result.bad_line_count += 1
+                    if len(result.bad_lines) < keep_bad:
+                        result.bad_lines.append(
+                            BadLine(line_number + 1, f"longer than {MAX_LINE // 1048576} MiB")
+                        )
+                    carry, skipping = b"", True
+                else:
+                    carry = chunk
                 continue
             complete, carry = chunk[: cut + 1], chunk[cut + 1 :]
             spans = _all_lines(complete) if needle is None else _lines_with(complete, needle)
@@ -281,7 +314,7 @@ def scan(
             line_number += complete.count(b"\n", counted)
             result.offset = chunk_start + cut + 1
         result.lines_read = line_number
-        result.partial_tail = bool(carry.strip())
+        result.partial_tail = skipping or bool(carry.strip())
         return result
     finally:
         if own:
