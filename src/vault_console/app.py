@@ -24,10 +24,13 @@ from vault_console.config import Settings
 from vault_console.errors import describe
 from vault_console.screens.main import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen, HelpScreen
+from vault_console.text import DETAIL_LIMIT, plain_str
 from vault_console.vault.model import ServerStatus, TokenInfo
 from vault_console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from vault_console.vault.client import VaultGateway
 
 T = TypeVar("T")
@@ -293,7 +296,9 @@ class VaultConsoleApp(App[int]):
         self.push_screen(HelpScreen(rows))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's "Screenshot" writes the screen, revealed values included, to an SVG
+        # file in plain text: not offered here (action_screenshot refuses it too).
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
         for owner, bindings in self.binding_owners():
             for binding in bindings:
                 run = (
@@ -312,6 +317,27 @@ class VaultConsoleApp(App[int]):
         await self.run_action(action, await screen.open_panel(tab))
 
     # -- keeping secrets out of output --------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Textual's notify, but plain text by default: messages name paths and keys that
+        come from the server, and markup in them would be parsed (or crash the app)."""
+        if not markup:
+            message, title = plain_str(message, DETAIL_LIMIT), plain_str(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        self.notify(
+            "Screenshots are off in the console: they would write revealed values to a file.",
+            severity="warning",
+        )
 
     def copy_to_clipboard(self, text: str) -> None:
         """Send ``text`` to the terminal's clipboard (OSC 52) and keep no copy in the app."""

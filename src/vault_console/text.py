@@ -4,11 +4,64 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
+
+from rich.text import Text
 
 MASK = "•" * 8
 """Every hidden value looks the same, so the mask tells nothing about its length."""
 
-_PATH_SEGMENT = re.compile(r"^[A-Za-z0-9._@+=,:-]+$")
+CELL_LIMIT = 200
+"""Characters a table cell, tree label or one-line label shows of one value."""
+DETAIL_LIMIT = 5000
+"""Characters a details pane or dialog shows of one value."""
+
+# C0 controls, DEL and C1 controls; bidi embeddings, overrides and isolates; the implicit
+# direction marks; zero-width characters; line and paragraph separators. A terminal acts
+# on the first group (ESC starts OSC 52 clipboard writes, OSC 0 titles) and the rest can
+# make text read differently from what it is.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+_UNSAFE_BUT_NEWLINE = re.compile(  # and tabs
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with every control, bidi and invisible character written as ``\\xNN`` or
+    ``\\uNNNN``, so nothing reaches the terminal that the console did not draw."""
+    return (_UNSAFE_BUT_NEWLINE if keep_newlines else _UNSAFE).sub(_escape_one, text)
+
+
+def plain(
+    value: Any,
+    limit: int = CELL_LIMIT,
+    *,
+    multiline: bool = False,
+    style: str = "",
+) -> Text:
+    """Data from a server, a file or a user, ready to draw: never parsed as markup.
+
+    Every string that did not come from this code goes through here (tables, trees,
+    labels, dialogs, notifications). It is escaped (see ``escape_controls``), and cut to
+    ``limit`` characters with an ellipsis for display only; the data itself is untouched.
+    """
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return Text(escape_controls(text, keep_newlines=multiline), style=style, end="")
+
+
+def plain_str(value: Any, limit: int = CELL_LIMIT) -> str:
+    """``plain`` as a ``str`` for places that take no ``Text``, such as a notification
+    shown with ``markup=False``."""
+    return plain(value, limit, multiline=True).plain
 
 
 def format_ttl(seconds: int | None) -> str:
@@ -47,10 +100,14 @@ def check_secret_path(field: str, path: str) -> str:
         raise ValueError(f"{field}: must not start or end with '/' ({path!r})")
     for segment in path.split("/"):
         if segment in {"", ".", ".."}:
-            raise ValueError(f"{field}: has an empty, '.' or '..' segment ({path!r})")
-        if not _PATH_SEGMENT.match(segment):
             raise ValueError(
-                f"{field}: segment {segment!r} may only hold letters, digits and ._@+=,:-"
+                f"{field}: has an empty, '.' or '..' segment ('{escape_controls(path)}')"
+            )
+        # Any other character is a valid path to the server except these (it refuses them).
+        if _UNSAFE.search(segment):
+            raise ValueError(
+                f"{field}: segment '{escape_controls(segment)}' holds a control, bidi or "
+                "invisible character"
             )
     return path
 

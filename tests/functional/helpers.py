@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from vault_console.app import VaultConsoleApp
 
@@ -28,3 +30,8 @@ async def open_path(pilot: Pilot[int], full_path: str) -> None:
     await pilot.pause()
     await pilot.press(*full_path, "enter")
     await settle(pilot)
+
+
+def row_text(table: DataTable[Any], index: int) -> list[str]:
+    """One table row's cells as plain strings (cells holding server data are ``Text``)."""
+    return [str(cell) for cell in table.get_row_at(index)]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Label, Static, TabbedContent
 
-from tests.functional.helpers import open_path, screen_text, settle
+from tests.functional.helpers import open_path, row_text, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.screens.modals import ChoiceScreen, PromptScreen
@@ -45,7 +45,7 @@ async def test_audit_query_details_and_hmac_search(
         await settle(pilot)
         table = panel.query_one("#audit-table", DataTable)
         assert table.row_count == 1
-        assert table.get_row_at(0)[1:3] == ["read", f"scratch/data/{folder}/key"]
+        assert row_text(table, 0)[1:3] == ["read", f"scratch/data/{folder}/key"]
         details = screen_text(app)
         assert "hmac-sha256:" in details and "sk-ui-hmac-target" not in details
 
@@ -56,7 +56,7 @@ async def test_audit_query_details_and_hmac_search(
         assert prompt.query_one("#prompt", Input).password
         await pilot.press(*"sk-ui-hmac-target", "enter")
         await settle(pilot)
-        paths = {table.get_row_at(i)[2] for i in range(table.row_count)}
+        paths = {row_text(table, i)[2] for i in range(table.row_count)}
         assert paths == {f"scratch/data/{folder}/key"}
         assert "sk-ui-hmac-target" not in screen_text(app)
 
@@ -81,7 +81,7 @@ async def test_follow_mode_shows_new_requests(read_only: Settings, gateway: Vaul
             await pilot.pause(0.05)
             if table.row_count:
                 break
-        assert table.row_count == 1 and table.get_row_at(0)[2] == f"scratch/data/{folder}/new"
+        assert table.row_count == 1 and row_text(table, 0)[2] == f"scratch/data/{folder}/new"
         await pilot.press("f")
         await asyncio.sleep(0)
 
@@ -95,7 +95,7 @@ async def test_access_history_from_a_secret(read_only: Settings) -> None:
         await settle(pilot)
         assert app.screen.query_one("#tabs", TabbedContent).active == "audit"
         table = app.screen.query_one("#audit-table", DataTable)
-        paths = {table.get_row_at(i)[2] for i in range(table.row_count)}
+        paths = {row_text(table, i)[2] for i in range(table.row_count)}
         assert paths == {"ai-models/data/prod/openai", "ai-models/metadata/prod/openai"}
 
 
@@ -121,7 +121,7 @@ async def test_review_policies_who_can_read_age_leases_and_export(
         await pilot.press("enter")
         await settle(pilot)
         table = review.query_one("#who-table", DataTable)
-        rows = {table.get_row_at(i)[0]: table.get_row_at(i) for i in range(table.row_count)}
+        rows = {row_text(table, i)[0]: row_text(table, i) for i in range(table.row_count)}
         assert set(rows) == {"ai-models-admin", "ai-models-read"}
         assert "approle/inference-api" in rows["ai-models-read"][3]
 
@@ -130,7 +130,7 @@ async def test_review_policies_who_can_read_age_leases_and_export(
         await pilot.press("enter")
         await settle(pilot)
         ages = review.query_one("#age-table", DataTable)
-        statuses = [ages.get_row_at(i)[0] for i in range(ages.row_count)]
+        statuses = [row_text(ages, i)[0] for i in range(ages.row_count)]
         assert (
             ages.row_count == 14 and statuses[0] == "overdue"
         )  # the demo's prod keys are past rotate-by

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from tests.conftest import pulumi_log
+from tests.functional.helpers import row_text
 from vault_console.infra.plan import load_plan
 from vault_console.screens.plan import PlanViewerApp
 
@@ -20,7 +21,7 @@ async def test_steps_and_changes_of_the_selected_step() -> None:
         await pilot.press("down", "down")  # create-replacement of web-server-www
         await pilot.pause()
         assert changes.row_count == 1
-        path, kind, old, new = changes.get_row_at(0)
+        path, kind, old, new = row_text(changes, 0)
         assert (path, kind) == ("userData", "update-replace")
         assert "Hello, World!" in old and "Hello, Pulumi!" in new
         await pilot.press("q")

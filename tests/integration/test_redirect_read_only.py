@@ -27,6 +27,8 @@ class Proxy(ThreadingHTTPServer):
     def __init__(self, upstream: str, redirects: dict[str, str]) -> None:
         self.upstream = upstream
         self.redirects = redirects
+        self.failures: dict[str, int] = {}
+        """Paths answered with this status instead of being forwarded."""
         self.http = urllib3.PoolManager(retries=False)
         self.seen: list[tuple[str, str]] = []
         super().__init__(("127.0.0.1", 0), _Forward)
@@ -42,6 +44,14 @@ class _Forward(BaseHTTPRequestHandler):
     def _forward(self) -> None:
         self.server.seen.append((self.command, self.path))
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.split("?")[0] in self.server.failures:
+            body = b'{"errors":["internal error"]}'
+            self.send_response(self.server.failures[self.path.split("?")[0]])
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path in self.server.redirects:
             self.send_response(307)
             self.send_header("Location", self.server.redirects[self.path])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vault_console.errors import ConsoleError, describe
-from vault_console.screens.edit import validate_fields
+from vault_console.screens.edit import RowInput, edit_text, validate_fields
 from vault_console.text import MASK, PathIndex, check_secret_path, format_time, format_ttl
 from vault_console.vault.model import CasConflict, KeyChange, diff_versions
 
@@ -35,7 +35,8 @@ def test_format_time() -> None:
         ("prod/x/", "must not start or end"),
         ("prod//x", "empty, '.' or '..'"),
         ("prod/../x", "empty, '.' or '..'"),
-        ("prod/a b", "may only hold"),
+        ("prod/a\x1bb", "control, bidi or invisible"),
+        ("prod/a\u202eb", "control, bidi or invisible"),
     ],
 )
 def test_bad_secret_paths_name_the_field(path: str, reason: str) -> None:
@@ -87,17 +88,69 @@ def test_diff_versions_reports_per_key_without_values() -> None:
     ("rows", "message"),
     [
         ([("", "v")], "field 1: the key is empty"),
-        ([("a", "1"), ("a", "2")], "field 2: key 'a' is given twice"),
+        ([("a", "1"), ("a", "2")], r"field 2 \(a\): key 'a' is given twice"),
         ([("a", "")], r"field 1 \(a\): the value is empty"),
     ],
 )
 def test_form_rows_are_checked(rows: list[tuple[str, str]], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        validate_fields(rows, allow_empty_values=False)
+        validate_fields([RowInput(k, v) for k, v in rows], allow_empty_values=False)
 
 
 def test_blank_form_rows_are_skipped() -> None:
-    assert validate_fields([("a", "1"), ("", "")], allow_empty_values=False) == {"a": "1"}
+    rows = [RowInput("a", "1"), RowInput("", "")]
+    assert validate_fields(rows, allow_empty_values=False) == {"a": "1"}
+
+
+ORIGINAL = {
+    "api_key": "sk-1",
+    "config": {"region": "us", "retries": 3},
+    "enabled": True,
+    "ratio": 0.5,
+    "nothing": None,
+    "multi": "a\nb",
+}
+
+
+def rows_as_shown(data: dict[str, object]) -> list[RowInput]:
+    return [RowInput(k, edit_text(v), k, v) for k, v in data.items()]
+
+
+def test_untouched_fields_go_back_exactly_as_the_server_returned_them() -> None:
+    rows = rows_as_shown(ORIGINAL)
+    rows[0].text = "sk-2"
+    data = validate_fields(rows, allow_empty_values=False)
+    assert data == {**ORIGINAL, "api_key": "sk-2"}
+    assert all(type(data[k]) is type(v) for k, v in ORIGINAL.items())
+    assert data["config"] is ORIGINAL["config"]
+
+
+def test_non_string_values_are_edited_as_json_and_parsed_back() -> None:
+    rows = rows_as_shown(ORIGINAL)
+    by_key = {r.key: r for r in rows}
+    assert by_key["config"].text == '{"region": "us", "retries": 3}'
+    assert by_key["multi"].text == '"a\\nb"'
+    by_key["config"].text = '{"region": "eu", "retries": 3}'
+    by_key["enabled"].text = "false"
+    by_key["multi"].text = '"a\\nb\\nc"'
+    data = validate_fields(rows, allow_empty_values=False)
+    assert data["config"] == {"region": "eu", "retries": 3}
+    assert data["enabled"] is False
+    assert data["multi"] == "a\nb\nc"
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "message"),
+    [
+        ("config", "{region: eu}", r"field 2 \(config\): not valid JSON"),
+        ("multi", "[1]", r"field 6 \(multi\): a multi-line string is edited as a JSON string"),
+    ],
+)
+def test_bad_json_names_the_field(key: str, text: str, message: str) -> None:
+    rows = rows_as_shown(ORIGINAL)
+    next(r for r in rows if r.key == key).text = text
+    with pytest.raises(ValueError, match=message):
+        validate_fields(rows, allow_empty_values=False)
 
 
 def test_describe_maps_known_failures() -> None:

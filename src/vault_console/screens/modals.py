@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -12,7 +13,7 @@ from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from vault_console.errors import ConsoleError
-from vault_console.text import MASK
+from vault_console.text import DETAIL_LIMIT, MASK, plain
 from vault_console.vault.model import KeyChange
 
 
@@ -29,10 +30,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.detail, classes="dialog-body")
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield Static(plain(self.detail, DETAIL_LIMIT, multiline=True), classes="dialog-body")
             if self.confirm_word:
-                yield Label(f"Type {self.confirm_word!r} to confirm:")
+                yield Label(plain(f"Type {self.confirm_word!r} to confirm:"))
                 yield Input(id="confirm-word")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Confirm", variant="error", id="yes")
@@ -71,8 +72,10 @@ class ErrorScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -error"):
-            yield Label(self.error.title, classes="dialog-title")
-            yield Static(self.error.message, classes="dialog-body")
+            yield Label(plain(self.error.title), classes="dialog-title")
+            yield Static(
+                plain(self.error.message, DETAIL_LIMIT, multiline=True), classes="dialog-body"
+            )
             with Horizontal(classes="dialog-buttons"):
                 if self.can_retry:
                     yield Button("Retry", variant="primary", id="retry")
@@ -104,7 +107,7 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             yield Input(
                 value=self.value, placeholder=self.placeholder, password=self.password, id="prompt"
             )
@@ -114,7 +117,7 @@ class PromptScreen(ModalScreen[str | None]):
         try:
             value = self.check(event.value) if self.check else event.value
         except ValueError as exc:
-            self.query_one("#prompt-error", Label).update(str(exc))
+            self.query_one("#prompt-error", Label).update(plain(exc, DETAIL_LIMIT))
             return
         self.dismiss(value)
 
@@ -131,8 +134,8 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield OptionList(*(Option(label, id=key) for key, label in self.choices))
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield OptionList(*(Option(plain(label), id=key) for key, label in self.choices))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
@@ -153,20 +156,21 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -wide"):
             yield Label("Key bindings", classes="dialog-title")
-            table: DataTable[str] = DataTable(cursor_type="row", id="help-table")
+            table: DataTable[Text] = DataTable(cursor_type="row", id="help-table")
             table.add_columns("Key", "Action", "Id")
-            for row in self.rows:
-                table.add_row(*row)
+            for row in self.rows:  # key displays such as "[" would be markup as str
+                table.add_row(*(plain(cell) for cell in row))
             yield table
             yield Static("Every action is also in the command palette (ctrl+p).", classes="hint")
 
 
 class ConflictScreen(ModalScreen[str]):
-    """A check-and-set write was refused; answers "reload" or "keep"."""
+    """A write was refused because the secret changed (check-and-set on KV v2, a re-read
+    on KV v1, when ``loaded_version`` is None); answers "reload" or "keep"."""
 
     BINDINGS = [Binding("escape", "dismiss('keep')", "Back to my edits", id="modal.cancel")]
 
-    def __init__(self, path: str, loaded_version: int) -> None:
+    def __init__(self, path: str, loaded_version: int | None) -> None:
         super().__init__()
         self.path = path
         self.loaded_version = loaded_version
@@ -175,11 +179,15 @@ class ConflictScreen(ModalScreen[str]):
         with Vertical(classes="dialog -error", id="conflict"):
             yield Label("Changed by someone else", classes="dialog-title")
             yield Static(
-                f"{self.path} has a newer version than version {self.loaded_version}, "
-                "which your edit started from. The server refused the write "
-                "(check-and-set) and nothing was overwritten.\n\n"
-                "Reload to see the current version and discard your edit, or go back "
-                "to your edit.",
+                plain(
+                    f"{self.path} has a newer version than version {self.loaded_version}, "
+                    "which your edit started from. The server refused the write "
+                    "(check-and-set) and nothing was overwritten.\n\n"
+                    "Reload to see the current version and discard your edit, or go back "
+                    "to your edit.",
+                    DETAIL_LIMIT,
+                    multiline=True,
+                ),
                 classes="dialog-body",
             )
             with Horizontal(classes="dialog-buttons"):
@@ -205,11 +213,15 @@ class DiffScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         marks = {"added": "+", "removed": "-", "changed": "~", "same": " "}
         with Vertical(classes="dialog -wide"):
-            yield Label(f"{self.path}: version {self.old} → {self.new}", classes="dialog-title")
-            table: DataTable[str] = DataTable(cursor_type="row", id="diff-table")
+            yield Label(
+                plain(f"{self.path}: version {self.old} → {self.new}"), classes="dialog-title"
+            )
+            table: DataTable[str | Text] = DataTable(cursor_type="row", id="diff-table")
             table.add_columns("", "Key", "Change", f"v{self.old}", f"v{self.new}")
             for change in self.changes:
                 old_cell = "" if change.status == "added" else MASK
                 new_cell = "" if change.status == "removed" else MASK
-                table.add_row(marks[change.status], change.key, change.status, old_cell, new_cell)
+                table.add_row(
+                    marks[change.status], plain(change.key), change.status, old_cell, new_cell
+                )
             yield table

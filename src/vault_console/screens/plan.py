@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -12,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label
 
 from vault_console.infra.plan import Plan
+from vault_console.text import DETAIL_LIMIT, plain
 from vault_console.widgets.footer import Footer
 
 OP_STYLE = {
@@ -45,16 +47,18 @@ class PlanScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         counts = ", ".join(f"{op} {n}" for op, n in sorted(self.plan.summary.items()))
         failed = f"  ·  {len(self.plan.failed)} failed" if self.plan.failed else ""
-        yield Label(f"{self.title_text}  ·  {counts or 'no changes'}{failed}", id="plan-summary")
-        steps: DataTable[str] = DataTable(cursor_type="row", id="plan-steps")
+        yield Label(
+            plain(f"{self.title_text}  ·  {counts or 'no changes'}{failed}"), id="plan-summary"
+        )
+        steps: DataTable[str | Text] = DataTable(cursor_type="row", id="plan-steps")
         steps.add_columns("Op", "Type", "Name", "State")
         for index, step in enumerate(self.plan.steps):
             state = "FAILED" if step.failed else ("done" if step.done else "pending")
-            op = f"[{OP_STYLE.get(step.op, 'default')}]{step.op}[/]"
-            steps.add_row(op, step.type, step.name, state, key=str(index))
+            op = plain(step.op, style=OP_STYLE.get(step.op, ""))
+            steps.add_row(op, plain(step.type), plain(step.name), state, key=str(index))
         yield steps
         yield Label("Changes", classes="section-title")
-        changes: DataTable[str] = DataTable(cursor_type="row", id="plan-changes")
+        changes: DataTable[str | Text] = DataTable(cursor_type="row", id="plan-changes")
         changes.add_columns("Property", "Change", "Old", "New")
         yield changes
         yield Label("", id="plan-notes")
@@ -66,17 +70,20 @@ class PlanScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted, "#plan-steps")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show(int(str(event.row_key.value)))
+        if event.row_key is not None and event.row_key.value is not None:  # None: empty table
+            self._show(int(event.row_key.value))
 
     def _show(self, index: int) -> None:
         step = self.plan.steps[index]
         table = self.query_one("#plan-changes", DataTable)
         table.clear()
         for change in step.changes:
-            table.add_row(change.path, change.kind, _cell(change.old), _cell(change.new))
+            table.add_row(
+                plain(change.path), change.kind, plain(_cell(change.old)), plain(_cell(change.new))
+            )
         notes = [*step.diagnostics, *step.policy]
         label = self.query_one("#plan-notes", Label)
-        label.update("\n".join(notes))
+        label.update(plain("\n".join(notes), DETAIL_LIMIT, multiline=True))
         label.display = bool(notes)
 
     def action_close(self) -> None:

@@ -3,28 +3,62 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.syntax import Syntax
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets.data_table import ColumnKey
 
 from vault_console.audit.query import HELP, parse_query
 from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan
+from vault_console.errors import describe, is_forbidden
 from vault_console.screens.modals import PromptScreen
+from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
 
 FIRST_PAGE = 1000
 """Matches shown at once; follow mode adds to them."""
+
+
+DETAILS_LIMIT = 20_000
+"""Characters of one entry the details pane lays out."""
+
+
+def _pair_key(entry: AuditEntry) -> str:
+    return entry.request_id or f"line-{entry.line}"
+
+
+def readable_log(path: str) -> str | None:
+    """Why ``path`` cannot be read as an audit log, or None. Only regular files: a device
+    or a FIFO would be read forever or block (the profile's ``audit_log`` as well as ``L``)."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        return f"audit log: {path!r}: {exc.strerror}"
+    if not stat.S_ISREG(info.st_mode):
+        return f"audit log: {path!r} is not a regular file"
+    if not os.access(path, os.R_OK):
+        return f"audit log: {path!r} is not readable"
+    return None
+
+
+def _is_server_error(exc: BaseException) -> bool:
+    import hvac.exceptions  # loaded by then: the audit tab mounts after the KV layer
+
+    return isinstance(exc, hvac.exceptions.InternalServerError)
 
 
 class AuditPanel(Vertical):
@@ -57,6 +91,9 @@ class AuditPanel(Vertical):
         return cast("VaultConsoleApp", self.app)
 
     def compose(self) -> ComposeResult:
+        self._columns: list[ColumnKey] = []
+        self._row_of: dict[str, int] = {}
+        """Row index of each shown request, by request id (or line), for follow mode."""
         yield Label("Audit devices: not loaded", id="audit-devices")
         yield Input(placeholder=HELP, id="audit-query")
         yield Label("", id="audit-status")
@@ -72,7 +109,7 @@ class AuditPanel(Vertical):
                 ("From", 15),
                 ("Result", 8),
             ):
-                table.add_column(label, width=width)
+                self._columns.append(table.add_column(label, width=width))
             yield table
             with VerticalScroll(id="audit-details-box"):
                 yield Static("Select an entry", id="audit-details")
@@ -90,30 +127,43 @@ class AuditPanel(Vertical):
         self.query_one("#audit-table", DataTable).focus()
 
     def _devices_denied(self, exc: BaseException) -> bool:
-        self.query_one("#audit-devices", Label).update(
-            "Audit devices: this token cannot read sys/audit"
-        )
+        if is_forbidden(exc):
+            text = "Audit devices: this token cannot read sys/audit"
+        else:
+            text = f"Audit devices: sys/audit failed: {describe(exc).message}"
+            if _is_server_error(exc):
+                # Vault answers 500 to every request it cannot write to an audit device.
+                text += (
+                    " If every request fails with 500 while sys/health answers, a failing "
+                    "audit device (a full disk, an unwritable file) is the likely cause."
+                )
+        self.query_one("#audit-devices", Label).update(plain(text, DETAIL_LIMIT))
         self._use_log(self.vc.settings.audit_log)
         return True
 
     def _devices(self, devices: list[dict[str, Any]]) -> None:
+        # The server's answer is data: any field may be missing or of another type.
+        def options(d: dict[str, Any]) -> dict[str, Any]:
+            found = d.get("options")
+            return found if isinstance(found, dict) else {}
+
         parts = [
-            f"{d['path']} ({d['type']}"
-            + (f", {d['options']['file_path']}" if d["options"].get("file_path") else "")
+            f"{d.get('path', '?')} ({d.get('type', '?')}"
+            + (f", {options(d)['file_path']}" if options(d).get("file_path") else "")
             + ")"
             for d in devices
         ]
         self.query_one("#audit-devices", Label).update(
-            "Audit devices: " + ("; ".join(parts) if parts else "none enabled")
+            plain("Audit devices: " + ("; ".join(parts) if parts else "none enabled"), 500)
         )
-        file_devices = [d for d in devices if d["type"] == "file"]
+        file_devices = [d for d in devices if d.get("type") == "file"]
         if file_devices:
-            self.device = file_devices[0]["path"].rstrip("/")
+            self.device = str(file_devices[0].get("path", "file")).rstrip("/")
         local = next(
             (
-                d["options"]["file_path"]
+                str(options(d)["file_path"])
                 for d in file_devices
-                if Path(str(d["options"].get("file_path", ""))).is_file()
+                if readable_log(str(options(d).get("file_path", ""))) is None
             ),
             None,
         )
@@ -123,11 +173,15 @@ class AuditPanel(Vertical):
         if not path:
             self._status("No log file: press L to open one (a file audit device's JSON lines)")
             return
+        problem = readable_log(path)
+        if problem:
+            self._status(problem)
+            return
         self.log_path = Path(path)
         self.rescan()
 
     def _status(self, text: str) -> None:
-        self.query_one("#audit-status", Label).update(text)
+        self.query_one("#audit-status", Label).update(plain(text, DETAIL_LIMIT))
 
     def _set_query(self, text: str) -> bool:
         try:
@@ -168,6 +222,7 @@ class AuditPanel(Vertical):
 
     def _show(self) -> None:
         self.pairs = pair(self.entries)
+        self._row_of = {_pair_key(p.first): i for i, p in enumerate(self.pairs)}
         table = self.query_one("#audit-table", DataTable)
         table.clear()
         if not self.pairs:
@@ -177,29 +232,42 @@ class AuditPanel(Vertical):
             result = "error" if found.error else ("ok" if found.response else "…")
             if first.findings or (found.response and found.response.findings):
                 result += " ⚠"
-            table.add_row(
-                first.time[:19].replace("T", " "),
-                first.operation,
-                first.path,
-                first.display_name,
-                first.remote_address,
-                result,
-                key=str(index),
-            )
+            table.add_row(*self._cells(found), key=str(index))
+
+    @staticmethod
+    def _cells(found: AuditPair) -> list[Text]:
+        first = found.first
+        result = "error" if found.error else ("ok" if found.response else "…")
+        if first.findings or (found.response and found.response.findings):
+            result += " ⚠"
+        return [
+            plain(first.time[:19].replace("T", " ")),
+            plain(first.operation),
+            plain(first.path),
+            plain(first.display_name),
+            plain(first.remote_address),
+            plain(result),
+        ]
 
     @on(DataTable.RowHighlighted, "#audit-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        found = self.pairs[int(str(event.row_key.value))]
+        # An empty table (no matches) still sends a highlight on PageDown, with no row.
+        key = event.row_key.value if event.row_key is not None else None
+        if key is None or not key.isdigit() or int(key) >= len(self.pairs):
+            return
+        found = self.pairs[int(key)]
         notes: list[str] = []
         for entry in (found.request, found.response):
             if entry is None:
                 continue
-            notes.extend(f"FINDING: {f}" for f in entry.findings)
+            notes.extend(escape_controls(f"FINDING: {f}") for f in entry.findings)
             if entry.plain_scalars:
                 notes.append(
-                    "Plain by design: Vault logs numbers, booleans and times unhashed ("
-                    + ", ".join(entry.plain_scalars)
-                    + ")"
+                    escape_controls(
+                        "Plain by design: Vault logs numbers, booleans and times unhashed ("
+                        + ", ".join(entry.plain_scalars)
+                        + ")"
+                    )
                 )
             if entry.bad_utf8:
                 notes.append(f"Line {entry.line} had invalid UTF-8 (replaced with �)")
@@ -207,7 +275,10 @@ class AuditPanel(Vertical):
             "request": found.request.raw if found.request else None,
             "response": found.response.raw if found.response else None,
         }
-        text = json.dumps(body, indent=2)
+        # ensure_ascii escapes every control and bidi character in the entry's strings.
+        text = json.dumps(body, indent=2, ensure_ascii=True)
+        if len(text) > DETAILS_LIMIT:
+            text = text[:DETAILS_LIMIT] + f"\n… ({len(text) - DETAILS_LIMIT} more characters)"
         details = self.query_one("#audit-details", Static)
         details.update(
             Syntax(
@@ -246,9 +317,29 @@ class AuditPanel(Vertical):
             follower.close()
 
     def on_audit_panel_new_entries(self, message: NewEntries) -> None:
-        self.entries.extend(message.entries)
-        self._show()
+        # Rows are appended (or a request's row updated with its response), never rebuilt:
+        # a rebuild per batch stalled the UI for seconds at a few thousand rows.
         table = self.query_one("#audit-table", DataTable)
+        for entry in message.entries:
+            self.entries.append(entry)
+            key = _pair_key(entry)
+            index = self._row_of.get(key)
+            if index is None:
+                found = AuditPair()
+                self._row_of[key] = len(self.pairs)
+                self.pairs.append(found)
+            else:
+                found = self.pairs[index]
+            if entry.type == "response":
+                found.response = entry
+            else:
+                found.request = entry
+            cells = self._cells(found)
+            if index is None:
+                table.add_row(*cells, key=str(len(self.pairs) - 1))
+            else:
+                for column, cell in zip(self._columns, cells, strict=True):
+                    table.update_cell(str(index), column, cell)
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
 
@@ -287,8 +378,9 @@ class AuditPanel(Vertical):
                 self._use_log(path)
 
         def check(text: str) -> str:
-            if not Path(text).is_file():
-                raise ValueError(f"path: {text!r} is not a readable file")
+            problem = readable_log(text)
+            if problem:
+                raise ValueError(problem)
             return text
 
         self.app.push_screen(

@@ -12,13 +12,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
 
 from vault_console.screens.modals import ChoiceScreen
+from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 from vault_console.vault import review
 from vault_console.vault.policies import broad_rules, who_can_read
 
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
+
+
+DETAILS_LIMIT = 50_000
+"""Characters of one policy the HCL view lays out."""
 
 
 class ReviewPanel(Vertical):
@@ -81,16 +87,16 @@ class ReviewPanel(Vertical):
         self.policy_texts, self.roles = result
         options = self.query_one("#policy-list", OptionList)
         options.clear_options()
-        options.add_options(sorted(self.policy_texts))
+        options.add_options([Option(plain(name), id=name) for name in sorted(self.policy_texts)])
         if self.policy_texts:
             options.highlighted = 0
 
     @on(OptionList.OptionHighlighted, "#policy-list")
     def _policy(self, event: OptionList.OptionHighlighted) -> None:
-        name = str(event.option.prompt)
-        text = self.policy_texts.get(name, "")
+        text = self.policy_texts.get(event.option.id or "", "")
+        shown = escape_controls(text[:DETAILS_LIMIT], keep_newlines=True)  # the server's text
         self.query_one("#policy-hcl", Static).update(
-            Syntax(text or "# (empty)", "hcl", line_numbers=True, word_wrap=True)
+            Syntax(shown or "# (empty)", "hcl", line_numbers=True, word_wrap=True)
         )
 
     @on(Input.Submitted, "#who-path")
@@ -106,22 +112,26 @@ class ReviewPanel(Vertical):
         for grant in answer.grants + answer.denied_by:
             carriers = [f"{r.mount}{r.role}" for r in self.roles if grant.policy in r.policies]
             table.add_row(
-                grant.policy,
-                ", ".join(sorted(grant.capabilities)),
-                grant.pattern,
-                ", ".join(carriers) or "-",
+                plain(grant.policy),
+                plain(", ".join(sorted(grant.capabilities))),
+                plain(grant.pattern),
+                plain(", ".join(carriers) or "-"),
             )
         summary = f"{len(answer.grants)} policies grant read, list or more on {path}"
         if answer.denied_by:
             summary += f"; {len(answer.denied_by)} deny it"
-        self.query_one("#who-summary", Label).update(summary)
+        self.query_one("#who-summary", Label).update(plain(summary, DETAIL_LIMIT))
         table.focus()
         if accessor:
             gateway = self.vc.gateway
             self.vc.run_io(
                 lambda: review.capabilities_of_accessor(gateway, accessor, path),
                 lambda caps: self.query_one("#who-summary", Label).update(
-                    f"{summary}. The server says that token has: {', '.join(caps) or 'nothing'}"
+                    plain(
+                        f"{summary}. The server says that token has: "
+                        f"{', '.join(caps) or 'nothing'}",
+                        DETAIL_LIMIT,
+                    )
                 ),
                 description="capabilities of accessor",
             )
@@ -140,12 +150,12 @@ class ReviewPanel(Vertical):
         for row in rows:
             table.add_row(
                 row.status,
-                row.path,
-                row.updated,
+                plain(row.path),
+                plain(row.updated),
                 str(row.age_days),
                 str(row.versions),
-                row.rotate_by,
-                row.owner,
+                plain(row.rotate_by),
+                plain(row.owner),
             )
 
     @on(DataTable.HeaderSelected, "#age-table")
@@ -155,7 +165,7 @@ class ReviewPanel(Vertical):
         self._age_sort = (column, reverse)
         numeric = column in {"age_days", "versions"}
         event.data_table.sort(
-            event.column_key, key=lambda v: int(v) if numeric else v, reverse=reverse
+            event.column_key, key=lambda v: int(str(v)) if numeric else str(v), reverse=reverse
         )
 
     @on(Input.Submitted, "#lease-prefix")
@@ -168,7 +178,7 @@ class ReviewPanel(Vertical):
         table = self.query_one("#lease-table", DataTable)
         table.clear()
         for row in rows:
-            table.add_row(row.lease_id, str(row.ttl), row.expire_time)
+            table.add_row(plain(row.lease_id), str(row.ttl), plain(row.expire_time))
 
     def findings(self) -> list[review.Finding]:
         found = [

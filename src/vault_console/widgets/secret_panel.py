@@ -2,18 +2,40 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Label, Static
 
-from vault_console.text import MASK, format_time
+from vault_console.text import DETAIL_LIMIT, MASK, format_time, plain
 from vault_console.vault.model import SecretMetadata, SecretVersion
+
+
+def value_kind(value: Any) -> str:
+    """How a KV value is typed: string (with its line count), number, boolean, object…"""
+    if isinstance(value, str):
+        lines = value.count("\n") + 1
+        return f"string, {lines} lines" if lines > 1 else "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if value is None:
+        return "null"
+    return "array" if isinstance(value, list) else "object"
+
+
+def value_text(value: Any, indent: int | None = None) -> str:
+    """A string as it is; anything else as JSON, the form it is stored and edited in."""
+    return value if isinstance(value, str) else json.dumps(value, indent=indent, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -54,8 +76,10 @@ class SecretPanel(Vertical):
         yield Label("Select a secret in the tree", id="secret-title")
         yield Static("", id="secret-state")
         values: DataTable[str | Text] = DataTable(cursor_type="row", id="secret-values")
-        values.add_columns("Key", "Value")
+        values.add_columns("Key", "Type", "Value")
         yield values
+        with VerticalScroll(id="secret-value-detail"):
+            yield Static("", id="secret-value-whole")
         yield Label("Versions", classes="section-title", id="versions-title")
         versions: DataTable[str] = DataTable(cursor_type="row", id="secret-versions")
         versions.add_columns("Version", "Created", "State")
@@ -87,7 +111,7 @@ class SecretPanel(Vertical):
             self._render_values()
             return
         secret, meta = shown.secret, shown.metadata
-        title.update(shown.full_path)
+        title.update(plain(shown.full_path))
         if shown.kv_version == 1:
             state.update("KV v1: no versions, no metadata")
         else:
@@ -109,9 +133,10 @@ class SecretPanel(Vertical):
                     info.state,
                     key=str(info.version),
                 )
-            custom.update(
-                "\n".join(f"{k} = {v}" for k, v in sorted(meta.custom_metadata.items())) or "(none)"
-            )
+            lines = [
+                plain(f"{k} = {v}", DETAIL_LIMIT) for k, v in sorted(meta.custom_metadata.items())
+            ]
+            custom.update(Text("\n").join(lines) if lines else "(none)")
         else:
             custom.update("")
         self._render_values()
@@ -124,10 +149,25 @@ class SecretPanel(Vertical):
         if shown is None or shown.secret.data is None:
             return
         for key, value in sorted(shown.secret.data.items()):
-            cell: str | Text = str(value) if key in self.revealed else Text(MASK, style="dim")
-            table.add_row(key, cell, key=key)
+            cell = plain(value_text(value)) if key in self.revealed else Text(MASK, style="dim")
+            table.add_row(plain(key), Text(value_kind(value), style="dim"), cell, key=key)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
+        self._render_whole()
+
+    @on(DataTable.RowHighlighted, "#secret-values")
+    def _render_whole(self) -> None:
+        """The selected value whole (multi-line, JSON indented) once it is revealed."""
+        whole = self.query_one("#secret-value-whole", Static)
+        key = self.selected_key()
+        shown = self.shown
+        if key is None or shown is None or shown.secret.data is None or key not in self.revealed:
+            whole.update("")
+            self.set_class(False, "-whole")
+            return
+        value = shown.secret.data[key]
+        whole.update(plain(value_text(value, indent=2), DETAIL_LIMIT, multiline=True))
+        self.set_class(True, "-whole")
 
     def selected_key(self) -> str | None:
         table = self.query_one("#secret-values", DataTable)
@@ -155,7 +195,7 @@ class SecretPanel(Vertical):
             return
         self.app.copy_to_clipboard(str(self.shown.secret.data[key]))
         self.post_message(self.Copied(key))
-        self.notify(f"Copied the value of {key!r} to the clipboard")
+        self.notify(f"Copied the value of {key!r} to the clipboard")  # app.notify: plain text
 
     def selected_version(self) -> int | None:
         """The version row under the cursor in the versions table, if any."""

@@ -7,7 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from vault_console.config import Settings
-from vault_console.text import format_ttl
+from vault_console.text import escape_controls, format_ttl
 from vault_console.vault.model import ServerStatus, TokenInfo
 
 LOW_TTL_SECONDS = 600
@@ -35,28 +35,31 @@ class StatusBar(Static):
         if settings.read_only:
             text.append(" READ-ONLY ", style="bold reverse yellow")
             text.append(" ")
-        text.append(settings.address, style="bold")
+        # Everything but our own words is escaped: versions, names and errors are data.
+        text.append(escape_controls(settings.address), style="bold")
         if settings.profile:
-            text.append(f" [{settings.profile}]", style="dim")
+            text.append(f" [{escape_controls(settings.profile)}]", style="dim")
         text.append("  ")
         if self.error:
-            text.append(f"✖ {self.error}", style="bold red")
+            text.append(f"✖ {escape_controls(self.error)}", style="bold red")
             return text
         status = self.status
         if status is None:
             text.append("connecting…", style="dim")
             return text
-        text.append(f"{status.kind} {status.version}")
+        text.append(escape_controls(f"{status.kind} {status.version}"))
         if status.sealed:
             text.append("  SEALED", style="bold red")
         else:
             text.append("  standby" if status.standby else "  active", style="green")
-        text.append(f"  ns: {settings.namespace or '-'}")
+        text.append(escape_controls(f"  ns: {settings.namespace or '-'}"))
         token = self.token
         if token is None:
             text.append("  token: none", style="yellow")
             return text
-        text.append(f"  token: {token.display_name} ({', '.join(token.policies)})")
+        text.append(
+            escape_controls(f"  token: {token.display_name} ({', '.join(token.policies)})")[:200]
+        )
         left = token.seconds_left()
         ttl_style = "bold red" if left is not None and left < LOW_TTL_SECONDS else ""
         text.append(f"  TTL {format_ttl(left)}", style=ttl_style)
