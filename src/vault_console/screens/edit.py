@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,9 +10,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label
 
-from vault_console.text import check_secret_path
+from vault_console.text import DETAIL_LIMIT, check_secret_path, plain
 
 
 @dataclass(frozen=True)
@@ -19,24 +21,112 @@ class FormResult:
     """What the form returns: the path (for a new secret) and the fields."""
 
     path: str
-    data: dict[str, str] = field(repr=False)
+    data: dict[str, Any] = field(repr=False)
 
 
-def validate_fields(pairs: list[tuple[str, str]], *, allow_empty_values: bool) -> dict[str, str]:
-    """Check form rows; raise ValueError naming the row and the reason."""
-    data: dict[str, str] = {}
-    for number, (key, value) in enumerate(pairs, start=1):
-        key = key.strip()
-        if not key and not value:
+_NEW = object()
+"""The original value of a row the user added."""
+
+
+def edit_text(value: Any) -> str:
+    """How a value is shown for editing: a one-line string as it is, anything else (and a
+    string with line breaks, which an input cannot hold) as JSON text."""
+    if isinstance(value, str) and "\n" not in value and "\r" not in value:
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def edited_as_json(value: Any) -> bool:
+    return value is not _NEW and edit_text(value) != value
+
+
+@dataclass
+class RowInput:
+    """One form row as typed, with the key and value the server returned for it."""
+
+    key: str
+    text: str
+    original_key: str | None = None
+    original: Any = _NEW
+
+
+def validate_fields(rows: list[RowInput], *, allow_empty_values: bool) -> dict[str, Any]:
+    """The data to write, or a ValueError naming the field and the reason.
+
+    A row whose text is what the form showed sends back the server's value itself, type
+    and all; a changed JSON-edited row is parsed back to JSON.
+    """
+    data: dict[str, Any] = {}
+    for number, row in enumerate(rows, start=1):
+        key = row.key.strip()
+        if not key and not row.text:
             continue
+        name = f"field {number} ({key})" if key else f"field {number}"
         if not key:
-            raise ValueError(f"field {number}: the key is empty")
+            raise ValueError(f"{name}: the key is empty")
         if key in data:
-            raise ValueError(f"field {number}: key {key!r} is given twice")
-        if not value and not allow_empty_values:
-            raise ValueError(f"field {number} ({key}): the value is empty")
-        data[key] = value
+            raise ValueError(f"{name}: key {key!r} is given twice")
+        if row.original is not _NEW and row.text == edit_text(row.original):
+            data[key] = row.original  # untouched: exactly as the server returned it
+            continue
+        if edited_as_json(row.original):
+            try:
+                value = json.loads(row.text)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{name}: not valid JSON ({exc.args[0].split(':')[0]}); this field holds "
+                    f"{_kind(row.original)} and is edited as JSON"
+                ) from None
+            if isinstance(row.original, str) and not isinstance(value, str):
+                raise ValueError(f"{name}: a multi-line string is edited as a JSON string")
+            data[key] = value
+            continue
+        if not row.text and not allow_empty_values:
+            raise ValueError(f"{name}: the value is empty")
+        data[key] = row.text
     return data
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "a multi-line string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+class FormRow(Horizontal):
+    """A key input and a value input, remembering what the server returned."""
+
+    def __init__(self, key: str, original: Any, *, password: bool) -> None:
+        self.original_key = key if original is not _NEW else None
+        self.original = original
+        text = "" if original is _NEW else edit_text(original)
+        children: list[Widget] = [
+            Input(value=key, placeholder="key", classes="form-key", select_on_focus=False),
+            Input(
+                value=text,
+                placeholder="value (JSON)" if edited_as_json(original) else "value",
+                password=password,
+                classes="form-value",
+                select_on_focus=False,
+            ),
+        ]
+        if edited_as_json(original):
+            children.append(Label(f"JSON: {_kind(original)}", classes="form-kind"))
+        super().__init__(*children, classes="form-row")
+
+    def read(self) -> RowInput:
+        return RowInput(
+            self.query_one(".form-key", Input).value,
+            self.query_one(".form-value", Input).value,
+            self.original_key,
+            self.original,
+        )
 
 
 class KeyValueForm(ModalScreen[FormResult | None]):
@@ -60,7 +150,7 @@ class KeyValueForm(ModalScreen[FormResult | None]):
     ) -> None:
         super().__init__()
         self.title_text = title
-        self.initial = {str(k): "" if v is None else str(v) for k, v in data.items()}
+        self.initial = dict(data)
         self.path = path or ""
         self.ask_path = ask_path
         self.secret_values = secret_values
@@ -68,52 +158,38 @@ class KeyValueForm(ModalScreen[FormResult | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -wide", id="form"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             if self.note:
-                yield Label(self.note, classes="hint")
+                yield Label(plain(self.note, DETAIL_LIMIT, multiline=True), classes="hint")
             if self.ask_path:
                 yield Input(value=self.path, placeholder="path/in/mount", id="form-path")
             with VerticalScroll(id="form-rows"):
                 for key, value in self.initial.items():
-                    yield self._row(key, value)
+                    yield FormRow(str(key), value, password=self.secret_values)
                 if not self.initial:
-                    yield self._row("", "")
+                    yield FormRow("", _NEW, password=self.secret_values)
             yield Label("", id="form-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Add field", id="add")
                 yield Button("Cancel", id="cancel")
 
-    def _row(self, key: str, value: str) -> Horizontal:
-        return Horizontal(
-            Input(value=key, placeholder="key", classes="form-key"),
-            Input(
-                value=value,
-                placeholder="value",
-                password=self.secret_values,
-                classes="form-value",
-            ),
-            classes="form-row",
-        )
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":
             self.action_save()
         elif event.button.id == "add":
-            self.action_add_row()
+            await self.action_add_row()
         else:
             self.dismiss(None)
 
-    def action_add_row(self) -> None:
-        row = self._row("", "")
-        self.query_one("#form-rows", VerticalScroll).mount(row)
-        self.call_after_refresh(row.query_one(".form-key", Input).focus)
+    async def action_add_row(self) -> None:
+        row = FormRow("", _NEW, password=self.secret_values)
+        # The row's inputs exist only once the mount is done: wait for it, then focus.
+        await self.query_one("#form-rows", VerticalScroll).mount(row)
+        row.query_one(".form-key", Input).focus()
 
-    def pairs(self) -> list[tuple[str, str]]:
-        return [
-            (row.query_one(".form-key", Input).value, row.query_one(".form-value", Input).value)
-            for row in self.query(".form-row")
-        ]
+    def rows(self) -> list[RowInput]:
+        return [row.read() for row in self.query(FormRow)]
 
     def action_save(self) -> None:
         error = self.query_one("#form-error", Label)
@@ -121,10 +197,10 @@ class KeyValueForm(ModalScreen[FormResult | None]):
             path = self.path
             if self.ask_path:
                 path = check_secret_path("path", self.query_one("#form-path", Input).value)
-            data = validate_fields(self.pairs(), allow_empty_values=not self.secret_values)
+            data = validate_fields(self.rows(), allow_empty_values=not self.secret_values)
             if self.secret_values and not data:
                 raise ValueError("fields: a secret needs at least one key")
         except ValueError as exc:
-            error.update(str(exc))
+            error.update(plain(exc, DETAIL_LIMIT))
             return
         self.dismiss(FormResult(path, data))

@@ -32,8 +32,14 @@ from vault_console.screens.modals import (
     DiffScreen,
     PromptScreen,
 )
-from vault_console.text import PathIndex, check_secret_path, format_ttl
-from vault_console.vault.model import CasConflict, MountInfo, SecretVersion, diff_versions
+from vault_console.text import PathIndex, check_secret_path, format_ttl, plain
+from vault_console.vault.model import (
+    CasConflict,
+    ChangedSinceOpened,
+    MountInfo,
+    SecretVersion,
+    diff_versions,
+)
 from vault_console.widgets.footer import Footer
 from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
 from vault_console.widgets.status_bar import StatusBar
@@ -240,13 +246,13 @@ class MainScreen(Screen[None]):
                     f"ttl={format_ttl(mount.default_lease_ttl)}/{format_ttl(mount.max_lease_ttl)}"
                 )
             table.add_row(
-                mount.path,
+                plain(mount.path),
                 "auth" if mount.category == "auth" else "secrets",
-                mount.type,
-                mount.plugin_version,
-                " ".join(options),
-                mount.accessor,
-                mount.description,
+                plain(mount.type),
+                plain(mount.plugin_version),
+                plain(" ".join(options)),
+                plain(mount.accessor),
+                plain(mount.description),
                 key=f"{mount.category}:{mount.path}",
             )
         self._fill_tree()
@@ -268,7 +274,7 @@ class MainScreen(Screen[None]):
             tree.clear()
             for mount in self.mounts:
                 if mount.kv_version is not None:
-                    label = f"{mount.path} (kv v{mount.kv_version})"
+                    label = plain(f"{mount.path} (kv v{mount.kv_version})")
                     tree.root.add(label, data=TreeEntry(mount, "", folder=True))
 
     @on(Tree.NodeExpanded, "#kv-tree")
@@ -290,9 +296,9 @@ class MainScreen(Screen[None]):
                 path = entry.path + name
                 is_folder = name.endswith("/")
                 if is_folder:
-                    node.add(name, data=TreeEntry(entry.mount, path, folder=True))
+                    node.add(plain(name), data=TreeEntry(entry.mount, path, folder=True))
                 else:
-                    node.add_leaf(name, data=TreeEntry(entry.mount, path, folder=False))
+                    node.add_leaf(plain(name), data=TreeEntry(entry.mount, path, folder=False))
                     self._remember(f"{entry.mount.path}{path}")
             if not names:
                 node.add_leaf("(empty)")
@@ -419,7 +425,7 @@ class MainScreen(Screen[None]):
         shown, total = self.loaded_paths.search(query, FILTER_LIMIT)
         results = self.query_one("#filter-results", OptionList)
         results.clear_options()
-        results.add_options([Option(path, id=path) for path in shown])
+        results.add_options([Option(plain(path), id=path) for path in shown])
         more = f" (first {len(shown)})" if total > len(shown) else ""
         self.query_one("#filter-count", Label).update(
             f"{total} of {len(self.loaded_paths)} loaded paths{more}"
@@ -552,18 +558,30 @@ class MainScreen(Screen[None]):
 
     def _edit(self, shown: ShownSecret, data: dict[str, Any]) -> None:
         cas: int | None = None
-        note = "KV v1 has no check-and-set: the last write wins."
+        older: int | None = None
+        note = (
+            "KV v1 has no check-and-set: the last write wins. The secret is read again "
+            "just before saving, and the save stops if it changed since you opened it."
+        )
         if shown.kv_version == 2:
-            cas = shown.metadata.current_version if shown.metadata else shown.secret.version
+            latest = (
+                shown.metadata.current_version if shown.metadata else shown.secret.version
+            ) or 0
+            cas = latest
             note = f"Saving writes only if version {cas} is still the latest (check-and-set)."
+            if shown.secret.version is not None and shown.secret.version < latest:
+                older = latest
+                note = (
+                    f"Editing from version {shown.secret.version} of {latest}: saving makes "
+                    f"version {latest + 1} from this data, replacing what version {latest} "
+                    "holds. " + note
+                )
         kv = self.vc.gateway.kv(self._mount_of(shown))
+        opened = shown.secret.data
 
-        def save(result: FormResult | None) -> None:
-            if result is None:
-                return
-
+        def write(result: FormResult) -> None:
             def conflict(exc: BaseException) -> bool:
-                if not isinstance(exc, CasConflict):
+                if not isinstance(exc, CasConflict | ChangedSinceOpened):
                     return False
 
                 def answer(choice: str | None) -> None:
@@ -572,14 +590,38 @@ class MainScreen(Screen[None]):
                     else:
                         self._edit(shown, result.data)
 
-                self.app.push_screen(ConflictScreen(shown.full_path, exc.expected), answer)
+                loaded = exc.expected if isinstance(exc, CasConflict) else None
+                self.app.push_screen(ConflictScreen(shown.full_path, loaded), answer)
                 return True
 
+            def send() -> int | None:
+                if shown.kv_version == 1:
+                    kv.write_unless_changed(shown.secret.path, result.data, opened)
+                    return None
+                return kv.write(shown.secret.path, result.data, cas)
+
             self.vc.run_io(
-                lambda: kv.write(shown.secret.path, result.data, cas),
+                send,
                 lambda version: self._saved(shown, version),
                 description=f"write {shown.full_path}",
                 on_error=conflict,
+            )
+
+        def save(result: FormResult | None) -> None:
+            if result is None:
+                return
+            if older is None:
+                write(result)
+                return
+            self.app.push_screen(
+                ConfirmScreen(
+                    "Save over newer versions?",
+                    f"You edited version {shown.secret.version}; version {older} is the "
+                    f"latest. Saving makes version {older + 1} from your edit, so the "
+                    f"changes made in versions after {shown.secret.version} are no longer "
+                    "in the latest version (they stay in the history).",
+                ),
+                lambda yes: write(result) if yes else self._edit(shown, result.data),
             )
 
         self.app.push_screen(
@@ -642,12 +684,19 @@ class MainScreen(Screen[None]):
         current = dict(shown.metadata.custom_metadata) if shown.metadata else {}
 
         def save(result: FormResult | None) -> None:
-            if result is not None:
-                self.vc.run_io(
-                    lambda: kv.update_custom_metadata(shown.secret.path, result.data),
-                    lambda _: self._saved(shown, None),
-                    description=f"write metadata of {shown.full_path}",
-                )
+            if result is None:
+                return
+            # Only what the user changed is sent (a merge patch): keys another client set
+            # since this secret was opened are left alone.
+            changes: dict[str, str | None] = {
+                k: v for k, v in result.data.items() if current.get(k) != v
+            }
+            changes.update({k: None for k in current if k not in result.data})
+            self.vc.run_io(
+                lambda: kv.patch_custom_metadata(shown.secret.path, changes),
+                lambda _: self._saved(shown, None),
+                description=f"write metadata of {shown.full_path}",
+            )
 
         self.app.push_screen(
             KeyValueForm(

@@ -9,7 +9,13 @@ from typing import Any
 import hvac
 import hvac.exceptions
 
-from vault_console.vault.model import CasConflict, SecretMetadata, SecretVersion, VersionInfo
+from vault_console.vault.model import (
+    CasConflict,
+    ChangedSinceOpened,
+    SecretMetadata,
+    SecretVersion,
+    VersionInfo,
+)
 
 
 def _is_cas_mismatch(exc: hvac.exceptions.InvalidRequest) -> bool:
@@ -166,3 +172,26 @@ class KvStore:
         self.client.secrets.kv.v2.update_metadata(
             path=path, custom_metadata=custom, mount_point=self.mount
         )
+
+    def patch_custom_metadata(self, path: str, changes: dict[str, str | None]) -> None:
+        """Change only the named ``custom_metadata`` keys (KV v2 PATCH, a JSON merge
+        patch: ``None`` removes a key). Keys another client set meanwhile stay."""
+        if not changes:
+            return
+        self.client.adapter.request(
+            "PATCH",
+            f"/v1/{self.mount}/metadata/{path}",
+            json={"custom_metadata": changes},
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+
+    def write_unless_changed(self, path: str, data: dict[str, Any], opened: Any) -> None:
+        """KV v1 has no check-and-set: re-read just before writing, and refuse with
+        ``ChangedSinceOpened`` if the secret is no longer what the edit started from."""
+        try:
+            current = self.read(path).data
+        except hvac.exceptions.InvalidPath:
+            current = None
+        if current != opened:
+            raise ChangedSinceOpened(path)
+        self.write(path, data, None)

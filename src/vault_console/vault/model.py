@@ -32,6 +32,14 @@ class CrossHostRedirect(Exception):
         self.reason = reason
 
 
+class ChangedSinceOpened(Exception):
+    """A KV v1 secret changed between opening it and saving an edit; nothing was written."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} changed since it was opened; nothing was written")
+        self.path = path
+
+
 class CasConflict(Exception):
     """A check-and-set write was refused: someone saved a newer version first."""
 

@@ -177,7 +177,7 @@ class Urllib3Adapter:
         body: bytes | None = None
         if kwargs.get("json") is not None:
             body = jsonlib.dumps(kwargs["json"]).encode()
-            headers["Content-Type"] = "application/json"
+            headers.setdefault("Content-Type", "application/json")
         elif kwargs.get("data") is not None:
             data = kwargs["data"]
             body = data.encode() if isinstance(data, str) else data
@@ -218,7 +218,9 @@ class Urllib3Adapter:
         Every hop passes the same read-only guard as the first request.
         """
         where = f"{origin.scheme}://{origin.netloc}"
-        if any(c in location for c in "\\@") or any(ord(c) < 0x21 or ord(c) == 0x7F for c in location):
+        if any(c in location for c in "\\@") or any(
+            ord(c) < 0x21 or ord(c) == 0x7F for c in location
+        ):
             raise CrossHostRedirect(
                 where, location, "its Location holds a backslash, userinfo or a control character"
             )

@@ -1,0 +1,236 @@
+"""Editing never changes what it did not touch; ordinary keys never crash (real OpenBao)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import hvac
+from textual.widgets import Input, Label
+
+from tests.conftest import settings_for
+from tests.functional.helpers import open_path, settle
+from vault_console.app import make_app
+from vault_console.config import Settings
+from vault_console.screens.edit import FormRow, KeyValueForm
+from vault_console.screens.modals import ConfirmScreen, ConflictScreen, ErrorScreen
+from vault_console.vault.client import VaultGateway
+from vault_console.vault.devserver import DevServer
+
+SIZE = (140, 40)
+SEEDED = {
+    "api_key": "sk-original",
+    "config": {"region": "us", "retries": 3},
+    "enabled": True,
+    "multi": "a\nb",
+}
+
+
+def new_path(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def row(form: KeyValueForm, key: str) -> FormRow:
+    return next(r for r in form.query(FormRow) if r.original_key == key)
+
+
+async def test_editing_one_field_writes_the_others_back_unchanged(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/typed")
+    gateway.client.secrets.kv.v2.create_or_update_secret(path, secret=SEEDED, mount_point="scratch")
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        assert row(form, "config").query_one(".form-value", Input).value == (
+            '{"region": "us", "retries": 3}'
+        )
+        row(form, "api_key").query_one(".form-value", Input).value = "sk-rotated"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    read = gateway.client.secrets.kv.v2.read_secret_version(
+        path, mount_point="scratch", raise_on_deleted_version=True
+    )["data"]["data"]
+    assert read == {**SEEDED, "api_key": "sk-rotated"}
+    assert read["enabled"] is True and isinstance(read["config"], dict)  # was 'True', a repr
+
+
+async def test_bad_json_names_the_field_and_keeps_the_form_open(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/badjson")
+    gateway.client.secrets.kv.v2.create_or_update_secret(path, secret=SEEDED, mount_point="scratch")
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        row(form, "config").query_one(".form-value", Input).value = "{region: eu}"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form and isinstance(form, KeyValueForm)  # still open
+        error = str(form.query_one("#form-error", Label).render())
+        assert "(config): not valid JSON" in error
+        assert row(form, "config").query_one(".form-value", Input).value == "{region: eu}"
+    meta = gateway.client.secrets.kv.v2.read_secret_metadata(path, mount_point="scratch")
+    assert meta["data"]["current_version"] == 1  # nothing was written
+
+
+async def test_ctrl_n_adds_a_field_and_focuses_it(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/add")
+    gateway.kv("scratch", 2).write(path, {"a": "1"}, cas=0)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+n")  # crashed: NoMatches '.form-key'
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        assert len(form.query(FormRow)) == 2
+        assert app.focused is form.query(FormRow).last().query_one(".form-key", Input)
+        await pilot.press(*"b", "tab", *"2", "ctrl+s")
+        await settle(pilot)
+    assert gateway.kv("scratch", 2).read(path).data == {"a": "1", "b": "2"}
+
+
+async def test_a_metadata_edit_keeps_keys_another_client_added(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/meta")
+    client = gateway.client
+    client.secrets.kv.v2.create_or_update_secret(path, secret={"k": "v"}, mount_point="scratch")
+    client.secrets.kv.v2.update_metadata(
+        path, custom_metadata={"owner": "ml"}, mount_point="scratch"
+    )
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("m")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        # Meanwhile another client adds a key.
+        client.secrets.kv.v2.update_metadata(
+            path, custom_metadata={"owner": "ml", "rotate-by": "2027-01-01"}, mount_point="scratch"
+        )
+        row(form, "owner").query_one(".form-value", Input).value = "platform"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    custom = client.secrets.kv.v2.read_secret_metadata(path, mount_point="scratch")["data"]
+    assert custom["custom_metadata"] == {"owner": "platform", "rotate-by": "2027-01-01"}
+
+
+async def test_editing_from_an_older_version_says_so_and_asks(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/older")
+    kv = gateway.kv("scratch", 2)
+    kv.write(path, {"k": "v1"}, cas=0)
+    kv.write(path, {"k": "v2"}, cas=1)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("[")  # to version 1
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        note = str(form.query_one(".hint", Label).render())
+        assert "Editing from version 1 of 2: saving makes version 3" in note
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # asked, not silently reverted
+        await pilot.press("escape")  # no: back to the form, nothing written
+        await pilot.pause()
+        assert isinstance(app.screen, KeyValueForm)
+    assert kv.metadata(path).current_version == 2
+
+
+async def test_kv1_save_stops_when_the_secret_changed_since_it_was_opened(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep-v1")
+    client: hvac.Client = gateway.client
+    client.secrets.kv.v1.create_or_update_secret(path, secret={"k": "one"}, mount_point="legacy-kv")
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"legacy-kv/{path}")
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        note = str(form.query_one(".hint", Label).render())
+        assert "the last write wins" in note
+        client.secrets.kv.v1.create_or_update_secret(
+            path, secret={"k": "someone else"}, mount_point="legacy-kv"
+        )
+        row(form, "k").query_one(".form-value", Input).value = "mine"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictScreen)
+    read = client.secrets.kv.v1.read_secret(path, mount_point="legacy-kv")["data"]
+    assert read == {"k": "someone else"}
+
+
+async def test_page_down_on_an_empty_audit_result_does_not_crash(
+    root_settings: Settings,
+) -> None:
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        query = app.screen.query_one("#audit-query", Input)
+        query.value = "path:no/such/path/anywhere"
+        query.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("pagedown", "pagedown", "down", "up")  # crashed: AttributeError
+        await settle(pilot)
+        assert app.is_running and app._exception is None
+
+
+async def test_the_palette_offers_no_screenshot(root_settings: Settings) -> None:
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE):
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Screenshot" not in titles and "Quit" in titles
+
+
+async def test_a_500_from_sys_audit_is_said_as_such(bao: DevServer) -> None:
+    from tests.integration.test_redirect_read_only import Proxy
+
+    proxy = Proxy(bao.address, {})
+    proxy.failures["/v1/sys/audit"] = 500
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        app = make_app(settings_for(proxy.base, bao.root_token))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("3")
+            await settle(pilot)
+            while isinstance(app.screen, ErrorScreen):
+                await pilot.press("escape")
+            devices = str(app.screen.query_one("#audit-devices", Label).render())
+            assert "cannot read sys/audit" not in devices  # it could; the server failed
+            assert "sys/audit failed" in devices and "failing audit device" in devices
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
