@@ -33,6 +33,8 @@ FIRST_PAGE = 1000
 """Matches shown at once; follow mode adds to them."""
 
 
+ROW_BATCH = 100
+"""Rows added to the audit table per frame."""
 DETAILS_LIMIT = 20_000
 """Characters of one entry the details pane lays out."""
 
@@ -94,6 +96,8 @@ class AuditPanel(Vertical):
         self._columns: list[ColumnKey] = []
         self._row_of: dict[str, int] = {}
         """Row index of each shown request, by request id (or line), for follow mode."""
+        self._shown_rows = 0
+        self._generation = 0
         yield Label("Audit devices: not loaded", id="audit-devices")
         yield Input(placeholder=HELP, id="audit-query")
         yield Label("", id="audit-status")
@@ -227,12 +231,33 @@ class AuditPanel(Vertical):
         table.clear()
         if not self.pairs:
             self.query_one("#audit-details", Static).update("No matching entries")
-        for index, found in enumerate(self.pairs):
-            first = found.first
-            result = "error" if found.error else ("ok" if found.response else "…")
-            if first.findings or (found.response and found.response.findings):
-                result += " ⚠"
-            table.add_row(*self._cells(found), key=str(index))
+        self._shown_rows = 0
+        self._generation += 1
+        self._add_rows(self._generation)
+
+    def _add_rows(self, generation: int) -> None:
+        """Add the next batch of rows, then let a frame through before the next one.
+
+        A thousand rows at once held the UI thread for a third of a second; a batch is a
+        few tens of milliseconds (bench/audit_hostile.py has the figures).
+        """
+        if generation != self._generation:
+            return  # a newer scan replaced these rows
+        table = self.query_one("#audit-table", DataTable)
+        end = min(self._shown_rows + ROW_BATCH, len(self.pairs))
+        for index in range(self._shown_rows, end):
+            table.add_row(*self._cells(self.pairs[index]), key=str(index))
+        self._shown_rows = end
+        if end < len(self.pairs):
+            self.set_timer(0.001, lambda: self._add_rows(generation))
+
+    def _flush_rows(self) -> None:
+        """Add every row still waiting for its batch (before rows are appended)."""
+        self._generation += 1
+        table = self.query_one("#audit-table", DataTable)
+        for index in range(self._shown_rows, len(self.pairs)):
+            table.add_row(*self._cells(self.pairs[index]), key=str(index))
+        self._shown_rows = len(self.pairs)
 
     @staticmethod
     def _cells(found: AuditPair) -> list[Text]:
@@ -320,6 +345,7 @@ class AuditPanel(Vertical):
         # Rows are appended (or a request's row updated with its response), never rebuilt:
         # a rebuild per batch stalled the UI for seconds at a few thousand rows.
         table = self.query_one("#audit-table", DataTable)
+        self._flush_rows()
         for entry in message.entries:
             self.entries.append(entry)
             key = _pair_key(entry)
@@ -337,6 +363,7 @@ class AuditPanel(Vertical):
             cells = self._cells(found)
             if index is None:
                 table.add_row(*cells, key=str(len(self.pairs) - 1))
+                self._shown_rows = len(self.pairs)
             else:
                 for column, cell in zip(self._columns, cells, strict=True):
                     table.update_cell(str(index), column, cell)
