@@ -39,6 +39,11 @@ def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
     return (_UNSAFE_BUT_NEWLINE if keep_newlines else _UNSAFE).sub(_escape_one, text)
 
 
+def has_unsafe(text: str) -> bool:
+    """Whether ``text`` holds a character ``escape_controls`` would escape (newlines too)."""
+    return _UNSAFE.search(text) is not None
+
+
 def plain(
     value: Any,
     limit: int = CELL_LIMIT,

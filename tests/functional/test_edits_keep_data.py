@@ -9,7 +9,7 @@ import hvac
 from textual.widgets import Input, Label
 
 from tests.conftest import settings_for
-from tests.functional.helpers import open_path, settle
+from tests.functional.helpers import open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.screens.edit import FormRow, KeyValueForm
@@ -234,3 +234,31 @@ async def test_a_500_from_sys_audit_is_said_as_such(bao: DevServer) -> None:
     finally:
         proxy.shutdown()
         proxy.server_close()
+
+
+async def test_hostile_keys_and_values_survive_an_edit_and_never_reach_the_terminal(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/hostile")
+    seeded = {"key \x1b]52;c;aGk=\x07": "value \u202etxt", "plain": "p"}
+    gateway.client.secrets.kv.v2.create_or_update_secret(path, secret=seeded, mount_point="scratch")
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        shown = screen_text(app)
+        assert "\x1b" not in shown and "\u202e" not in shown
+        hostile = row(form, "key \x1b]52;c;aGk=\x07")
+        assert hostile.query_one(".form-key", Input).value == "key \\x1b]52;c;aGk=\\x07"
+        assert hostile.query_one(".form-value", Input).value == '"value \\u202etxt"'
+        row(form, "plain").query_one(".form-value", Input).value = "changed"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    read = gateway.client.secrets.kv.v2.read_secret_version(
+        path, mount_point="scratch", raise_on_deleted_version=True
+    )["data"]["data"]
+    assert read == {**seeded, "plain": "changed"}

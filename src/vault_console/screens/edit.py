@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label
 
-from vault_console.text import DETAIL_LIMIT, check_secret_path, plain
+from vault_console.text import DETAIL_LIMIT, check_secret_path, escape_controls, has_unsafe, plain
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,15 @@ _NEW = object()
 
 def edit_text(value: Any) -> str:
     """How a value is shown for editing: a one-line string as it is, anything else (and a
-    string with line breaks, which an input cannot hold) as JSON text."""
-    if isinstance(value, str) and "\n" not in value and "\r" not in value:
+    string with line breaks, which an input cannot hold) as JSON text.
+
+    An input draws its text raw, so text holding control or bidi characters is JSON with
+    every non-ASCII character escaped: it reads safely and parses back to the same value.
+    """
+    if isinstance(value, str) and not has_unsafe(value):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    return json.dumps(value) if has_unsafe(text) else text
 
 
 def edited_as_json(value: Any) -> bool:
@@ -78,7 +83,7 @@ def validate_fields(rows: list[RowInput], *, allow_empty_values: bool) -> dict[s
                     f"{_kind(row.original)} and is edited as JSON"
                 ) from None
             if isinstance(row.original, str) and not isinstance(value, str):
-                raise ValueError(f"{name}: a multi-line string is edited as a JSON string")
+                raise ValueError(f"{name}: {_kind(row.original)} is edited as a JSON string")
             data[key] = value
             continue
         if not row.text and not allow_empty_values:
@@ -89,7 +94,9 @@ def validate_fields(rows: list[RowInput], *, allow_empty_values: bool) -> dict[s
 
 def _kind(value: Any) -> str:
     if isinstance(value, str):
-        return "a multi-line string"
+        if "\n" in value or "\r" in value:
+            return "a multi-line string"
+        return "a string with control or bidi characters"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
@@ -106,8 +113,17 @@ class FormRow(Horizontal):
         self.original_key = key if original is not _NEW else None
         self.original = original
         text = "" if original is _NEW else edit_text(original)
+        # A key with control or bidi characters is shown escaped and kept as it is: an
+        # input would send it to the terminal raw.
+        self.key_fixed = has_unsafe(key)
         children: list[Widget] = [
-            Input(value=key, placeholder="key", classes="form-key", select_on_focus=False),
+            Input(
+                value=escape_controls(key) if self.key_fixed else key,
+                placeholder="key",
+                classes="form-key",
+                select_on_focus=False,
+                disabled=self.key_fixed,
+            ),
             Input(
                 value=text,
                 placeholder="value (JSON)" if edited_as_json(original) else "value",
@@ -121,8 +137,9 @@ class FormRow(Horizontal):
         super().__init__(*children, classes="form-row")
 
     def read(self) -> RowInput:
+        key_input = self.query_one(".form-key", Input)
         return RowInput(
-            self.query_one(".form-key", Input).value,
+            self.original_key or "" if self.key_fixed else key_input.value,
             self.query_one(".form-value", Input).value,
             self.original_key,
             self.original,
