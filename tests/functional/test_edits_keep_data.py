@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 
 import hvac
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static, TextArea
 
 from tests.conftest import settings_for
 from tests.functional.helpers import open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
-from vault_console.screens.edit import FormRow, KeyValueForm
+from vault_console.screens.edit import FormRow, JsonScreen, KeyValueForm
 from vault_console.screens.modals import ConfirmScreen, ConflictScreen, ErrorScreen
+from vault_console.text import MASK
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 
@@ -262,3 +264,52 @@ async def test_hostile_keys_and_values_survive_an_edit_and_never_reach_the_termi
         path, mount_point="scratch", raise_on_deleted_version=True
     )["data"]["data"]
     assert read == {**seeded, "plain": "changed"}
+
+
+async def test_json_view_is_masked_until_revealed_and_edits_keep_types(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/json")
+    gateway.client.secrets.kv.v2.create_or_update_secret(path, secret=SEEDED, mount_point="scratch")
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("J")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, JsonScreen)
+        view = str(screen.query_one("#json-view", Static).render())
+        assert '"api_key": "' + MASK in view and "sk-original" not in view
+        await pilot.press("r")
+        await pilot.pause()
+        assert '"retries": 3' in str(screen.query_one("#json-view", Static).render())
+        await pilot.press("e")
+        await pilot.pause()
+        editor = screen.query_one("#json-editor", TextArea)
+        editor.text = editor.text.replace("sk-original", "sk-from-json")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    read = gateway.client.secrets.kv.v2.read_secret_version(
+        path, mount_point="scratch", raise_on_deleted_version=True
+    )["data"]
+    assert read["data"] == {**SEEDED, "api_key": "sk-from-json"}
+    assert read["metadata"]["version"] == 2
+
+
+async def test_json_view_in_read_only_mode_offers_no_edit(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/json-ro")
+    gateway.kv("scratch", 2).write(path, {"k": "v"}, cas=0)
+    app = make_app(dataclasses.replace(root_settings, read_only=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("J")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, JsonScreen)
+        await pilot.press("e")
+        await pilot.pause()
+        assert not screen.query("#json-editor")

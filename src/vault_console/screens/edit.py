@@ -6,14 +6,22 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, Static, TextArea
 
-from vault_console.text import DETAIL_LIMIT, check_secret_path, escape_controls, has_unsafe, plain
+from vault_console.text import (
+    DETAIL_LIMIT,
+    MASK,
+    check_secret_path,
+    escape_controls,
+    has_unsafe,
+    plain,
+)
 
 
 @dataclass(frozen=True)
@@ -221,3 +229,87 @@ class KeyValueForm(ModalScreen[FormResult | None]):
             error.update(plain(exc, DETAIL_LIMIT))
             return
         self.dismiss(FormResult(path, data))
+
+
+class JsonScreen(ModalScreen[FormResult | None]):
+    """The whole secret as JSON: values masked until ``r``; ``e`` edits it as one object.
+
+    For operators who prefer JSON to the form. The text is ASCII JSON (every control, bidi
+    or other non-ASCII character escaped), so the editor never draws server data raw, and
+    saving parses it back: untouched values come back equal in type and value.
+    """
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Close", id="json.close"),
+        Binding("r", "reveal", "Reveal", id="json.reveal"),
+        Binding("e", "edit", "Edit", id="json.edit"),
+        Binding("ctrl+s", "save", "Save", id="json.save"),
+    ]
+
+    def __init__(
+        self, title: str, data: dict[str, Any], *, path: str, note: str = "", can_edit: bool
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.data = data
+        self.path = path
+        self.note = note
+        self.can_edit = can_edit
+        self.revealed = False
+        self.editing = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -wide", id="json-dialog"):
+            yield Label(plain(self.title_text), classes="dialog-title")
+            if self.note:
+                yield Label(plain(self.note, DETAIL_LIMIT, multiline=True), classes="hint")
+            with VerticalScroll(id="json-view-box"):
+                yield Static(self._view_text(), id="json-view")
+            yield Label("", id="json-error", classes="field-error")
+            yield Label(plain(self._keys_hint()), classes="hint", id="json-keys")
+
+    def _keys_hint(self) -> str:
+        if self.editing:
+            return "ctrl+s save · esc close without saving"
+        return "r reveal values · " + ("e edit as JSON · " if self.can_edit else "") + "esc close"
+
+    def _view_text(self) -> Text:
+        shown = self.data if self.revealed else {key: MASK for key in self.data}
+        # plain() escapes control and bidi characters; the rest reads as it is.
+        text = json.dumps(shown, indent=2, ensure_ascii=False)
+        return plain(text, DETAIL_LIMIT * 4, multiline=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "edit":
+            return self.can_edit and not self.editing
+        if action == "reveal":
+            return not self.editing
+        if action == "save":
+            return self.editing
+        return True
+
+    def action_reveal(self) -> None:
+        self.revealed = not self.revealed
+        self.query_one("#json-view", Static).update(self._view_text())
+
+    async def action_edit(self) -> None:
+        self.editing = True
+        editor = TextArea(json.dumps(self.data, indent=2), id="json-editor", soft_wrap=True)
+        await self.query_one("#json-view-box", VerticalScroll).remove()
+        await self.query_one("#json-dialog", Vertical).mount(editor, before="#json-error")
+        self.query_one("#json-keys", Label).update(plain(self._keys_hint()))
+        editor.focus()
+        self.refresh_bindings()
+
+    def action_save(self) -> None:
+        error = self.query_one("#json-error", Label)
+        text = self.query_one("#json-editor", TextArea).text
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            error.update(plain(f"secret: not valid JSON ({exc})", DETAIL_LIMIT))
+            return
+        if not isinstance(data, dict) or not data:
+            error.update(plain("secret: must be a JSON object with at least one key"))
+            return
+        self.dismiss(FormResult(self.path, data))

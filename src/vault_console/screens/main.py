@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from vault_console.errors import is_forbidden
-from vault_console.screens.edit import FormResult, KeyValueForm
+from vault_console.screens.edit import FormResult, JsonScreen, KeyValueForm
 from vault_console.screens.modals import (
     ChoiceScreen,
     ConfirmScreen,
@@ -63,6 +63,7 @@ SECRETS_TAB_ACTIONS = WRITE_ACTIONS - {"renew_token"} | {
     "compare",
     "access_history",
     "index_mount",
+    "json_view",
 }
 """Actions about the secret tree and panel: live only on the Secrets tab."""
 
@@ -136,6 +137,7 @@ class MainScreen(Screen[None]):
         Binding("e", "edit", "Edit", id="secret.edit"),
         Binding("n", "new_secret", "New", id="secret.new"),
         Binding("m", "edit_metadata", "Metadata", show=False, id="secret.edit-metadata"),
+        Binding("J", "json_view", "JSON view", show=False, id="secret.json"),
         Binding("d", "delete", "Delete", show=False, id="secret.delete"),
         Binding("u", "undelete", "Undelete", show=False, id="secret.undelete"),
         Binding("X", "destroy", "Destroy", show=False, id="secret.destroy"),
@@ -556,7 +558,17 @@ class MainScreen(Screen[None]):
             return
         self._edit(shown, dict(shown.secret.data))
 
-    def _edit(self, shown: ShownSecret, data: dict[str, Any]) -> None:
+    def action_json_view(self) -> None:
+        """The whole secret as JSON (masked until revealed); it can be edited there too."""
+        shown = self._shown()
+        if shown is None:
+            return
+        if shown.secret.data is None:
+            self.notify("This version is deleted; undelete it or open another", severity="warning")
+            return
+        self._edit(shown, dict(shown.secret.data), editor="json")
+
+    def _edit(self, shown: ShownSecret, data: dict[str, Any], editor: str = "form") -> None:
         cas: int | None = None
         older: int | None = None
         note = (
@@ -588,7 +600,7 @@ class MainScreen(Screen[None]):
                     if choice == "reload":
                         self._reopen(shown)
                     else:
-                        self._edit(shown, result.data)
+                        self._edit(shown, result.data, editor)
 
                 loaded = exc.expected if isinstance(exc, CasConflict) else None
                 self.app.push_screen(ConflictScreen(shown.full_path, loaded), answer)
@@ -621,9 +633,21 @@ class MainScreen(Screen[None]):
                     f"changes made in versions after {shown.secret.version} are no longer "
                     "in the latest version (they stay in the history).",
                 ),
-                lambda yes: write(result) if yes else self._edit(shown, result.data),
+                lambda yes: write(result) if yes else self._edit(shown, result.data, editor),
             )
 
+        if editor == "json":
+            self.app.push_screen(
+                JsonScreen(
+                    f"{shown.full_path} as JSON",
+                    data,
+                    path=shown.secret.path,
+                    note=note,
+                    can_edit=not self.vc.settings.read_only,
+                ),
+                save,
+            )
+            return
         self.app.push_screen(
             KeyValueForm(f"Edit {shown.full_path}", data, path=shown.secret.path, note=note),
             save,

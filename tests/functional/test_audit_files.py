@@ -1,0 +1,72 @@
+"""The Audit tab with log files it is pointed at: follow mode, and files it must not read."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+
+from textual.widgets import DataTable, Label
+
+from tests.audit.test_reader_hostile import entry, write_lines
+from tests.functional.helpers import row_text, settle
+from vault_console.app import make_app
+from vault_console.config import Settings
+from vault_console.widgets.audit_panel import AuditPanel
+
+SIZE = (140, 40)
+
+
+async def test_follow_appends_rows_and_pairs_responses_without_a_rebuild(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    log = tmp_path / "audit.log"
+    write_lines(log, [entry(1), entry(2)])
+    app = make_app(dataclasses.replace(root_settings, audit_log=str(log)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        panel = app.screen.query_one(AuditPanel)
+        table = app.screen.query_one("#audit-table", DataTable)
+        assert table.row_count == 2
+        rebuilds: list[int] = []
+        show = panel._show
+
+        def counted_show() -> None:
+            rebuilds.append(1)
+            show()
+
+        panel._show = counted_show  # type: ignore[method-assign]
+        table.focus()
+        await pilot.press("f")
+        await pilot.pause(0.5)  # the follower starts at the end of the file
+        response = entry(1, type="response")
+        with log.open("a") as out:
+            out.write(json.dumps(entry(3)) + "\n" + json.dumps(response) + "\n")
+        deadline = time.monotonic() + 10
+        while table.row_count < 3 and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        await pilot.pause(0.3)
+        assert table.row_count == 3
+        assert row_text(table, 0)[5] == "ok"  # request 1's row now has its response
+        assert rebuilds == []  # appended, not rebuilt
+        await pilot.press("f")  # follow off
+
+
+async def test_a_profile_audit_log_that_is_a_fifo_is_not_read(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "audit.fifo"
+    os.mkfifo(fifo)
+    app = make_app(dataclasses.replace(root_settings, audit_log=str(fifo)))
+    started = time.monotonic()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        status = str(app.screen.query_one("#audit-status", Label).render())
+        assert "is not a regular file" in status
+    assert time.monotonic() - started < 30  # the exit did not hang on the FIFO
