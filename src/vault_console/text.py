@@ -39,6 +39,19 @@ def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
     return (_UNSAFE_BUT_NEWLINE if keep_newlines else _UNSAFE).sub(_escape_one, text)
 
 
+def json_kind(value: Any) -> str:
+    """The JSON type of a KV value: string, number, boolean, null, array or object."""
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if value is None:
+        return "null"
+    return "array" if isinstance(value, list) else "object"
+
+
 def has_unsafe(text: str) -> bool:
     """Whether ``text`` holds a character ``escape_controls`` would escape (newlines too)."""
     return _UNSAFE.search(text) is not None

@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import DataTable
 
 from vault_console.app import VaultConsoleApp
@@ -35,3 +36,12 @@ async def open_path(pilot: Pilot[int], full_path: str) -> None:
 def row_text(table: DataTable[Any], index: int) -> list[str]:
     """One table row's cells as plain strings (cells holding server data are ``Text``)."""
     return [str(cell) for cell in table.get_row_at(index)]
+
+
+async def open_editor(pilot: Pilot[int], full_path: str, key: str = "e") -> Screen[Any]:
+    """Open a secret by path, then its editor (``e`` the form, ``m`` metadata, ``J`` JSON)."""
+    await settle(pilot)
+    await open_path(pilot, full_path)
+    await pilot.press(key)
+    await pilot.pause()
+    return pilot.app.screen

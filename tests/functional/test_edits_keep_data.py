@@ -10,7 +10,7 @@ import hvac
 from textual.widgets import Input, Label, Static, TextArea
 
 from tests.conftest import settings_for
-from tests.functional.helpers import open_path, screen_text, settle
+from tests.functional.helpers import open_editor, open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.screens.edit import FormRow, JsonScreen, KeyValueForm
@@ -43,11 +43,7 @@ async def test_editing_one_field_writes_the_others_back_unchanged(
     gateway.client.secrets.kv.v2.create_or_update_secret(path, secret=SEEDED, mount_point="scratch")
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_path(pilot, f"scratch/{path}")
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
+        form = await open_editor(pilot, f"scratch/{path}")
         assert isinstance(form, KeyValueForm)
         assert row(form, "config").query_one(".form-value", Input).value == (
             '{"region": "us", "retries": 3}'
@@ -69,11 +65,7 @@ async def test_bad_json_names_the_field_and_keeps_the_form_open(
     gateway.client.secrets.kv.v2.create_or_update_secret(path, secret=SEEDED, mount_point="scratch")
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_path(pilot, f"scratch/{path}")
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
+        form = await open_editor(pilot, f"scratch/{path}")
         assert isinstance(form, KeyValueForm)
         row(form, "config").query_one(".form-value", Input).value = "{region: eu}"
         await pilot.press("ctrl+s")
@@ -119,11 +111,7 @@ async def test_a_metadata_edit_keeps_keys_another_client_added(
     )
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_path(pilot, f"scratch/{path}")
-        await pilot.press("m")
-        await pilot.pause()
-        form = app.screen
+        form = await open_editor(pilot, f"scratch/{path}", "m")
         assert isinstance(form, KeyValueForm)
         # Meanwhile another client adds a key.
         client.secrets.kv.v2.update_metadata(
@@ -172,11 +160,7 @@ async def test_kv1_save_stops_when_the_secret_changed_since_it_was_opened(
     client.secrets.kv.v1.create_or_update_secret(path, secret={"k": "one"}, mount_point="legacy-kv")
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_path(pilot, f"legacy-kv/{path}")
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
+        form = await open_editor(pilot, f"legacy-kv/{path}")
         assert isinstance(form, KeyValueForm)
         note = str(form.query_one(".hint", Label).render())
         assert "the last write wins" in note
@@ -246,11 +230,7 @@ async def test_hostile_keys_and_values_survive_an_edit_and_never_reach_the_termi
     gateway.client.secrets.kv.v2.create_or_update_secret(path, secret=seeded, mount_point="scratch")
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_path(pilot, f"scratch/{path}")
-        await pilot.press("e")
-        await pilot.pause()
-        form = app.screen
+        form = await open_editor(pilot, f"scratch/{path}")
         assert isinstance(form, KeyValueForm)
         shown = screen_text(app)
         assert "\x1b" not in shown and "\u202e" not in shown
@@ -273,11 +253,7 @@ async def test_json_view_is_masked_until_revealed_and_edits_keep_types(
     gateway.client.secrets.kv.v2.create_or_update_secret(path, secret=SEEDED, mount_point="scratch")
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_path(pilot, f"scratch/{path}")
-        await pilot.press("J")
-        await pilot.pause()
-        screen = app.screen
+        screen = await open_editor(pilot, f"scratch/{path}", "J")
         assert isinstance(screen, JsonScreen)
         view = str(screen.query_one("#json-view", Static).render())
         assert '"api_key": "' + MASK in view and "sk-original" not in view
@@ -304,11 +280,7 @@ async def test_json_view_in_read_only_mode_offers_no_edit(
     gateway.kv("scratch", 2).write(path, {"k": "v"}, cas=0)
     app = make_app(dataclasses.replace(root_settings, read_only=True))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_path(pilot, f"scratch/{path}")
-        await pilot.press("J")
-        await pilot.pause()
-        screen = app.screen
+        screen = await open_editor(pilot, f"scratch/{path}", "J")
         assert isinstance(screen, JsonScreen)
         await pilot.press("e")
         await pilot.pause()

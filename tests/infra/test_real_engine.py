@@ -320,8 +320,9 @@ def test_cancel_mid_preview_stops_it_and_leaves_no_lock(bed: Bed) -> None:
     assert bed.engine(program=gated(bed.prefix, gate)).preview().plan.summary == {"create": 3}
 
 
-def test_cancel_mid_up_keeps_what_was_made_and_releases_the_lock(bed: Bed) -> None:
-    gate = bed.tmp / "gate"
+def up_held_at_the_gate(bed: Bed, gate: Path) -> tuple[Engine, threading.Thread, dict[str, Any]]:
+    """Preview the gated program (gate open), then start ``up`` with the gate shut and
+    return once the first mount exists: the update is running, holding the lock."""
     engine = bed.engine(program=gated(bed.prefix, gate))
     gate.touch()
     preview = engine.preview()
@@ -331,6 +332,12 @@ def test_cancel_mid_up_keeps_what_was_made_and_releases_the_lock(bed: Bed) -> No
     plan_file = preview.plan_file
     thread, box = run_in_thread(lambda: engine.up(plan_file, on_event=seen.append))
     wait_for_event(seen, created("first"))
+    return engine, thread, box
+
+
+def test_cancel_mid_up_keeps_what_was_made_and_releases_the_lock(bed: Bed) -> None:
+    gate = bed.tmp / "gate"
+    engine, thread, box = up_held_at_the_gate(bed, gate)
     assert len(bed.locks()) == 1  # a real update holds the lock now
     assert engine.cancel() is True
     thread.join(60)
@@ -433,15 +440,7 @@ def test_the_server_going_away_mid_apply(
     with DevServer() as server:
         bed = Bed(tmp_path, pulumi_cli, pulumi_home, server, "gone")
         gate = tmp_path / "gate"
-        engine = bed.engine(program=gated(bed.prefix, gate))
-        gate.touch()
-        preview = engine.preview()
-        gate.unlink()
-        assert preview.plan_file is not None
-        seen: list[EngineEvent] = []
-        plan_file = preview.plan_file
-        thread, box = run_in_thread(lambda: engine.up(plan_file, on_event=seen.append))
-        wait_for_event(seen, created("first"))
+        engine, thread, box = up_held_at_the_gate(bed, gate)
         address = server.address
         server.stop()
         gate.touch()

@@ -20,6 +20,7 @@ from vault_console.text import (
     check_secret_path,
     escape_controls,
     has_unsafe,
+    json_kind,
     plain,
 )
 
@@ -101,17 +102,13 @@ def validate_fields(rows: list[RowInput], *, allow_empty_values: bool) -> dict[s
 
 
 def _kind(value: Any) -> str:
+    """What a JSON-edited value is, for the row's label and errors."""
     if isinstance(value, str):
         if "\n" in value or "\r" in value:
             return "a multi-line string"
         return "a string with control or bidi characters"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if value is None:
-        return "null"
-    return "an array" if isinstance(value, list) else "an object"
+    kind = json_kind(value)
+    return kind if kind == "null" else ("an " if kind[0] in "ao" else "a ") + kind
 
 
 class FormRow(Horizontal):

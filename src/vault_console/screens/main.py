@@ -550,23 +550,20 @@ class MainScreen(Screen[None]):
         self._step_version(+1)
 
     def action_edit(self) -> None:
-        shown = self._shown()
-        if shown is None:
-            return
-        if shown.secret.data is None:
-            self.notify("This version is deleted; undelete it or open another", severity="warning")
-            return
-        self._edit(shown, dict(shown.secret.data))
+        self._open_editor("form")
 
     def action_json_view(self) -> None:
         """The whole secret as JSON (masked until revealed); it can be edited there too."""
+        self._open_editor("json")
+
+    def _open_editor(self, editor: str) -> None:
         shown = self._shown()
         if shown is None:
             return
         if shown.secret.data is None:
             self.notify("This version is deleted; undelete it or open another", severity="warning")
             return
-        self._edit(shown, dict(shown.secret.data), editor="json")
+        self._edit(shown, dict(shown.secret.data), editor)
 
     def _edit(self, shown: ShownSecret, data: dict[str, Any], editor: str = "form") -> None:
         cas: int | None = None

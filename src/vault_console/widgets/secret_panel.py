@@ -15,22 +15,14 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Label, Static
 
-from vault_console.text import DETAIL_LIMIT, MASK, format_time, plain
+from vault_console.text import DETAIL_LIMIT, MASK, format_time, json_kind, plain
 from vault_console.vault.model import SecretMetadata, SecretVersion
 
 
 def value_kind(value: Any) -> str:
     """How a KV value is typed: string (with its line count), number, boolean, object…"""
-    if isinstance(value, str):
-        lines = value.count("\n") + 1
-        return f"string, {lines} lines" if lines > 1 else "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if value is None:
-        return "null"
-    return "array" if isinstance(value, list) else "object"
+    lines = value.count("\n") + 1 if isinstance(value, str) else 1
+    return f"string, {lines} lines" if lines > 1 else json_kind(value)
 
 
 def value_text(value: Any, indent: int | None = None) -> str:
