@@ -1,0 +1,242 @@
+"""The setup wizard's model, without Textual: answers, validation per field, the stack
+config they produce, the saved answers file, and what the Vault target allows.
+
+The wizard and the headless commands share it. A config written here is the TOML that
+``vault-console preview --config FILE`` reads; secret values are never in it (nor in the
+saved answers): each secret field names an environment variable (``secret_env_name``)
+and the values stay in memory, handed to the engine's environment for the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vault_console.vault.client import VaultGateway
+from vault_console_programs.ai_secrets.config import (
+    SecretValues,
+    StackConfig,
+    StackConfigError,
+    parse,
+)
+
+SECRET_PREFIX = "VAULT_CONSOLE_SECRET_"
+_FIELD = re.compile(r"^([a-z_]+(?:\.[a-z_]+)?)(?::|\s)")
+
+
+def secret_env_name(field_name: str) -> str:
+    """The environment variable a secret field is read from, e.g.
+    ``model_secrets.secrets."openai/api-key".api_key`` -> ``VAULT_CONSOLE_SECRET_OPENAI_API_KEY__API_KEY``."""
+    parts = field_name.removeprefix("model_secrets.secrets.").replace('"', "")
+    return SECRET_PREFIX + re.sub(r"[^A-Z0-9]+", "_", parts.upper().replace(".", "__")).strip("_")
+
+
+@dataclass
+class SetupAnswers:
+    """What the wizard collected. ``raw`` is the stack config without secret values;
+    ``secrets`` holds them by field name, in memory only (never in a repr or a file)."""
+
+    raw: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
+
+    # -- secrets --------------------------------------------------------------------------
+
+    def set_model_secret(self, path: str, key: str, value: str) -> None:
+        secrets = self.raw.setdefault("model_secrets", {}).setdefault("secrets", {})
+        name = f'model_secrets.secrets."{path}".{key}'
+        secrets.setdefault(path, {})[key] = {"env": secret_env_name(name)}
+        self.secrets[name] = value
+
+    def set_aws_secret_key(self, value: str) -> None:
+        self.raw.setdefault("aws_secrets", {})["secret_key"] = {
+            "env": secret_env_name("aws_secrets.secret_key")
+        }
+        self.secrets["aws_secrets.secret_key"] = value
+
+    def engine_env(self) -> dict[str, str]:
+        """The secret values under their variable names, for the engine's run only."""
+        return {secret_env_name(name): value for name, value in self.secrets.items()}
+
+    # -- validation -----------------------------------------------------------------------
+
+    def build(self, env: Mapping[str, str] | None = None) -> tuple[StackConfig, SecretValues]:
+        """The validated config and secret values; StackConfigError lists every problem."""
+        return parse(self.raw, {**(env or {}), **self.engine_env()})
+
+    def problems(self, env: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Each problem by the field it names (``model_secrets.mount_path``), with its reason."""
+        try:
+            self.build(env)
+        except StackConfigError as exc:
+            return _by_field(exc.problems)
+        return {}
+
+    # -- files ----------------------------------------------------------------------------
+
+    def config_toml(self) -> str:
+        """The stack config as TOML for ``vault-console preview --config``; no secret value."""
+        return _toml(self.raw)
+
+    def save(self, state_dir: Path, stack: str) -> Path:
+        """Save the answers for ``stack`` (owner-only); a later run starts from them."""
+        path = answers_path(state_dir, stack)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(f"# vault-console setup answers for stack {json.dumps(stack)}\n")
+            out.write(self.config_toml())
+        return path
+
+    @classmethod
+    def load(cls, state_dir: Path, stack: str) -> SetupAnswers | None:
+        """The saved answers of ``stack`` (their secrets must be given again), or None."""
+        import tomllib
+
+        path = answers_path(state_dir, stack)
+        try:
+            return cls(raw=tomllib.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+
+
+def answers_path(state_dir: Path, stack: str) -> Path:
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", stack):
+        raise ValueError(f"stack: {stack!r} may only hold letters, digits and ._- (1-100)")
+    return state_dir / "setup" / f"{stack}.toml"
+
+
+def _by_field(problems: Iterable[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for problem in problems:
+        name, _, reason = problem.partition(": ")
+        found.setdefault(name if reason else "config", reason or problem)
+    return found
+
+
+# -- TOML ------------------------------------------------------------------------------------
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # ASCII with \uXXXX escapes: a valid TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _toml(raw: Mapping[str, Any]) -> str:
+    lines = [f"{json.dumps(k)} = {_value(v)}" for k, v in raw.items() if not isinstance(v, dict)]
+    for section, body in raw.items():
+        if not isinstance(body, dict):
+            continue
+        lines.append(f"\n[{section}]")
+        nested = {}
+        for key, value in body.items():
+            if section == "model_secrets" and key == "secrets" and isinstance(value, dict):
+                nested = value
+                continue
+            lines.append(f"{json.dumps(key)} = {_value(value)}")
+        for path, data in nested.items():
+            lines.append(f"\n[{section}.secrets.{json.dumps(path)}]")
+            lines.extend(f"{json.dumps(k)} = {_value(v)}" for k, v in data.items())
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+# -- the Vault target ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathCheck:
+    path: str
+    needs: str
+    """What the step does there, in words (``enable the KV v2 mount``)."""
+    capabilities: tuple[str, ...]
+    allowed: bool
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    kind: str
+    version: str
+    checks: list[PathCheck]
+    aws_secret_plugin: bool | None
+    aws_auth_plugin: bool | None
+    """None when this token cannot read the plugin catalog."""
+
+    @property
+    def denied(self) -> list[PathCheck]:
+        return [c for c in self.checks if not c.allowed]
+
+    def unavailable(self, config: StackConfig) -> dict[str, str]:
+        """Enabled components this server cannot run, with the reason to show."""
+        missing = {}
+        lacks = f"{self.kind} {self.version} has no 'aws' {{}} plugin" + (
+            " (OpenBao ships none)" if self.kind == "OpenBao" else ""
+        )
+        if config.aws_secrets.enabled and self.aws_secret_plugin is False:
+            missing["aws_secrets"] = lacks.format("secrets engine")
+        if config.aws_auth.enabled and self.aws_auth_plugin is False:
+            missing["aws_auth"] = lacks.format("auth method")
+        return missing
+
+
+def touched_paths(config: StackConfig) -> list[tuple[str, str, bool]]:
+    """(API path, what the stack does there, needs sudo) for every enabled component."""
+    paths: list[tuple[str, str, bool]] = []
+    spec = config.model_secrets
+    if spec.enabled:
+        paths.append((f"sys/mounts/{spec.mount_path}", "enable the KV v2 mount", False))
+        paths.extend(
+            (f"{spec.mount_path}/data/{name}", f"write the secret {name}", False)
+            for name in spec.names
+        )
+        paths.append((f"sys/policies/acl/{spec.policy_name}", "write the read policy", False))
+    if config.aws_secrets.enabled:
+        s = config.aws_secrets
+        paths.append((f"sys/mounts/{s.path}", "enable the AWS secrets engine", False))
+        paths.append((f"{s.path}/config/root", "configure its root credentials", False))
+        paths.append((f"{s.path}/roles/{s.role_name}", "write its role", False))
+    if config.aws_auth.enabled:
+        a = config.aws_auth
+        paths.append((f"sys/auth/{a.path}", "enable the AWS auth method", True))
+        paths.append((f"auth/{a.path}/config/client", "configure its client", False))
+        paths.append((f"auth/{a.path}/role/{a.role_name}", "write its role", False))
+    return paths
+
+
+def target_report(gateway: VaultGateway, config: StackConfig) -> TargetReport:
+    """Server kind, what this token may do on each path the stack touches, aws plugins.
+
+    ``sys/capabilities-self`` answers for all paths in one request (a read: allowed in
+    read-only mode too).
+    """
+    status = gateway.server_status()
+    touched = touched_paths(config)
+    answer = gateway.adapter.post(
+        "/v1/sys/capabilities-self", json={"paths": [p for p, _, _ in touched]}
+    )
+    data = answer.get("data", answer) if isinstance(answer, dict) else {}
+    checks = []
+    for path, needs, sudo in touched:
+        have = tuple(data.get(path) or ())
+        writes = bool({"root", "create", "update"} & set(have))
+        allowed = writes and (not sudo or bool({"root", "sudo"} & set(have)))
+        checks.append(PathCheck(path, needs + (" (needs sudo)" if sudo else ""), have, allowed))
+    try:
+        catalog = gateway.plugin_catalog()
+        secret_plugin: bool | None = "aws" in (catalog.get("secret") or [])
+        auth_plugin: bool | None = "aws" in (catalog.get("auth") or [])
+    except Exception:
+        secret_plugin = auth_plugin = None
+    return TargetReport(status.kind, status.version, checks, secret_plugin, auth_plugin)
