@@ -19,26 +19,37 @@ from typing import Any
 from vault_console import config
 
 
-def _connection_flags(parser: argparse.ArgumentParser) -> None:
+def _connection_flags(parser: argparse.ArgumentParser, *, after: bool = False) -> None:
+    """The connection flags; ``after`` adds them to a subcommand too, as the vault CLI
+    takes them on either side (``vault-console demo --read-only``). There they default to
+    SUPPRESS, so a flag given before the subcommand is not reset by the subcommand's
+    default."""
+    unset: dict[str, Any] = {"default": argparse.SUPPRESS} if after else {}
+    flag_default: dict[str, Any] = {"default": argparse.SUPPRESS if after else None}
     group = parser.add_argument_group("connection (flags beat profiles beat BAO_* beat VAULT_*)")
-    group.add_argument("--address", help="server address (VAULT_ADDR)")
-    group.add_argument("--namespace", help="namespace (VAULT_NAMESPACE)")
-    group.add_argument("--ca-cert", help="CA certificate PEM file (VAULT_CACERT)")
-    group.add_argument("--ca-path", help="directory of CA certificates (VAULT_CAPATH)")
-    group.add_argument("--client-cert", help="client certificate PEM (VAULT_CLIENT_CERT)")
-    group.add_argument("--client-key", help="client key PEM (VAULT_CLIENT_KEY)")
+    group.add_argument("--address", help="server address (VAULT_ADDR)", **unset)
+    group.add_argument("--namespace", help="namespace (VAULT_NAMESPACE)", **unset)
+    group.add_argument("--ca-cert", help="CA certificate PEM file (VAULT_CACERT)", **unset)
+    group.add_argument("--ca-path", help="directory of CA certificates (VAULT_CAPATH)", **unset)
+    group.add_argument("--client-cert", help="client certificate PEM (VAULT_CLIENT_CERT)", **unset)
+    group.add_argument("--client-key", help="client key PEM (VAULT_CLIENT_KEY)", **unset)
     group.add_argument(
         "--tls-skip-verify",
         dest="skip_verify",
         action="store_true",
-        default=None,
         help="do not verify the server certificate (VAULT_SKIP_VERIFY)",
+        **flag_default,
     )
     group.add_argument(
-        "--timeout", help="request timeout, seconds or 30s/2m (VAULT_CLIENT_TIMEOUT)"
+        "--timeout", help="request timeout, seconds or 30s/2m (VAULT_CLIENT_TIMEOUT)", **unset
     )
-    group.add_argument("--profile", help="named profile from the profiles file")
-    group.add_argument("--read-only", action="store_true", default=None, help="refuse every change")
+    group.add_argument("--profile", help="named profile from the profiles file", **unset)
+    group.add_argument(
+        "--read-only",
+        action="store_true",
+        help="refuse every change",
+        **flag_default,
+    )
     # There is deliberately no --token flag: argv is visible to every user in `ps`.
 
 
@@ -54,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo", help="run a seeded OpenBao dev server on 127.0.0.1 and open the console on it"
     )
+    _connection_flags(demo, after=True)
     demo.add_argument(
         "--server-only",
         action="store_true",
@@ -65,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("destroy", "preview the destroy, confirm, then destroy the stack"),
     ):
         sub = commands.add_parser(name, help=text)
+        _connection_flags(sub, after=True)
         sub.add_argument("--config", required=True, type=Path, help="stack config (TOML)")
         sub.add_argument("--stack", default="dev", help="stack name (default: dev)")
         sub.add_argument(
@@ -92,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose", action="store_true", help="also show the engine's debug diagnostics"
     )
     doctor = commands.add_parser("doctor", help="check Vault, Pulumi, the state backend and AWS")
+    _connection_flags(doctor, after=True)
     doctor.add_argument("--json", action="store_true")
     return parser
 

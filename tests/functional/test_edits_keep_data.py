@@ -285,3 +285,26 @@ async def test_json_view_in_read_only_mode_offers_no_edit(
         await pilot.press("e")
         await pilot.pause()
         assert not screen.query("#json-editor")
+
+
+async def test_copy_path_and_the_kv_get_command_without_a_value(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/copy it")
+    kv = gateway.kv("scratch", 2)
+    kv.write(path, {"k": "sk-never-copied"}, cas=0)
+    kv.write(path, {"k": "sk-never-copied-2"}, cas=1)
+    app = make_app(root_settings)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign,assignment]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("y", "Y", "[", "Y")
+        await settle(pilot)
+    assert copied == [
+        f"scratch/{path}",
+        f"vault kv get -mount=scratch '{path}'",
+        f"vault kv get -mount=scratch -version=1 '{path}'",
+    ]
+    assert not any("sk-never" in c or root_settings.token.reveal() in c for c in copied)  # type: ignore[union-attr]

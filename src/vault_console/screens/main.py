@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -64,8 +65,22 @@ SECRETS_TAB_ACTIONS = WRITE_ACTIONS - {"renew_token"} | {
     "access_history",
     "index_mount",
     "json_view",
+    "copy_path",
+    "copy_command",
 }
 """Actions about the secret tree and panel: live only on the Secrets tab."""
+
+
+def kv_get_command(shown: ShownSecret) -> str:
+    """``vault kv get -mount=MOUNT PATH`` for the shown secret, shell-quoted; an older
+    version adds ``-version=N``. Works with ``bao kv get`` too."""
+    parts = ["vault", "kv", "get", f"-mount={shown.mount}"]
+    latest = shown.metadata.current_version if shown.metadata else None
+    if shown.kv_version == 2 and shown.secret.version and shown.secret.version != latest:
+        parts.append(f"-version={shown.secret.version}")
+    parts.append(shown.secret.path)
+    return shlex.join(parts)
+
 
 LAZY_TABS = ("secrets", "audit", "review")
 """Tabs whose widgets are mounted on the first visit (key, click or palette), not at start-up.
@@ -138,6 +153,8 @@ class MainScreen(Screen[None]):
         Binding("n", "new_secret", "New", id="secret.new"),
         Binding("m", "edit_metadata", "Metadata", show=False, id="secret.edit-metadata"),
         Binding("J", "json_view", "JSON view", show=False, id="secret.json"),
+        Binding("y", "copy_path", "Copy path", show=False, id="secret.copy-path"),
+        Binding("Y", "copy_command", "Copy vault kv get", show=False, id="secret.copy-command"),
         Binding("d", "delete", "Delete", show=False, id="secret.delete"),
         Binding("u", "undelete", "Undelete", show=False, id="secret.undelete"),
         Binding("X", "destroy", "Destroy", show=False, id="secret.destroy"),
@@ -551,6 +568,21 @@ class MainScreen(Screen[None]):
 
     def action_edit(self) -> None:
         self._open_editor("form")
+
+    def action_copy_path(self) -> None:
+        """Copy the open secret's path (mount and path), never a value."""
+        shown = self._shown()
+        if shown is not None:
+            self.app.copy_to_clipboard(shown.full_path)
+            self.notify(f"Copied the path {shown.full_path}")
+
+    def action_copy_command(self) -> None:
+        """Copy the ``vault kv get`` command that reads the open secret (no value, no token)."""
+        shown = self._shown()
+        if shown is None:
+            return
+        self.app.copy_to_clipboard(kv_get_command(shown))
+        self.notify(f"Copied: {kv_get_command(shown)}")
 
     def action_json_view(self) -> None:
         """The whole secret as JSON (masked until revealed); it can be edited there too."""
