@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -51,12 +52,49 @@ def is_forbidden(exc: BaseException) -> bool:
     return isinstance(exc, hvac.exceptions.Forbidden)
 
 
+_CAUSES = (
+    ("Connection refused", "connection refused"),
+    ("Name or service not known", "name not resolved"),
+    ("Temporary failure in name resolution", "name not resolved"),
+    ("No address associated with hostname", "name not resolved"),
+    ("CERTIFICATE_VERIFY_FAILED", "certificate verify failed"),
+    ("Network is unreachable", "network unreachable"),
+    ("Connection reset", "connection reset"),
+)
+_TIMEOUT = re.compile(r"timeout=([\d.]+)")
+
+
+def _where(exc: BaseException) -> str:
+    """The address urllib3 was connecting to, from the error itself."""
+    conn = getattr(exc, "conn", None) or getattr(exc, "pool", None)
+    host, port = getattr(conn, "host", None), getattr(conn, "port", None)
+    if not host:
+        return "the server"
+    scheme = getattr(conn, "scheme", None) or (
+        "https" if "HTTPS" in type(conn).__name__ else "http"
+    )
+    return f"{scheme}://{host}" + (f":{port}" if port else "")
+
+
+def _cause(exc: BaseException) -> str:
+    """The underlying cause in words (``: connection refused``), or ''."""
+    text = f"{exc} {getattr(exc, 'reason', '')}"
+    for needle, said in _CAUSES:
+        if needle in text:
+            return f": {said}"
+    seconds = _TIMEOUT.search(text)
+    if seconds:
+        shown = f"{float(seconds[1]):.1f}".rstrip("0").rstrip(".")  # urllib3 gives 0.499882
+        return f": timed out after {shown} s"
+    return ""
+
+
 def describe(exc: BaseException) -> ConsoleError:
     """Turn any exception into a ConsoleError; unknown ones keep their type name."""
     if isinstance(exc, ConsoleError):
         return exc
     if isinstance(exc, CasConflict):
-        return ConsoleError(str(exc), "Changed by someone else")
+        return ConsoleError(str(exc), "Changed by someone else", retryable=False)
     if isinstance(exc, ConfigError):
         return ConsoleError(str(exc), "Bad setting", retryable=False)
     if isinstance(exc, ReadOnlyViolation):
@@ -71,12 +109,14 @@ def describe(exc: BaseException) -> ConsoleError:
         return ConsoleError(
             f"The token's policies do not allow this{_in_parentheses(_vault_errors(exc))}.",
             "Permission denied",
+            retryable=False,  # the same request gets the same answer
         )
     if isinstance(exc, hvac.exceptions.Unauthorized):
         return ConsoleError(
             f"The token was refused{_in_parentheses(_vault_errors(exc))}. "
             "Set VAULT_TOKEN or log in again.",
             "Bad token",
+            retryable=False,
         )
     if isinstance(exc, hvac.exceptions.VaultDown):
         return ConsoleError(
@@ -84,27 +124,35 @@ def describe(exc: BaseException) -> ConsoleError:
         )
     if isinstance(exc, hvac.exceptions.InvalidPath):
         return ConsoleError(
-            f"Nothing at that path{_in_parentheses(_vault_errors(exc))}.", "Not found"
+            f"Nothing at that path{_in_parentheses(_vault_errors(exc))}.",
+            "Not found",
+            retryable=False,
         )
     if isinstance(exc, hvac.exceptions.InvalidRequest):
-        return ConsoleError(_vault_errors(exc) or type(exc).__name__, "Request refused")
+        return ConsoleError(
+            _vault_errors(exc) or type(exc).__name__, "Request refused", retryable=False
+        )
     if isinstance(exc, hvac.exceptions.VaultError):
         return ConsoleError(_vault_errors(exc) or type(exc).__name__, "Vault error")
     if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionError):
         # Checked before timeouts: urllib3 2 makes NewConnectionError a ConnectTimeoutError.
         return ConsoleError(
-            "Cannot reach the server. Check the address and that the server is running.",
+            f"Cannot reach {_where(exc)}{_cause(exc)}. Check the address and that the "
+            "server is running.",
             "Unreachable",
         )
     if isinstance(exc, urllib3.exceptions.TimeoutError):
-        return ConsoleError("The server did not answer in time.", "Timed out")
+        return ConsoleError(f"{_where(exc)} did not answer{_cause(exc)}.", "Timed out")
     if isinstance(exc, urllib3.exceptions.SSLError):
         return ConsoleError(
-            f"TLS failed: {exc}. Check VAULT_CACERT, or the address's scheme.", "TLS error"
+            f"TLS with {_where(exc)} failed{_cause(exc) or f' ({exc})'}. Check VAULT_CACERT, "
+            "or the address's scheme.",
+            "TLS error",
         )
     if isinstance(exc, urllib3.exceptions.HTTPError):
         return ConsoleError(
-            "Cannot reach the server. Check the address and that the server is running.",
+            f"Cannot reach {_where(exc)}{_cause(exc)}. Check the address and that the "
+            "server is running.",
             "Unreachable",
         )
     return ConsoleError(f"{type(exc).__name__}: {exc}", "Unexpected error")
