@@ -150,8 +150,14 @@ class VaultConsoleApp(App[int]):
             self.show_error(error, pending.retry, quiet=pending.quiet)
 
     def show_error(
-        self, error: BaseException, retry: Callable[[], None] | None, quiet: bool = False
+        self,
+        error: BaseException,
+        retry: Callable[[], None] | None,
+        quiet: bool = False,
+        after: Callable[[], None] | None = None,
     ) -> None:
+        """Show ``error``; ``after`` runs once the dialog closes without a retry (a failed
+        write uses it to give the form back with what was typed)."""
         problem = describe(error)
         if quiet:
             for bar in self._on_all_screens(StatusBar):
@@ -162,6 +168,8 @@ class VaultConsoleApp(App[int]):
             if again and retry is not None:
                 self.refresh_status()
                 retry()
+            elif after is not None:
+                after()
 
         self.push_screen(ErrorScreen(problem, can_retry=retry is not None), answered)
 

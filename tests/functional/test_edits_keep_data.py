@@ -308,3 +308,49 @@ async def test_copy_path_and_the_kv_get_command_without_a_value(
         f"vault kv get -mount=scratch -version=1 '{path}'",
     ]
     assert not any("sk-never" in c or root_settings.token.reveal() in c for c in copied)  # type: ignore[union-attr]
+
+
+async def test_a_refused_write_gives_the_form_back_with_the_input(
+    bao: DevServer, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/refused")
+    gateway.kv("scratch", 2).write(path, {"k": "v"}, cas=0)
+    gateway.client.sys.create_or_update_policy(
+        "scratch-read-only",
+        'path "scratch/data/*" { capabilities = ["read"] }\n'
+        'path "scratch/metadata/*" { capabilities = ["read", "list"] }\n',
+    )
+    token = gateway.client.auth.token.create(policies=["scratch-read-only"], ttl="10m")
+    app = make_app(settings_for(bao.address, token["auth"]["client_token"]))
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_editor(pilot, f"scratch/{path}")
+        assert isinstance(form, KeyValueForm)
+        row(form, "k").query_one(".form-value", Input).value = "typed by the user"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)  # 403, said as such
+        assert not app.screen.query("#retry")  # no blind resend
+        await pilot.press("escape")
+        await pilot.pause()
+        again = app.screen
+        assert isinstance(again, KeyValueForm)
+        assert row(again, "k").query_one(".form-value", Input).value == "typed by the user"
+
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        new = app.screen
+        assert isinstance(new, KeyValueForm)
+        new.query_one("#form-path", Input).value = "keep/not-allowed"
+        new.query_one(".form-key", Input).value = "key"
+        new.query_one(".form-value", Input).value = "value"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        back = app.screen
+        assert isinstance(back, KeyValueForm)
+        assert back.query_one("#form-path", Input).value == "keep/not-allowed"
+        assert [r.read().text for r in back.query(FormRow)] == ["value"]
+    assert gateway.kv("scratch", 2).read(path).data == {"k": "v"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -623,7 +624,7 @@ class MainScreen(Screen[None]):
         def write(result: FormResult) -> None:
             def conflict(exc: BaseException) -> bool:
                 if not isinstance(exc, CasConflict | ChangedSinceOpened):
-                    return False
+                    return self._keep_input(exc, lambda: self._edit(shown, result.data, editor))
 
                 def answer(choice: str | None) -> None:
                     if choice == "reload":
@@ -682,6 +683,15 @@ class MainScreen(Screen[None]):
             save,
         )
 
+    def _keep_input(self, exc: BaseException, reopen: Callable[[], None]) -> bool:
+        """A write failed: say why (no Retry: it would resend unseen input), then give the
+        form back with what was typed. For ``run_io``'s ``on_error``."""
+        if isinstance(exc, CasConflict):
+            reopen()  # already told in a notice
+        else:
+            self.vc.show_error(exc, None, after=reopen)
+        return True
+
     def _saved(self, shown: ShownSecret, version: int | None) -> None:
         self.notify(f"Saved {shown.full_path}" + (f" as version {version}" if version else ""))
         self._reopen(shown)
@@ -715,8 +725,7 @@ class MainScreen(Screen[None]):
                         "Open it and edit instead.",
                         severity="error",
                     )
-                    return True
-                return False
+                return self._keep_input(exc, lambda: ask(result.path, result.data))
 
             self.vc.run_io(
                 lambda: kv.write(result.path, result.data, 0 if kv.version == 2 else None),
@@ -725,9 +734,12 @@ class MainScreen(Screen[None]):
                 on_error=exists,
             )
 
-        self.app.push_screen(
-            KeyValueForm(f"New secret in {mount.path}", {}, path=folder, ask_path=True), save
-        )
+        def ask(path: str, data: dict[str, Any]) -> None:
+            self.app.push_screen(
+                KeyValueForm(f"New secret in {mount.path}", data, path=path, ask_path=True), save
+            )
+
+        ask(folder, {})
 
     def action_edit_metadata(self) -> None:
         shown = self._shown(need_v2=True)
@@ -749,18 +761,22 @@ class MainScreen(Screen[None]):
                 lambda: kv.patch_custom_metadata(shown.secret.path, changes),
                 lambda _: self._saved(shown, None),
                 description=f"write metadata of {shown.full_path}",
+                on_error=lambda exc: self._keep_input(exc, lambda: ask(result.data)),
             )
 
-        self.app.push_screen(
-            KeyValueForm(
-                f"Custom metadata of {shown.full_path}",
-                current,
-                path=shown.secret.path,
-                secret_values=False,
-                note="Metadata is not secret: it shows in plain text and in audit logs.",
-            ),
-            save,
-        )
+        def ask(data: dict[str, Any]) -> None:
+            self.app.push_screen(
+                KeyValueForm(
+                    f"Custom metadata of {shown.full_path}",
+                    data,
+                    path=shown.secret.path,
+                    secret_values=False,
+                    note="Metadata is not secret: it shows in plain text and in audit logs.",
+                ),
+                save,
+            )
+
+        ask(current)
 
     def _confirm_then(
         self, title: str, detail: str, work: Any, shown: ShownSecret, word: str | None = None
