@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from vault_console.escaping import escape_controls
+
 DEFAULT_ADDRESS = "https://127.0.0.1:8200"
 DEFAULT_TIMEOUT_SECONDS = 60.0
 CONFIG_ENV = "VAULT_CONSOLE_CONFIG"
@@ -173,7 +175,7 @@ def _check_address(name: str, text: str) -> str:
         reason = f" ({exc})"
         parts = None
     if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
-        shown = escape(text[:200])
+        shown = escape_controls(text[:200])
         raise ConfigError(f"{name}: {shown!r} is not an http:// or https:// address{reason}")
     return text.rstrip("/")
 
@@ -188,11 +190,6 @@ def check_token(source: str, token: str) -> str:
     if any(ord(c) > 0xFF for c in token):
         raise ConfigError(f"{source}: the token holds characters an HTTP header cannot carry")
     return token
-
-
-def escape(text: str) -> str:
-    """Control characters of an untrusted value written out, for error messages."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def config_dir(env: Mapping[str, str]) -> Path:
@@ -294,13 +291,13 @@ def load_profiles(path: Path) -> dict[str, Profile]:
     try:
         document = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
-        raise ConfigError(f"{path}: {escape(str(exc))[:300]}") from None
+        raise ConfigError(f"{path}: {escape_controls(str(exc))[:300]}") from None
     index = _LineIndex(text)
     unknown_top = set(document) - {"profiles"}
     if unknown_top:
         key = sorted(unknown_top)[0]
         raise ConfigError(
-            f"{path}:{index.line(key)}: unknown setting {escape(key)[:100]!r} "
+            f"{path}:{index.line(key)}: unknown setting {escape_controls(key)[:100]!r} "
             "(expected [profiles.NAME])"
         )
     profiles: dict[str, Profile] = {}
@@ -311,18 +308,18 @@ def load_profiles(path: Path) -> dict[str, Profile]:
         section = f"profiles.{name}"
         if not isinstance(raw, dict):
             raise ConfigError(
-                f"{path}:{index.line('profiles', name)}: profile {escape(name)[:100]!r} "
+                f"{path}:{index.line('profiles', name)}: profile {escape_controls(name)[:100]!r} "
                 "must be a table"
             )
         values: dict[str, Any] = {}
         for key, value in raw.items():
             line = index.line(section, key)
-            where = f"{path}:{line}: profile {escape(name)[:100]!r}"
+            where = f"{path}:{line}: profile {escape_controls(name)[:100]!r}"
             expected = _PROFILE_TYPES.get(key)
             if expected is None:
                 allowed = ", ".join(sorted(_PROFILE_TYPES))
                 raise ConfigError(
-                    f"{where}: unknown setting {escape(key)[:100]!r} (known: {allowed})"
+                    f"{where}: unknown setting {escape_controls(key)[:100]!r} (known: {allowed})"
                 )
             if not isinstance(value, expected) or (
                 expected is not bool and isinstance(value, bool)
@@ -330,7 +327,9 @@ def load_profiles(path: Path) -> dict[str, Profile]:
                 kind = "true or false" if expected is bool else "a string"
                 if key == "timeout":
                     kind = "seconds or a duration like '30s'"
-                raise ConfigError(f"{where}: {key} must be {kind}, not {escape(repr(value))[:100]}")
+                raise ConfigError(
+                    f"{where}: {key} must be {kind}, not {escape_controls(repr(value))[:100]}"
+                )
             try:
                 if key == "address":
                     value = _check_address(key, str(value))

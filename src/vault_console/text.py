@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
+
+from vault_console.escaping import UNSAFE
+from vault_console.escaping import escape_controls as escape_controls  # for the screens
+from vault_console.escaping import has_unsafe as has_unsafe
 
 MASK = "•" * 8
 """Every hidden value looks the same, so the mask tells nothing about its length."""
@@ -15,28 +18,6 @@ CELL_LIMIT = 200
 """Characters a table cell, tree label or one-line label shows of one value."""
 DETAIL_LIMIT = 5000
 """Characters a details pane or dialog shows of one value."""
-
-# C0 controls, DEL and C1 controls; bidi embeddings, overrides and isolates; the implicit
-# direction marks; zero-width characters; line and paragraph separators. A terminal acts
-# on the first group (ESC starts OSC 52 clipboard writes, OSC 0 titles) and the rest can
-# make text read differently from what it is.
-_UNSAFE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-_UNSAFE_BUT_NEWLINE = re.compile(  # and tabs
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-
-
-def _escape_one(match: re.Match[str]) -> str:
-    code = ord(match[0])
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
-    """``text`` with every control, bidi and invisible character written as ``\\xNN`` or
-    ``\\uNNNN``, so nothing reaches the terminal that the console did not draw."""
-    return (_UNSAFE_BUT_NEWLINE if keep_newlines else _UNSAFE).sub(_escape_one, text)
 
 
 def json_kind(value: Any) -> str:
@@ -50,11 +31,6 @@ def json_kind(value: Any) -> str:
     if value is None:
         return "null"
     return "array" if isinstance(value, list) else "object"
-
-
-def has_unsafe(text: str) -> bool:
-    """Whether ``text`` holds a character ``escape_controls`` would escape (newlines too)."""
-    return _UNSAFE.search(text) is not None
 
 
 def plain(
@@ -122,7 +98,7 @@ def check_secret_path(field: str, path: str) -> str:
                 f"{field}: has an empty, '.' or '..' segment ('{escape_controls(path)}')"
             )
         # Any other character is a valid path to the server except these (it refuses them).
-        if _UNSAFE.search(segment):
+        if UNSAFE.search(segment):
             raise ValueError(
                 f"{field}: segment '{escape_controls(segment)}' holds a control, bidi or "
                 "invisible character"

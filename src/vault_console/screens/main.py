@@ -582,8 +582,9 @@ class MainScreen(Screen[None]):
         shown = self._shown()
         if shown is None:
             return
-        self.app.copy_to_clipboard(kv_get_command(shown))
-        self.notify(f"Copied: {kv_get_command(shown)}")
+        command = kv_get_command(shown)
+        self.app.copy_to_clipboard(command)
+        self.notify(f"Copied: {command}")
 
     def action_json_view(self) -> None:
         """The whole secret as JSON (masked until revealed); it can be edited there too."""

@@ -35,7 +35,7 @@ FIRST_PAGE = 1000
 
 ROW_BATCH = 100
 """Rows added to the audit table per frame."""
-DETAILS_LIMIT = 20_000
+ENTRY_JSON_LIMIT = 20_000
 """Characters of one entry the details pane lays out."""
 
 
@@ -302,8 +302,8 @@ class AuditPanel(Vertical):
         }
         # ensure_ascii escapes every control and bidi character in the entry's strings.
         text = json.dumps(body, indent=2, ensure_ascii=True)
-        if len(text) > DETAILS_LIMIT:
-            text = text[:DETAILS_LIMIT] + f"\n… ({len(text) - DETAILS_LIMIT} more characters)"
+        if len(text) > ENTRY_JSON_LIMIT:
+            text = text[:ENTRY_JSON_LIMIT] + f"\n… ({len(text) - ENTRY_JSON_LIMIT} more characters)"
         details = self.query_one("#audit-details", Static)
         details.update(
             Syntax(

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
 
 
-DETAILS_LIMIT = 50_000
+POLICY_TEXT_LIMIT = 50_000
 """Characters of one policy the HCL view lays out."""
 
 
@@ -94,7 +94,7 @@ class ReviewPanel(Vertical):
     @on(OptionList.OptionHighlighted, "#policy-list")
     def _policy(self, event: OptionList.OptionHighlighted) -> None:
         text = self.policy_texts.get(event.option.id or "", "")
-        shown = escape_controls(text[:DETAILS_LIMIT], keep_newlines=True)  # the server's text
+        shown = escape_controls(text[:POLICY_TEXT_LIMIT], keep_newlines=True)  # the server's text
         self.query_one("#policy-hcl", Static).update(
             Syntax(shown or "# (empty)", "hcl", line_numbers=True, word_wrap=True)
         )
