@@ -66,8 +66,11 @@ class VaultConsoleApp(App[int]):
         *,
         env: dict[str, str] | None = None,
         status_refresh: float = STATUS_REFRESH_SECONDS,
+        setup_stack: str | None = None,
     ) -> None:
         super().__init__()
+        self.setup_stack = setup_stack
+        """``vault-console setup --stack S``: the wizard opens on this stack at start."""
         self.settings = settings
         self.env = env
         self._gateway: VaultGateway | None = None
@@ -107,6 +110,8 @@ class VaultConsoleApp(App[int]):
         self._update_status_bar()
         self.set_interval(1.0, self._tick)
         self.set_interval(self._status_refresh, self.refresh_status)
+        if self.setup_stack is not None:
+            self.call_after_refresh(self.open_wizard)
 
     # -- IO -----------------------------------------------------------------------------
 
@@ -307,6 +312,22 @@ class VaultConsoleApp(App[int]):
         # Textual's "Screenshot" writes the screen, revealed values included, to an SVG
         # file in plain text: not offered here (action_screenshot refuses it too).
         yield from (c for c in super().get_system_commands(screen) if c.title != "Screenshot")
+        read_only = " (read-only: preview only)" if self.settings.read_only else ""
+        yield SystemCommand(
+            "Set up AI secrets…",
+            "Guided setup: Vault target, AWS, components, preview, apply" + read_only,
+            self.open_wizard,
+        )
+        yield SystemCommand(
+            "Preview stack…",
+            "Open the wizard on a saved stack's answers and preview it" + read_only,
+            partial(self.open_wizard, preview=True),
+        )
+        yield SystemCommand(
+            "Destroy stack…",
+            "Preview the destroy of a stack, then destroy it" + read_only,
+            self.open_destroy,
+        )
         for owner, bindings in self.binding_owners():
             for binding in bindings:
                 run = (
@@ -317,6 +338,18 @@ class VaultConsoleApp(App[int]):
                 yield SystemCommand(
                     binding.description, f"key: {self.get_key_display(binding)}", run
                 )
+
+    def open_wizard(self, preview: bool = False, stack: str | None = None) -> None:
+        from vault_console.screens.wizard.screen import WizardScreen
+
+        self.push_screen(WizardScreen(stack or self.setup_stack or "dev"))
+        if preview:
+            self.notify("Check the target and the answers, type the secret values, then Next")
+
+    def open_destroy(self) -> None:
+        from vault_console.screens.wizard.destroy import DestroyScreen
+
+        self.push_screen(DestroyScreen(self.setup_stack or "dev"))
 
     async def _run_on_tab(self, tab: str, action: str) -> None:
         """Open a lazy tab, then run one of its panel's actions."""

@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--json", action="store_true", help="print the plan as JSON")
         else:
             sub.add_argument("--yes", action="store_true", help="do not ask before applying")
+    setup = commands.add_parser(
+        "setup", help="open the console on the guided setup wizard (Set up AI secrets)"
+    )
+    _connection_flags(setup, after=True)
+    setup.add_argument("--stack", default="dev", help="stack name (default: dev)")
     plan = commands.add_parser("plan", help="work with recorded engine event logs")
     plan_commands = plan.add_subparsers(dest="plan_command", metavar="SUBCOMMAND", required=True)
     show = plan_commands.add_parser("show", help="render a `pulumi preview --event-log` file")
@@ -128,10 +133,12 @@ def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def _run_console(settings: config.Settings, env: dict[str, str] | None = None) -> int:
+def _run_console(
+    settings: config.Settings, env: dict[str, str] | None = None, setup_stack: str | None = None
+) -> int:
     from vault_console.app import make_app
 
-    app = make_app(settings, env=env)
+    app = make_app(settings, env=env, setup_stack=setup_stack)
     result = app.run()
     return int(result or app.return_code or 0)
 
@@ -186,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vault_console import commands
 
         return commands.doctor(settings, args.json)
+    if args.command == "setup":
+        return _run_console(settings, setup_stack=args.stack)
     return _run_console(settings)
 
 

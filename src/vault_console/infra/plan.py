@@ -102,6 +102,8 @@ class Step:
     failed: bool = False
     diagnostics: list[str] = field(default_factory=list)
     policy: list[str] = field(default_factory=list)
+    gone: bool = False
+    """A refresh found the resource deleted on the server."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -156,6 +158,11 @@ class Plan:
         return any(op != "same" and n for op, n in self.summary.items())
 
     @property
+    def drift(self) -> list[Step]:
+        """Resources the server changed or deleted outside the stack since its last run."""
+        return [s for s in self.refreshed if s.gone or s.changes]
+
+    @property
     def failed(self) -> list[Step]:
         return [s for s in self.steps if s.failed]
 
@@ -188,8 +195,13 @@ class Plan:
                 step.done = True
                 self._count(step)
         elif event.res_outputs_event is not None:
-            step = self._step(event.res_outputs_event.metadata)
+            meta = event.res_outputs_event.metadata
+            step = self._step(meta)
             step.done = True
+            if step.op == "refresh":
+                # The refresh's outputs event carries what the server changed by hand.
+                step.changes = property_changes(meta, "refresh") or step.changes
+                step.gone = meta.new is None
             self._count(step)
         elif event.res_op_failed_event is not None:
             step = self._step(event.res_op_failed_event.metadata)
@@ -471,3 +483,28 @@ __all__ = [
     "read_events",
     "render_text",
 ]
+
+
+_PROGRESS_MARKS = (
+    ("resource_pre_event", "…"),
+    ("res_outputs_event", "✔"),
+    ("res_op_failed_event", "✖"),
+)
+
+
+def progress_line(event: EngineEvent) -> str | None:
+    """One line for a live progress log: a resource step starting, done or failed, or an
+    engine warning or error; None for the rest (debug lines, summaries)."""
+    for attr, mark in _PROGRESS_MARKS:
+        part = getattr(event, attr, None)
+        if part is not None:
+            meta = part.metadata
+            op = str(meta.op.value if hasattr(meta.op, "value") else meta.op)
+            name = meta.urn.rsplit("::", 1)[-1]
+            planning = getattr(part, "planning", False)
+            verb = "planned" if planning and mark == "…" else mark
+            return f"{verb} {op} {meta.type} {name}"
+    diag = event.diagnostic_event
+    if diag is not None and diag.severity in ("warning", "error"):
+        return f"{diag.severity}: {_strip_colors(diag.message).strip()}"
+    return None

@@ -240,3 +240,201 @@ def target_report(gateway: VaultGateway, config: StackConfig) -> TargetReport:
     except Exception:
         secret_plugin = auth_plugin = None
     return TargetReport(status.kind, status.version, checks, secret_plugin, auth_plugin)
+
+
+# -- review: components and the security documents ------------------------------------------
+
+COMPONENTS = {
+    "model_secrets": "Model secrets (KV v2)",
+    "aws_secrets": "AWS secrets engine",
+    "aws_auth": "AWS IAM auth",
+    "stack": "Stack",
+}
+_COMPONENT_OF_NAME = (
+    ("model-secret", "model_secrets"),
+    ("aws-secrets", "aws_secrets"),
+    ("aws-auth", "aws_auth"),
+    ("ai-service-role", "aws_auth"),
+)
+
+
+def component_of(resource_name: str) -> str:
+    """Which component a program resource belongs to (by the names program.py gives)."""
+    return next(
+        (part for prefix, part in _COMPONENT_OF_NAME if resource_name.startswith(prefix)),
+        "stack",
+    )
+
+
+def security_documents(config: StackConfig) -> list[tuple[str, str]]:
+    """(title, text) of each policy the stack writes, exactly as the program writes it."""
+    from vault_console_programs.ai_secrets.program import read_policy_hcl, trust_policy
+
+    documents = []
+    spec = config.model_secrets
+    if spec.enabled:
+        documents.append(
+            (
+                f"Vault ACL policy {spec.policy_name} (HCL)",
+                read_policy_hcl(spec.mount_path, list(spec.names)),
+            )
+        )
+    auth = config.aws_auth
+    if auth.enabled and not auth.bound_principal_arn:
+        trust = json.dumps(json.loads(trust_policy(auth.workload_service)), indent=2)
+        documents.append((f"IAM trust policy of role {auth.iam_role_name} (JSON)", trust))
+    elif auth.enabled:
+        documents.append(
+            ("AWS auth role binding", f"bound_iam_principal_arns = [{auth.bound_principal_arn!r}]")
+        )
+    secrets_engine = config.aws_secrets
+    if secrets_engine.enabled and secrets_engine.policy_document:
+        document = json.dumps(json.loads(secrets_engine.policy_document), indent=2)
+        documents.append((f"IAM policy of role {secrets_engine.role_name} (JSON)", document))
+    return documents
+
+
+def config_for_destroy(answers: SetupAnswers) -> StackConfig:
+    """The stack config without its secret values: a destroy does not run the program, so
+    it needs none, and the stack keeps the secret config it already holds."""
+    env = {secret_env_name(name): "unused by a destroy" for name in _secret_fields(answers.raw)}
+    config, _ = parse(answers.raw, env)
+    return config
+
+
+def _secret_fields(raw: Mapping[str, Any]) -> list[str]:
+    names = []
+    if isinstance(raw.get("aws_secrets"), dict) and "secret_key" in raw["aws_secrets"]:
+        names.append("aws_secrets.secret_key")
+    secrets = (
+        raw.get("model_secrets", {}).get("secrets", {})
+        if isinstance(raw.get("model_secrets"), dict)
+        else {}
+    )
+    for path, data in secrets.items() if isinstance(secrets, dict) else ():
+        names.extend(f'model_secrets.secrets."{path}".{key}' for key in data)
+    return names
+
+
+def missing_secrets(answers: SetupAnswers) -> list[str]:
+    """Secret fields whose values must be typed again (saved answers never hold them)."""
+    return [name for name in _secret_fields(answers.raw) if not answers.secrets.get(name)]
+
+
+# -- after the apply: read back what was made -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    what: str
+    ok: bool
+    detail: str
+
+
+def verify(gateway: VaultGateway, config: StackConfig) -> list[Verification]:
+    """Read back what the stack made through hvac: metadata only, never a secret value."""
+    client = gateway.client
+    found: list[Verification] = []
+
+    def check(what: str, read: Any) -> None:
+        try:
+            found.append(Verification(what, True, read()))
+        except Exception as exc:  # each check reports its own failure; none stops the rest
+            from vault_console.errors import describe
+
+            problem = describe(exc)
+            found.append(Verification(what, False, f"{problem.title}: {problem.message}"))
+
+    spec = config.model_secrets
+    if spec.enabled:
+        for name in spec.names:
+
+            def metadata(name: str = name) -> str:
+                meta = client.secrets.kv.v2.read_secret_metadata(name, mount_point=spec.mount_path)
+                data = meta["data"]
+                return (
+                    f"version {data['current_version']}, created {data['created_time'][:19]}Z "
+                    "(value not read)"
+                )
+
+            check(f"secret {spec.mount_path}/{name}", metadata)
+
+        def policy() -> str:
+            rules = client.sys.read_policy(spec.policy_name)["data"]["rules"]
+            from vault_console_programs.ai_secrets.program import read_policy_hcl
+
+            same = rules == read_policy_hcl(spec.mount_path, list(spec.names))
+            if not same:
+                raise ValueError("the policy on the server differs from the reviewed one")
+            return "matches the reviewed HCL"
+
+        check(f"policy {spec.policy_name}", policy)
+    if config.aws_auth.enabled:
+        auth = config.aws_auth
+
+        def role() -> str:
+            data = client.read(f"auth/{auth.path}/role/{auth.role_name}")["data"]
+            bound = ", ".join(data.get("bound_iam_principal_arn") or []) or "none"
+            policies = ", ".join(data.get("token_policies") or []) or "none"
+            return f"auth_type {data.get('auth_type')}, bound to {bound}, policies {policies}"
+
+        check(f"auth role {auth.path}/{auth.role_name}", role)
+    if config.aws_secrets.enabled:
+        check(
+            f"AWS credentials from {config.aws_secrets.path}/creds/{config.aws_secrets.role_name}",
+            lambda: aws_credentials_check(gateway, config),
+        )
+    return found
+
+
+def aws_credentials_check(gateway: VaultGateway, config: StackConfig) -> str:
+    """Generate a short-lived credential, confirm it with STS, revoke its lease. The
+    credential is never shown or kept."""
+    import boto3
+
+    engine = config.aws_secrets
+    answer = gateway.client.read(f"{engine.path}/creds/{engine.role_name}")
+    lease = answer.get("lease_id", "")
+    data = answer["data"]
+    try:
+        sts = boto3.client(
+            "sts",
+            region_name=engine.region,
+            aws_access_key_id=data["access_key"],
+            aws_secret_access_key=data["secret_key"],
+            aws_session_token=data.get("security_token"),
+            endpoint_url=engine.sts_endpoint,
+        )
+        arn = sts.get_caller_identity()["Arn"]
+    finally:
+        if lease:
+            gateway.client.sys.revoke_lease(lease)
+    return f"STS says {arn}; lease revoked"
+
+
+def login_snippet(config: StackConfig, address: str) -> str:
+    """How the AI service logs in with its IAM identity and reads its secret (hvac)."""
+    auth = config.aws_auth
+    spec = config.model_secrets
+    lines = [
+        "import boto3, hvac",
+        "",
+        f"client = hvac.Client(url={address!r})",
+        "credentials = boto3.Session().get_credentials()",
+    ]
+    if auth.enabled:
+        lines += [
+            "client.auth.aws.iam_login(",
+            "    credentials.access_key, credentials.secret_key, credentials.token,",
+            f"    role={auth.role_name!r}, mount_point={auth.path!r},",
+            ")",
+        ]
+    else:
+        lines.append("# AWS auth is not part of this stack: log in as your service already does")
+    if spec.enabled and spec.names:
+        lines += [
+            "secret = client.secrets.kv.v2.read_secret_version(",
+            f"    {spec.names[0]!r}, mount_point={spec.mount_path!r}, raise_on_deleted_version=True",
+            ')["data"]["data"]',
+        ]
+    return "\n".join(lines)

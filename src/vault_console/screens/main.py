@@ -159,6 +159,7 @@ class MainScreen(Screen[None]):
         Binding("d", "delete", "Delete", show=False, id="secret.delete"),
         Binding("u", "undelete", "Undelete", show=False, id="secret.undelete"),
         Binding("X", "destroy", "Destroy", show=False, id="secret.destroy"),
+        Binding("W", "setup_wizard", "Set up AI secrets", id="setup.wizard"),
     ]
 
     AUTO_FOCUS = "#mounts-table"
@@ -421,6 +422,30 @@ class MainScreen(Screen[None]):
         active = self.query_one("#tabs", TabbedContent).active
         if active in tabs:
             await self.action_show_tab(active)
+
+    def action_setup_wizard(self) -> None:
+        from vault_console.screens.wizard.screen import WizardScreen
+
+        self.app.push_screen(WizardScreen())
+
+    def jump_to(self, full_path: str) -> None:
+        """Reload the mounts (a stack may have made one), then open ``full_path``."""
+
+        async def loaded(mounts: list[MountInfo]) -> None:
+            self._show_mounts(mounts)
+            found = self.mount_for(full_path + "/")
+            if found is None:
+                self.notify(
+                    f"{full_path} is not in a KV mount this token can see", severity="warning"
+                )
+                return
+            await self.action_show_tab("secrets")
+            self.open_secret(found[0], found[1].rstrip("/"))
+
+        def done(mounts: list[MountInfo]) -> None:
+            self.call_later(loaded, mounts)
+
+        self.vc.run_io(lambda: self.vc.gateway.mounts(), done, description="list mounts")
 
     def action_reload(self) -> None:
         for panel in self.query(SecretPanel):

@@ -1,0 +1,169 @@
+"""What every wizard step shares: its state, labelled fields with inline errors, the base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Label
+
+from vault_console.infra.setup import SetupAnswers
+from vault_console.text import plain
+from vault_console.widgets.secret_input import SecretInput
+
+if TYPE_CHECKING:
+    from vault_console.infra.aws import AwsIdentity, IamRole
+    from vault_console.infra.engine import Engine, RunOutcome
+    from vault_console.infra.plan import Plan
+    from vault_console.infra.setup import TargetReport, Verification
+    from vault_console.screens.wizard.screen import WizardScreen
+
+
+@dataclass
+class WizardState:
+    """Everything the steps collected and the engine produced; Back and Next keep it."""
+
+    stack: str = "dev"
+    answers: SetupAnswers = field(default_factory=SetupAnswers)
+    passphrase: str = field(default="", repr=False)
+    """Typed only when the environment has no PULUMI_CONFIG_PASSPHRASE(_FILE)."""
+    work_dir: Path | None = None
+    report: TargetReport | None = None
+    identity: AwsIdentity | None = None
+    aws_session: Any = field(default=None, repr=False)
+    roles: list[IamRole] | None = None
+    engine: Engine | None = None
+    preview: RunOutcome | None = None
+    """The reviewed preview; the apply is held to its plan file."""
+    reviewed_toml: str = ""
+    """The answers the review ran with: a change afterwards means preview again."""
+    applied: RunOutcome | None = None
+    failed_plan: Plan | None = None
+    verifications: list[Verification] | None = None
+    changed: bool = False
+    """The user typed or chose something (Esc asks before discarding it)."""
+
+
+def field_id(name: str) -> str:
+    """A widget id for a config field name (``model_secrets.mount_path``)."""
+    return "f-" + "".join(c if c.isalnum() else "-" for c in name)
+
+
+class Field(Vertical):
+    """A label, an input and the reason its value is refused (shown under it)."""
+
+    DEFAULT_CSS = """
+    Field { height: auto; margin: 0 0 1 0; }
+    Field > .field-label { color: $text-muted; }
+    Field > .field-error { color: $error; display: none; }
+    Field.-invalid > .field-error { display: block; }
+    Field.-invalid > Input { border: tall $error; }
+    """
+
+    def __init__(
+        self,
+        label: str,
+        name: str,
+        value: str = "",
+        *,
+        secret: bool = False,
+        placeholder: str = "",
+    ) -> None:
+        super().__init__(id=field_id(name) + "-field")
+        self.label = label
+        self.field_name = name
+        self.start_value = value
+        self.secret = secret
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.label, classes="field-label")
+        kwargs: dict[str, Any] = {
+            "placeholder": self.placeholder,
+            "id": field_id(self.field_name),
+            "select_on_focus": False,
+        }
+        if self.secret:
+            yield SecretInput(self.start_value, **kwargs)
+        else:
+            yield Input(self.start_value, **kwargs)
+        yield Label("", classes="field-error")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    @property
+    def value(self) -> str:
+        return self.input.value
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self.input.value = text
+
+    def set_error(self, reason: str | None) -> None:
+        self.set_class(bool(reason), "-invalid")
+        self.query_one(".field-error", Label).update(plain(reason or "", multiline=True))
+
+
+class WizardStep(VerticalScroll):
+    """One step. ``load`` fills the widgets from the state, ``store`` writes them back,
+    ``problems`` says what keeps Next from going on, by field."""
+
+    title: ClassVar[str] = ""
+    prefixes: ClassVar[tuple[str, ...]] = ()
+    """The config fields this step asks for: their problems are shown here."""
+
+    @property
+    def wizard(self) -> WizardScreen:
+        from vault_console.screens.wizard.screen import WizardScreen
+
+        screen = self.screen
+        assert isinstance(screen, WizardScreen)
+        return screen
+
+    @property
+    def state(self) -> WizardState:
+        return self.wizard.state
+
+    def load(self) -> None:
+        """Show the state (called each time the step is entered)."""
+
+    def store(self) -> None:
+        """Write the widgets into the state (on Back and on Next)."""
+
+    def problems(self) -> dict[str, str]:
+        """Reasons Next must not go on, by field name; shown under the fields."""
+        found = self.state.answers.problems(self.wizard.env)
+        return {k: v for k, v in found.items() if k.startswith(self.prefixes)}
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        fields = list(self.query(Field))
+        for widget in fields:
+            name = widget.field_name
+            reason = problems.get(name) or next(
+                (v for k, v in problems.items() if k.startswith(name + "[")), None
+            )
+            widget.set_error(reason)
+        shown = {f.field_name for f in fields}
+        rest = [
+            f"{k}: {v}"
+            for k, v in problems.items()
+            if k not in shown and not any(k.startswith(s + "[") for s in shown)
+        ]
+        for label in self.query(".step-problems").results(Label):
+            label.update(plain("\n".join(rest), multiline=True))
+            label.display = bool(rest)
+
+    def field(self, name: str) -> Field:
+        return self.query_one(f"#{field_id(name)}-field", Field)
+
+    def first_field(self) -> Input | None:
+        found = list(self.query(Input))
+        return found[0] if found else None
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.state.changed = True

@@ -1,0 +1,57 @@
+"""Step 5: an explicit yes; a delete or replace needs the stack name typed."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Input, Label, Static
+
+from vault_console.screens.wizard.base import Field, WizardStep
+from vault_console.screens.wizard.review import DESTRUCTIVE, counts_line, short_type
+from vault_console.text import DETAIL_LIMIT, plain
+
+
+class ConfirmStep(WizardStep):
+    title = "Confirm"
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="confirm-header", classes="section-title")
+        yield Static("", id="confirm-body")
+        yield Field("", "confirm.stack")
+        yield Label("", classes="step-problems")
+
+    @property
+    def destructive(self) -> list[str]:
+        preview = self.state.preview
+        steps = preview.plan.steps if preview else []
+        return [f"{s.op} {short_type(s.type)} {s.name}" for s in steps if s.op in DESTRUCTIVE]
+
+    def load(self) -> None:
+        preview = self.state.preview
+        assert preview is not None
+        plan = preview.plan
+        self.query_one("#confirm-header", Label).update(
+            plain(f"Apply to stack {self.state.stack}: {counts_line(plan)}")
+        )
+        lines = [
+            "Next applies exactly the reviewed plan (the engine refuses anything else: if the",
+            "server changed since the review, the apply stops and asks for a new preview).",
+            f"Plan file: {preview.plan_file}",
+        ]
+        if self.destructive:
+            lines += ["", "These steps delete or replace what exists:", *self.destructive]
+        self.query_one("#confirm-body", Static).update(
+            plain("\n".join(lines), DETAIL_LIMIT, multiline=True)
+        )
+        typed = self.field("confirm.stack")
+        typed.display = bool(self.destructive)
+        typed.query_one(".field-label", Label).update(
+            plain(f"Type the stack name {self.state.stack!r} to allow the deletes")
+        )
+
+    def first_field(self) -> Input | None:
+        return self.field("confirm.stack").input if self.destructive else None
+
+    def problems(self) -> dict[str, str]:
+        if self.destructive and self.field("confirm.stack").value.strip() != self.state.stack:
+            return {"confirm.stack": f"type {self.state.stack!r} exactly to apply deletes"}
+        return {}

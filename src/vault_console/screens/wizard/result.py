@@ -1,0 +1,69 @@
+"""Step 7: the outputs, a read-back of what was made, and how the AI service logs in."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Label, Static
+
+from vault_console.infra.setup import Verification, login_snippet, verify
+from vault_console.screens.wizard.base import WizardStep
+from vault_console.text import DETAIL_LIMIT, plain
+
+
+class ResultStep(WizardStep):
+    title = "Result"
+    BINDINGS = [
+        Binding("y", "copy_snippet", "Copy login snippet", id="wizard.copy-snippet"),
+        Binding("g", "go_to_secret", "Open the secret", id="wizard.go-to-secret"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Label("Outputs", classes="section-title")
+        outputs: DataTable[Any] = DataTable(id="result-outputs", cursor_type="row")
+        outputs.add_columns("Output", "Value")
+        yield outputs
+        yield Label("Read back from Vault", classes="section-title")
+        yield Static("Checking…", id="result-checks")
+        yield Label(
+            "How the AI service logs in and reads its secret (y copies)", classes="section-title"
+        )
+        yield Static("", id="result-snippet")
+
+    def load(self) -> None:
+        applied = self.state.applied
+        assert applied is not None
+        table = self.query_one("#result-outputs", DataTable)
+        table.clear()
+        for key, value in sorted(applied.outputs.items()):
+            text = value if isinstance(value, str) else json.dumps(value)
+            table.add_row(plain(key), plain(text))
+        config, _ = self.state.answers.build(self.wizard.env)
+        self.query_one("#result-snippet", Static).update(
+            plain(self.snippet(), DETAIL_LIMIT, multiline=True)
+        )
+        gateway = self.wizard.vc.gateway
+
+        def done(checks: list[Verification]) -> None:
+            self.state.verifications = checks
+            lines = [f"{'✔' if c.ok else '✖'} {c.what}: {c.detail}" for c in checks]
+            self.query_one("#result-checks", Static).update(
+                plain("\n".join(lines) or "nothing to check", DETAIL_LIMIT, multiline=True)
+            )
+
+        self.wizard.vc.run_io(lambda: verify(gateway, config), done, description="verify the stack")
+        table.focus()
+
+    def snippet(self) -> str:
+        config, _ = self.state.answers.build(self.wizard.env)
+        return login_snippet(config, self.wizard.vc.settings.address)
+
+    def action_copy_snippet(self) -> None:
+        self.app.copy_to_clipboard(self.snippet())
+        self.notify("Login snippet copied (it holds no secret)")
+
+    def action_go_to_secret(self) -> None:
+        self.wizard.go_to_secret()

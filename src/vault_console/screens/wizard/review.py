@@ -1,0 +1,238 @@
+"""Step 4: the preview, live, then its diff grouped by component beside the policies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, DataTable, Label, Log, Static
+
+from vault_console.errors import ConsoleError
+from vault_console.infra.plan import Plan, Step
+from vault_console.infra.setup import COMPONENTS, component_of, security_documents
+from vault_console.screens.wizard.base import WizardStep
+from vault_console.text import DETAIL_LIMIT, plain
+
+SYMBOLS = {
+    "create": ("+", "green"),
+    "update": ("~", "yellow"),
+    "delete": ("-", "red"),
+    "replace": ("±", "magenta"),
+    "create-replacement": ("±", "magenta"),
+    "delete-replaced": ("±", "magenta"),
+    "same": (" ", "dim"),
+}
+DESTRUCTIVE = frozenset({"delete", "replace", "create-replacement", "delete-replaced"})
+
+
+def short_type(resource_type: str) -> str:
+    """``vault:kv/secretV2:SecretV2`` -> ``vault:SecretV2``."""
+    package, _, rest = resource_type.partition(":")
+    return f"{package}:{rest.rsplit(':', 1)[-1]}" if rest else resource_type
+
+
+def value_text(value: Any) -> str:
+    if value is None:
+        return "-"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    text = text.replace("\n", "⏎")
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def counts_line(plan: Plan) -> str:
+    summary = plan.summary
+    parts = [
+        f"{SYMBOLS[op][0]}{summary.get(op, 0)} {op}"
+        for op in ("create", "update", "delete", "replace")
+        if summary.get(op)
+    ]
+    same = summary.get("same", 0)
+    return (", ".join(parts) or "no changes") + (f"  ({same} unchanged)" if same else "")
+
+
+def fill_diff(table: DataTable[Any], plan: Plan, changes_only: bool) -> None:
+    """The plan's steps by component, each with its property changes (masked by the plan)."""
+    table.clear()
+    groups: dict[str, list[Step]] = {}
+    for step in plan.steps:
+        if changes_only and step.op == "same":
+            continue
+        groups.setdefault(component_of(step.name), []).append(step)
+    for part in (*COMPONENTS, *sorted(set(groups) - set(COMPONENTS))):
+        steps = groups.get(part)
+        if not steps:
+            continue
+        table.add_row(Text(COMPONENTS.get(part, part), style="bold"), "", "", "", "")
+        for step in steps:
+            symbol, style = SYMBOLS.get(step.op, ("?", ""))
+            state = " FAILED" if step.failed else ""
+            table.add_row(
+                Text(f"  {symbol} {step.op}{state}", style=style),
+                plain(short_type(step.type)),
+                plain(step.name),
+                "",
+                "",
+            )
+            for change in step.changes:
+                table.add_row(
+                    "",
+                    "",
+                    plain(f"  {change.path}", style=style),
+                    plain(value_text(change.old)),
+                    plain(value_text(change.new)),
+                )
+    if not table.row_count:
+        table.add_row("no changes", "", "", "", "")
+
+
+class ReviewStep(WizardStep):
+    title = "Review"
+    BINDINGS = [
+        Binding("c", "toggle_changes", "Changes only", id="wizard.changes-only"),
+        Binding("o", "open_recorded", "Recorded plan", id="wizard.recorded-plan"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.changes_only = True
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="review-header", classes="section-title")
+        yield Label("", id="review-status")
+        yield Label("", id="review-drift")
+        yield Log(id="review-progress", max_lines=500)
+        with Horizontal(id="review-body"):
+            table: DataTable[Any] = DataTable(id="review-diff", cursor_type="row")
+            table.add_columns("Op", "Type", "Resource / property", "Old", "New")
+            yield table
+            with VerticalScroll(id="review-docs"):
+                yield Static("", id="review-documents")
+        with Horizontal(classes="step-buttons"):
+            yield Button("Cancel the preview", id="cancel-run", variant="warning")
+            yield Button("Preview again", id="preview-again")
+            yield Button("Open a recorded plan…", id="open-recorded")
+
+    def load(self) -> None:
+        state = self.state
+        self.query_one("#open-recorded").display = False
+        config, _ = state.answers.build(self.wizard.env)
+        documents = "\n\n".join(f"{title}\n{text}" for title, text in security_documents(config))
+        self.query_one("#review-documents", Static).update(
+            plain(documents or "This stack writes no policy.", DETAIL_LIMIT, multiline=True)
+        )
+        if state.preview is not None and state.reviewed_toml == state.answers.config_toml():
+            self.show_plan(state.preview.plan)
+            return
+        self.start()
+
+    def start(self) -> None:
+        self.state.preview = None
+        self.query_one("#review-progress", Log).clear()
+        self.query_one("#review-diff", DataTable).clear()
+        self.query_one("#review-header", Label).update(
+            plain(f"Previewing stack {self.state.stack}…")
+        )
+        self.query_one("#review-status", Label).update("")
+        self.query_one("#review-drift", Label).display = False
+        self.set_running(True)
+        self.wizard.run_engine("preview")
+
+    def set_running(self, running: bool) -> None:
+        self.query_one("#cancel-run").display = running
+        self.query_one("#preview-again").display = not running
+        self.query_one("#review-progress").display = running
+
+    # -- engine messages (from WizardScreen) -------------------------------------------------
+
+    def progress(self, line: str) -> None:
+        self.query_one("#review-progress", Log).write_line(line)
+
+    def finished(self, plan: Plan | None, error: ConsoleError | None) -> None:
+        self.set_running(False)
+        if error is not None:
+            self.query_one("#review-header", Label).update(plain(f"✖ {error.title}"))
+            self.query_one("#review-status", Label).update(
+                plain(error.message, DETAIL_LIMIT, multiline=True)
+            )
+            offline = error.title in {"Pulumi CLI missing", "Plugin missing"}
+            self.query_one("#open-recorded").display = offline
+            if plan is not None and plan.steps:
+                fill_diff(self.query_one("#review-diff", DataTable), plan, self.changes_only)
+            return
+        assert plan is not None
+        self.show_plan(plan)
+
+    def show_plan(self, plan: Plan) -> None:
+        header = f"Stack {self.state.stack}: {counts_line(plan)}"
+        if self.wizard.read_only:
+            header += "  ·  read-only: preview only, nothing can be applied"
+        self.query_one("#review-header", Label).update(plain(header))
+        destructive = [s for s in plan.steps if s.op in DESTRUCTIVE]
+        status = (
+            f"⚠ {len(destructive)} delete or replace step(s): confirming asks for the stack name."
+            if destructive
+            else ("Next: confirm and apply exactly this plan." if plan.has_changes else "")
+        )
+        self.query_one("#review-status", Label).update(plain(status))
+        drift = plan.drift
+        label = self.query_one("#review-drift", Label)
+        label.display = bool(drift)
+        if drift:
+            names = ", ".join(
+                f"{s.name} ({'deleted' if s.gone else ', '.join(c.path for c in s.changes)})"
+                for s in drift
+            )
+            label.update(plain(f"Drift: changed on the server since the last apply: {names}"))
+        table = self.query_one("#review-diff", DataTable)
+        fill_diff(table, plan, self.changes_only)
+        table.focus()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_toggle_changes(self) -> None:
+        self.changes_only = not self.changes_only
+        plan = self.state.preview.plan if self.state.preview else None
+        if plan is not None:
+            fill_diff(self.query_one("#review-diff", DataTable), plan, self.changes_only)
+        self.notify("Showing changes only" if self.changes_only else "Showing every resource")
+
+    def action_open_recorded(self) -> None:
+        from vault_console.infra.plan import PlanLogError, load_plan
+        from vault_console.screens.modals import PromptScreen
+        from vault_console.screens.plan import PlanScreen
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            from pathlib import Path
+
+            try:
+                plan = load_plan(Path(path).expanduser(), False)
+            except (OSError, PlanLogError) as exc:
+                self.app.notify(f"path: {exc}", severity="error")
+                return
+            self.app.push_screen(PlanScreen(plan, f"recorded plan {path}"))
+
+        self.app.push_screen(
+            PromptScreen(
+                "Review a recorded plan (pulumi preview --event-log FILE)", "events.jsonl"
+            ),
+            chosen,
+        )
+
+    @on(Button.Pressed, "#cancel-run")
+    def _cancel(self) -> None:
+        self.wizard.cancel_engine()
+
+    @on(Button.Pressed, "#preview-again")
+    def _again(self) -> None:
+        self.start()
+
+    @on(Button.Pressed, "#open-recorded")
+    def _recorded(self) -> None:
+        self.action_open_recorded()

@@ -1,0 +1,415 @@
+"""The setup wizard: seven steps, Back and Next, and the engine run in a worker thread.
+
+The engine is synchronous and reports on the SDK's own thread, so the worker only posts
+messages (``EngineProgress``, ``EngineFinished``); their handlers here own every change of
+state and widget (STYLE.md, habits 2 and 3).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from pulumi import automation as auto
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, ContentSwitcher, Label
+
+from vault_console import config as console_config
+from vault_console.errors import ConsoleError
+from vault_console.infra.plan import Plan
+from vault_console.infra.setup import SetupAnswers
+from vault_console.screens.wizard.apply import ApplyStep
+from vault_console.screens.wizard.aws import AwsStep
+from vault_console.screens.wizard.base import WizardState, WizardStep
+from vault_console.screens.wizard.components import ComponentsStep
+from vault_console.screens.wizard.confirm import ConfirmStep
+from vault_console.screens.wizard.result import ResultStep
+from vault_console.screens.wizard.review import ReviewStep
+from vault_console.screens.wizard.target import TargetStep
+from vault_console.text import escape_controls, plain
+from vault_console.widgets.footer import Footer
+from vault_console.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from vault_console.app import VaultConsoleApp
+    from vault_console.infra.engine import Engine, RunOutcome
+
+STEPS: dict[str, type[WizardStep]] = {
+    "target": TargetStep,
+    "aws": AwsStep,
+    "components": ComponentsStep,
+    "review": ReviewStep,
+    "confirm": ConfirmStep,
+    "apply": ApplyStep,
+    "result": ResultStep,
+}
+ORDER = list(STEPS)
+SHORT = {"target": "Target"}
+"""Shorter titles for the step line, so all seven fit in 80 columns."""
+CommandFactory = Callable[[], auto.PulumiCommand]
+
+
+class WizardScreen(Screen[None]):
+    """Set up AI secrets: collect, preview, confirm, apply the reviewed plan, verify."""
+
+    BINDINGS = [
+        Binding("ctrl+n", "next", "Next", id="wizard.next"),
+        Binding("ctrl+b", "back", "Back", id="wizard.back"),
+        Binding("escape", "close", "Close / cancel", id="wizard.close"),
+    ]
+
+    class EngineProgress(Message):
+        def __init__(self, line: str) -> None:
+            super().__init__()
+            self.line = line
+
+    class EngineFinished(Message):
+        def __init__(
+            self,
+            kind: str,
+            engine: Engine,
+            outcome: RunOutcome | None,
+            error: ConsoleError | None,
+            plan: Plan | None,
+        ) -> None:
+            super().__init__()
+            self.kind = kind
+            self.engine = engine
+            self.outcome = outcome
+            self.error = error
+            self.plan = plan
+
+    def __init__(
+        self,
+        stack: str = "dev",
+        *,
+        command: CommandFactory | None = None,
+        answers: SetupAnswers | None = None,
+    ) -> None:
+        super().__init__()
+        self.command_factory = command
+        """Builds the Pulumi command (tests wrap the real CLI to record its arguments)."""
+        self.state = WizardState(stack=stack)
+        if answers is not None:
+            self.state.answers = answers
+        else:
+            self.state.answers = SetupAnswers.load(self.state_dir, stack) or SetupAnswers()
+        self.loaded_stack = stack
+        self.current = "target"
+        self.running: str | None = None
+        self._engine: Engine | None = None
+
+    # -- context ------------------------------------------------------------------------------
+
+    @property
+    def vc(self) -> VaultConsoleApp:
+        return cast("VaultConsoleApp", self.app)
+
+    @property
+    def env(self) -> dict[str, str]:
+        app_env = getattr(self.app, "env", None)
+        return dict(os.environ if app_env is None else app_env)
+
+    @property
+    def state_dir(self) -> Path:
+        try:
+            return console_config.state_dir(self.env)
+        except Exception:  # no app yet (constructing): the process environment
+            return console_config.state_dir(os.environ)
+
+    @property
+    def needs_passphrase(self) -> bool:
+        env = self.env
+        return not ("PULUMI_CONFIG_PASSPHRASE" in env or "PULUMI_CONFIG_PASSPHRASE_FILE" in env)
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.vc.settings.read_only)
+
+    def step(self, name: str | None = None) -> WizardStep:
+        return self.query_one(f"#step-{name or self.current}", WizardStep)
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="wizard-steps")
+        yield Label("", id="wizard-title", classes="section-title")
+        yield ContentSwitcher(id="wizard-body")
+        with Horizontal(id="wizard-nav"):
+            yield Button("Back", id="wizard-back")
+            yield Button("Next", id="wizard-next", variant="primary")
+        yield StatusBar(id="status-bar")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.state.work_dir = Path(tempfile.mkdtemp(prefix="vault-console-wizard-"))
+        self.vc._update_status_bar()
+        await self.go_to("target")
+
+    def on_unmount(self) -> None:
+        # The work dir holds the stack's settings and the plan file (secrets encrypted).
+        if self.state.work_dir is not None:
+            shutil.rmtree(self.state.work_dir, ignore_errors=True)
+
+    async def go_to(self, name: str) -> None:
+        switcher = self.query_one("#wizard-body", ContentSwitcher)
+        if not self.query(f"#step-{name}"):
+            await switcher.mount(STEPS[name](id=f"step-{name}"))
+        self.current = name
+        switcher.current = f"step-{name}"
+        index = ORDER.index(name)
+        crumbs = Text(no_wrap=True, overflow="ellipsis")
+        for i, n in enumerate(ORDER):
+            crumbs.append(" · " if i else "")
+            crumbs.append(
+                f"{i + 1} {SHORT.get(n, STEPS[n].title)}", "reverse bold" if n == name else ""
+            )
+        self.query_one("#wizard-steps", Label).update(crumbs)
+        read_only = "  (read-only: preview only)" if self.read_only else ""
+        self.query_one("#wizard-title", Label).update(
+            plain(f"Set up AI secrets · stack {self.state.stack} · {STEPS[name].title}{read_only}")
+        )
+        self.query_one("#wizard-back", Button).disabled = index == 0
+        self.query_one("#wizard-next", Button).label = "Finish" if name == "result" else "Next"
+        step = self.step(name)
+        step.load()
+        first = step.first_field()
+        if first is not None:
+            first.focus()
+            first.cursor_position = len(first.value)
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    async def action_next(self) -> None:
+        if self.running:
+            self.notify(f"The {self.running} is running: wait for it, or Esc to cancel it")
+            return
+        step = self.step()
+        step.store()
+        problems = step.problems()
+        step.show_problems(problems)
+        if problems:
+            name, reason = next(iter(problems.items()))
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            self.notify(f"{name}: {reason}{more}", severity="error")
+            return
+        name = self.current
+        if name == "target" and self.state.stack != self.loaded_stack:
+            await self._switch_stack()
+        if name == "components":
+            self._save_answers()
+        if name == "review" and not self._can_leave_review():
+            return
+        if name == "apply" and self.state.applied is None:
+            self.notify("The apply did not finish: refresh, or go back to a new preview")
+            return
+        if name == "result":
+            self.dismiss()
+            return
+        await self.go_to(ORDER[ORDER.index(name) + 1])
+
+    def _can_leave_review(self) -> bool:
+        preview = self.state.preview
+        if self.read_only:
+            self.notify("Read-only mode: the wizard previews, it never applies", severity="warning")
+            return False
+        if preview is None:
+            self.notify("No reviewed plan yet: wait for the preview, or preview again")
+            return False
+        if not preview.plan.has_changes:
+            self.notify("No changes: the server already matches these answers")
+            return False
+        return True
+
+    async def action_back(self) -> None:
+        if self.running:
+            self.notify(f"The {self.running} is running: wait for it, or Esc to cancel it")
+            return
+        index = ORDER.index(self.current)
+        if self.state.applied is not None and self.current in ("apply", "result"):
+            self.notify("Applied already: run the wizard again for another change")
+            return
+        if index == 0:
+            return
+        self.step().store()
+        await self.go_to(ORDER[index - 1])
+
+    def action_close(self) -> None:
+        if self.running:
+            self.cancel_engine()
+            return
+        if not self.state.changed or self.state.applied is not None:
+            self.dismiss()
+            return
+        from vault_console.screens.modals import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Leave the wizard?",
+                "What you typed is discarded (answers already saved for this stack stay).",
+            ),
+            answered,
+        )
+
+    @on(Button.Pressed, "#wizard-next")
+    async def _next_pressed(self) -> None:
+        await self.action_next()
+
+    @on(Button.Pressed, "#wizard-back")
+    async def _back_pressed(self) -> None:
+        await self.action_back()
+
+    async def _switch_stack(self) -> None:
+        """A different stack name: start from that stack's saved answers, if any."""
+        saved = SetupAnswers.load(self.state_dir, self.state.stack)
+        self.loaded_stack = self.state.stack
+        if saved is None:
+            return
+        self.state.answers = saved
+        self.state.preview = None
+        for name in ORDER[1:]:
+            for widget in self.query(f"#step-{name}"):
+                await widget.remove()
+        self.notify(
+            f"Starting from the answers saved for stack {self.state.stack}; "
+            "type the secret values again"
+        )
+
+    def _save_answers(self) -> None:
+        try:
+            self.state.answers.save(self.state_dir, self.state.stack)
+        except OSError as exc:
+            self.notify(f"answers not saved: {exc.strerror}", severity="warning")
+
+    # -- the engine ---------------------------------------------------------------------------
+
+    def engine_env(self) -> dict[str, str]:
+        env = self.env
+        if self.state.passphrase:
+            env["PULUMI_CONFIG_PASSPHRASE"] = self.state.passphrase
+        return env
+
+    def new_engine(self) -> Engine:
+        from vault_console.commands import provider_env
+        from vault_console.infra.engine import Engine, EngineOptions
+
+        config, secrets = self.state.answers.build(self.env)
+        return Engine(
+            config,
+            secrets,
+            options=EngineOptions(stack=self.state.stack, work_dir=self.state.work_dir),
+            env=self.engine_env(),
+            provider_env=provider_env(self.vc.settings),
+            command=self.command_factory() if self.command_factory else None,
+        )
+
+    def run_engine(self, kind: str) -> None:
+        """Run ``kind`` (preview, up, refresh) in a thread; messages report back."""
+        if self.read_only and kind != "preview":
+            self.notify("Read-only mode: nothing is applied", severity="warning")
+            return
+        if kind == "preview":
+            engine = self._engine = self.new_engine()
+        else:
+            assert self.state.engine is not None
+            engine = self._engine = self.state.engine
+        self.running = {"preview": "preview", "up": "apply", "refresh": "refresh"}[kind]
+        plan_file = self.state.preview.plan_file if self.state.preview else None
+        self.run_worker(
+            lambda: self._engine_work(engine, kind, plan_file),
+            thread=True,
+            exclusive=True,
+            group="engine",
+            exit_on_error=False,
+            description=f"pulumi {kind}",
+        )
+
+    def _engine_work(self, engine: Engine, kind: str, plan_file: Path | None) -> None:
+        """On the worker thread: run, and only post messages."""
+        from vault_console.infra.engine import describe_failure
+        from vault_console.infra.plan import progress_line
+
+        def forward(event: Any) -> None:
+            line = progress_line(event)
+            if line is not None:
+                self.post_message(self.EngineProgress(escape_controls(line)))
+
+        try:
+            if kind == "preview":
+                outcome = engine.preview(on_event=forward)
+            elif kind == "up":
+                assert plan_file is not None
+                outcome = engine.up(plan_file, on_event=forward)
+            else:
+                outcome = engine.refresh(on_event=forward)
+        except BaseException as exc:
+            error = describe_failure(exc, self.state.stack)
+            self.post_message(self.EngineFinished(kind, engine, None, error, engine.last_plan))
+        else:
+            self.post_message(self.EngineFinished(kind, engine, outcome, None, outcome.plan))
+
+    def cancel_engine(self) -> None:
+        engine = self._engine
+        if not self.running or engine is None:
+            return
+        self.notify(
+            f"Cancelling the {self.running}: the engine finishes what it started, "
+            "saves the state and releases the lock"
+        )
+        engine.cancel()
+
+    def on_wizard_screen_engine_progress(self, message: EngineProgress) -> None:
+        step = self.step()
+        if isinstance(step, ReviewStep | ApplyStep):
+            step.progress(message.line)
+
+    async def on_wizard_screen_engine_finished(self, message: EngineFinished) -> None:
+        self.running = None
+        state = self.state
+        if message.kind == "preview":
+            state.engine = message.engine
+            state.preview = message.outcome
+            state.reviewed_toml = state.answers.config_toml()
+            state.applied = state.failed_plan = None
+            review = self.query(ReviewStep)
+            if review:
+                review.first().finished(message.plan, message.error)
+            if message.error is None:
+                self._save_answers()
+        elif message.kind == "up":
+            state.applied = message.outcome
+            state.failed_plan = message.plan if message.error else None
+            self.query_one(ApplyStep).finished(message.plan, message.error)
+            if message.error is None:
+                await self.go_to("result")
+        else:
+            self.query_one(ApplyStep).refreshed(message.error)
+
+    # -- leaving ------------------------------------------------------------------------------
+
+    def go_to_secret(self) -> None:
+        from vault_console.screens.main import MainScreen
+
+        spec = self.state.answers.build(self.env)[0].model_secrets
+        if not spec.enabled or not spec.names:
+            self.notify("This stack has no model secret to open", severity="warning")
+            return
+        target = f"{spec.mount_path}/{spec.names[0]}"
+        self.dismiss()
+        for screen in self.app.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.jump_to(target)

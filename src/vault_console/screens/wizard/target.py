@@ -1,0 +1,145 @@
+"""Step 1: the stack, and what the Vault target allows before any time is invested."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Label, Static
+
+from vault_console.infra.setup import TargetReport, config_for_destroy, target_report
+from vault_console.screens.wizard.base import Field, WizardStep
+from vault_console.text import DETAIL_LIMIT, plain
+from vault_console_programs.ai_secrets.config import (
+    AwsAuth,
+    AwsSecretsEngine,
+    ModelSecrets,
+    StackConfig,
+    StackConfigError,
+)
+
+if TYPE_CHECKING:
+    from vault_console.vault.model import MountInfo
+
+
+class TargetStep(WizardStep):
+    title = "Vault target"
+
+    def compose(self) -> ComposeResult:
+        yield Field("Stack name (answers are saved per stack)", "stack", self.state.stack)
+        if self.wizard.needs_passphrase:
+            yield Field(
+                "Passphrase of the stack's secrets (PULUMI_CONFIG_PASSPHRASE is not set)",
+                "passphrase",
+                secret=True,
+            )
+        yield Label("", classes="step-problems")
+        yield Label("Checking the Vault target…", id="target-summary", classes="section-title")
+        yield Static("", id="target-report")
+        with Horizontal(id="target-actions"):
+            yield Button("Skip the AWS components", id="skip-aws")
+            yield Button("Check again", id="check-target")
+
+    def load(self) -> None:
+        self.query_one("#skip-aws", Button).display = False
+        self.check()
+
+    def store(self) -> None:
+        self.state.stack = self.field("stack").value.strip()
+        if self.wizard.needs_passphrase:
+            self.state.passphrase = self.field("passphrase").value
+
+    def problems(self) -> dict[str, str]:
+        from vault_console.infra.setup import answers_path
+
+        found = {}
+        try:
+            answers_path(self.wizard.state_dir, self.state.stack)
+        except ValueError as exc:
+            found["stack"] = str(exc).partition(": ")[2]
+        if self.wizard.needs_passphrase and not self.state.passphrase:
+            found["passphrase"] = "is empty: the stack's secrets are encrypted with it"
+        report = self.state.report
+        if report is not None and report.denied:
+            found["target"] = "this token cannot do what the stack needs (see the list)"
+        if report is not None and report.unavailable(self.config()):
+            found["target"] = (
+                "this server lacks the aws plugins the AWS components need: press "
+                "'Skip the AWS components' to go on with the model secrets"
+            )
+        return found
+
+    def config(self) -> StackConfig:
+        try:
+            return config_for_destroy(self.state.answers)
+        except StackConfigError:
+            # Not filled in yet: the default paths, with the components switched as chosen.
+            raw = self.state.answers.raw
+
+            def on(section: str) -> bool:
+                part = raw.get(section)
+                return not isinstance(part, dict) or part.get("enabled", True) is not False
+
+            return StackConfig(
+                aws_secrets=AwsSecretsEngine(enabled=on("aws_secrets")),
+                aws_auth=AwsAuth(enabled=on("aws_auth")),
+                model_secrets=ModelSecrets(enabled=on("model_secrets")),
+            )
+
+    def check(self) -> None:
+        config = self.config()
+        gateway = self.wizard.vc.gateway
+
+        def work() -> tuple[TargetReport, list[MountInfo]]:
+            return target_report(gateway, config), gateway.mounts()
+
+        def done(result: tuple[TargetReport, list[MountInfo]]) -> None:
+            self.state.report = result[0]
+            self.show(result[0], config, result[1])
+
+        self.wizard.vc.run_io(work, done, description="check the Vault target")
+
+    def show(self, report: TargetReport, config: StackConfig, mounts: list[MountInfo]) -> None:
+        lines = []
+        for check in report.checks:
+            mark = "✔" if check.allowed else "✖"
+            have = ", ".join(check.capabilities) or "deny"
+            lines.append(f"{mark} {check.path}: {check.needs} ({have})")
+        existing = {m.path.rstrip("/"): m for m in mounts}
+        for path, what in (
+            (config.model_secrets.mount_path, "model secrets mount"),
+            (config.aws_secrets.path, "AWS secrets engine"),
+        ):
+            if path in existing and existing[path].category == "secret":
+                lines.append(
+                    f"! {path}/ already exists ({existing[path].type}): creating the {what} "
+                    "there fails unless this stack made it; pick another path in Components."
+                )
+        unavailable = report.unavailable(config)
+        for reason in unavailable.values():
+            lines.append(f"! {reason}")
+        if report.aws_secret_plugin is None:
+            lines.append("? this token cannot read the plugin catalog: aws plugins not checked")
+        denied = len(report.denied)
+        summary = f"{report.kind} {report.version}: " + (
+            f"this token cannot do {denied} of {len(report.checks)} things the stack needs"
+            if denied
+            else f"this token can do all {len(report.checks)} things the stack needs"
+        )
+        self.query_one("#target-summary", Label).update(plain(summary))
+        self.query_one("#target-report", Static).update(
+            plain("\n".join(lines), DETAIL_LIMIT, multiline=True)
+        )
+        self.query_one("#skip-aws", Button).display = bool(unavailable)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "skip-aws":
+            raw = self.state.answers.raw
+            for section in ("aws_secrets", "aws_auth"):
+                raw.setdefault(section, {})["enabled"] = False
+            self.state.changed = True
+            self.notify("The AWS components are off; model secrets stay on")
+            self.check()
+        elif event.button.id == "check-target":
+            self.check()

@@ -1,0 +1,277 @@
+"""The setup wizard's steps, driven by keys on the real OpenBao dev server.
+
+Nothing here needs the Pulumi CLI except where a test proves what happens without it;
+tests/infra/test_wizard_real.py runs the engine for real and tests/infra/test_wizard_aws.py
+asks a moto server who we are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from pathlib import Path
+
+from textual.widgets import Input, Label
+
+from tests.conftest import pulumi_log
+from tests.functional.helpers import screen_text, settle
+from vault_console.app import VaultConsoleApp, make_app
+from vault_console.config import Settings
+from vault_console.infra.setup import SetupAnswers, secret_env_name
+from vault_console.screens.main import MainScreen
+from vault_console.screens.modals import ConfirmScreen, PromptScreen
+from vault_console.screens.plan import PlanScreen
+from vault_console.screens.wizard.base import Field, field_id
+from vault_console.screens.wizard.screen import WizardScreen
+
+SIZE = (120, 50)
+VALUE = "sk-wizard-functional-value"
+
+
+def wizard_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "PULUMI_CONFIG_PASSPHRASE": "wizard functional",
+        **extra,
+    }
+
+
+def wizard(app: VaultConsoleApp) -> WizardScreen:
+    screen = app.screen
+    assert isinstance(screen, WizardScreen), f"on {screen!r}"
+    return screen
+
+
+def field(app: VaultConsoleApp, name: str) -> Field:
+    return app.screen.query_one(f"#{field_id(name)}-field", Field)
+
+
+def error_of(app: VaultConsoleApp, name: str) -> str:
+    """The reason shown under a field ("" when it is accepted)."""
+    shown = field(app, name)
+    return (
+        str(shown.query_one(".field-error", Label).render()) if shown.has_class("-invalid") else ""
+    )
+
+
+def shown(app: VaultConsoleApp, selector: str) -> str:
+    """What a Label or Static shows, unwrapped."""
+    return str(app.screen.query_one(selector).render())
+
+
+async def type_into(pilot: object, app: VaultConsoleApp, name: str, text: str) -> None:
+    target = field(app, name).input
+    target.focus()
+    target.value = ""
+    await pilot.press(*text)  # type: ignore[attr-defined]
+
+
+async def open_wizard(pilot: object, app: VaultConsoleApp) -> WizardScreen:
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("W")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    return wizard(app)
+
+
+async def to_components(pilot: object, app: VaultConsoleApp) -> WizardScreen:
+    """Target (skipping the AWS components OpenBao cannot run), AWS, on to Components."""
+    screen = await open_wizard(pilot, app)
+    await pilot.click("#skip-aws")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("ctrl+n")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    assert screen.current == "aws"
+    await pilot.press("ctrl+n")  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+    assert screen.current == "components"
+    return screen
+
+
+async def test_target_step_says_openbao_lacks_aws_and_offers_to_skip(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    app = make_app(root_settings, env=wizard_env(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_wizard(pilot, app)
+        text = screen_text(app)
+        assert "OpenBao" in text
+        assert "has no 'aws' secrets engine plugin (OpenBao ships none)" in text
+        assert "this token can do all" in text  # root: every sys/ path allowed
+        assert "ai-models/ already exists" in text  # the demo's mount: a create would fail
+
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "target"  # refused: the aws components cannot run here
+        assert "Skip the AWS components" in screen_text(app)
+
+        await pilot.click("#skip-aws")
+        await settle(pilot)
+        assert screen.state.answers.raw["aws_secrets"]["enabled"] is False
+        assert screen.state.answers.raw["aws_auth"]["enabled"] is False
+        assert "has no 'aws'" not in screen_text(app)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "aws"
+        assert "The AWS components are off" in screen_text(app)
+
+
+async def test_a_token_that_cannot_write_is_told_before_any_step(
+    limited_settings: Settings, tmp_path: Path
+) -> None:
+    app = make_app(limited_settings, env=wizard_env(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_wizard(pilot, app)
+        text = screen_text(app)
+        assert "this token cannot do" in text
+        assert "✖ sys/mounts/ai-models: enable the KV v2 mount" in text
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "target"
+
+
+async def test_bad_input_is_named_under_its_field_and_back_next_keep_answers(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    app = make_app(root_settings, env=wizard_env(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await to_components(pilot, app)
+        await type_into(pilot, app, "model_secrets.mount_path", "sys")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "components"
+        assert error_of(app, "model_secrets.mount_path") == "'sys' is reserved by Vault"
+        assert error_of(app, "model_secrets.rows[0].value").startswith("is empty")
+
+        await type_into(pilot, app, "model_secrets.mount_path", "wizard-fn")
+        await type_into(pilot, app, "model_secrets.rows[0].value", VALUE)
+        # Leaving the field masks it with the fixed mask, whatever its length.
+        field(app, "model_secrets.mount_path").input.focus()
+        await settle(pilot)
+        assert VALUE not in screen_text(app)
+        assert "•" * len(VALUE) not in screen_text(app)
+
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        assert screen.current == "aws"
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert field(app, "model_secrets.mount_path").value == "wizard-fn"
+        assert field(app, "model_secrets.rows[0].value").value == VALUE
+
+
+async def test_answers_are_saved_per_stack_without_values_and_reused(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    env = wizard_env(tmp_path, PATH="/nonexistent")  # no pulumi: the review fails fast
+    app = make_app(root_settings, env=env)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await to_components(pilot, app)
+        await type_into(pilot, app, "model_secrets.mount_path", "wizard-saved")
+        await type_into(pilot, app, "model_secrets.rows[0].value", VALUE)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "review"
+
+    saved = tmp_path / "state" / "vault-console" / "setup" / "dev.toml"
+    text = saved.read_text()
+    assert VALUE not in text
+    assert oct(saved.stat().st_mode & 0o777) == "0o600"
+    raw = tomllib.loads(text)
+    assert raw["model_secrets"]["mount_path"] == "wizard-saved"
+    assert raw["model_secrets"]["secrets"]["openai/api-key"]["api_key"] == {
+        "env": secret_env_name('model_secrets.secrets."openai/api-key".api_key')
+    }
+
+    app = make_app(root_settings, env=env)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_wizard(pilot, app)
+        assert screen.state.answers.raw["model_secrets"]["mount_path"] == "wizard-saved"
+        await pilot.press("ctrl+n", "ctrl+n")
+        await settle(pilot)
+        assert screen.current == "components"
+        assert field(app, "model_secrets.mount_path").value == "wizard-saved"
+        assert field(app, "model_secrets.rows[0].value").value == ""  # typed again, never saved
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "components"
+        assert "saved answers never hold values" in error_of(app, "model_secrets.rows[0].value")
+
+
+async def test_without_the_pulumi_cli_the_review_says_what_to_install_and_opens_a_recording(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    app = make_app(root_settings, env=wizard_env(tmp_path, PATH="/nonexistent"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await to_components(pilot, app)
+        await type_into(pilot, app, "model_secrets.mount_path", "wizard-nocli")
+        await type_into(pilot, app, "model_secrets.rows[0].value", VALUE)
+        await pilot.press("ctrl+n")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert screen.current == "review"
+        assert shown(app, "#review-header") == "✖ Pulumi CLI missing"
+        assert "make sure `pulumi` is on PATH" in shown(app, "#review-status")
+        # The security effect is readable before any engine runs.
+        assert 'path "wizard-nocli/data/openai/api-key"' in shown(app, "#review-documents")
+
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "review"  # nothing reviewed: no way on
+
+        await pilot.click("#open-recorded")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one(Input).value = str(pulumi_log("up-3.json"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PlanScreen)
+
+
+async def test_escape_asks_before_discarding_typed_answers(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    app = make_app(root_settings, env=wizard_env(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await to_components(pilot, app)
+        await type_into(pilot, app, "model_secrets.mount_path", "typed")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # cancel: back to the wizard, input intact
+        await settle(pilot)
+        assert field(app, "model_secrets.mount_path").value == "typed"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_read_only_palette_and_review_say_preview_only(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    app = make_app(
+        dataclasses.replace(root_settings, read_only=True),
+        env=wizard_env(tmp_path, PATH="/nonexistent"),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        commands = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        for title in ("Set up AI secrets…", "Preview stack…", "Destroy stack…"):
+            assert "read-only: preview only" in commands[title]
+        screen = await to_components(pilot, app)
+        assert "read-only: preview only" in screen_text(app)
+        screen.state.preview = None
+        assert not screen._can_leave_review()
+
+
+def test_saved_answers_load_as_the_same_config(tmp_path: Path) -> None:
+    answers = SetupAnswers(raw={"aws_secrets": {"enabled": False}, "aws_auth": {"enabled": False}})
+    answers.set_model_secret("a/b", "k", "v-value")
+    answers.save(tmp_path, "s1")
+    again = SetupAnswers.load(tmp_path, "s1")
+    assert again is not None and again.raw == answers.raw
