@@ -103,8 +103,10 @@ class PulumiCli(auto.PulumiCommand):
     the SDK's own loop plus ``stdin`` and redaction, which the SDK does not offer.
     """
 
-    def __init__(self, command: str | None = None, secrets: Iterable[str] = ()) -> None:
-        found = command or shutil.which("pulumi")
+    def __init__(
+        self, command: str | None = None, secrets: Iterable[str] = (), path: str | None = None
+    ) -> None:
+        found = command or shutil.which("pulumi", path=path)
         if not found:
             raise EngineError(
                 f"The `pulumi` CLI was not found on PATH. {INSTALL_HINT}",
@@ -297,6 +299,9 @@ class Engine:
         self.callback_errors: list[str] = []
         self.last_plan: Plan | None = None
         """The plan of the latest operation, kept when it fails: what was done and what not."""
+        self.cancel_requested = False
+        """``cancel`` was called: a failure that follows is the cancellation, whatever
+        command it interrupted (an update, or ``config set`` before it)."""
 
     def __repr__(self) -> str:
         return f"Engine(stack={self.options.stack!r}, project={self.options.project!r})"
@@ -325,7 +330,8 @@ class Engine:
 
     def command(self) -> auto.PulumiCommand:
         if self._command is None:
-            self._command = PulumiCli(secrets=self.secret_strings)
+            # The CLI on the PATH of the environment this engine runs with.
+            self._command = PulumiCli(secrets=self.secret_strings, path=self.env.get("PATH"))
         elif isinstance(self._command, PulumiCli):
             self._command.secrets |= self.secret_strings
         return self._command
@@ -504,6 +510,7 @@ class Engine:
         The engine stops gracefully and releases the lock; the operation then fails with
         a cancellation that ``describe_failure`` reports as such.
         """
+        self.cancel_requested = True
         command = self._command
         interrupt = getattr(command, "interrupt", None)
         return bool(interrupt()) if interrupt is not None else False
@@ -537,10 +544,24 @@ _PLAN_VIOLATION = re.compile(r"resource (urn:\S+) violates plan")
 _VAULT_ERROR = re.compile(r"Code: (\d{3})\. Errors:\s*\n?\s*\*?\s*(.+)")
 
 
-def describe_failure(exc: BaseException, stack: str = "dev") -> ConsoleError:
-    """Map engine failures to a message that says what happened and what to do."""
+CANCELLED = EngineError(
+    "Cancelled at your request. The engine finished the operations it had started, "
+    "saved the state and released the stack's lock; nothing else was changed. "
+    "Preview again to see what is left to do.",
+    "Cancelled",
+    False,
+)
+
+
+def describe_failure(
+    exc: BaseException, stack: str = "dev", *, cancelled: bool = False
+) -> ConsoleError:
+    """Map engine failures to a message that says what happened and what to do;
+    ``cancelled``: the user asked the engine to stop, so this failure is that."""
     if isinstance(exc, ConsoleError):
         return exc
+    if cancelled and isinstance(exc, CommandError):
+        return CANCELLED
     if isinstance(exc, FileNotFoundError) and "pulumi" in str(exc):
         return EngineError(
             f"The `pulumi` CLI was not found. {INSTALL_HINT}", "Pulumi CLI missing", False
@@ -565,13 +586,7 @@ def describe_failure(exc: BaseException, stack: str = "dev") -> ConsoleError:
         if "^C received; cancelling" in text or re.search(
             r"error: (preview|update) canceled", text
         ):
-            return EngineError(
-                "Cancelled at your request. The engine finished the operations it had started, "
-                "saved the state and released the stack's lock; nothing else was changed. "
-                "Preview again to see what is left to do.",
-                "Cancelled",
-                False,
-            )
+            return CANCELLED
         violation = _PLAN_VIOLATION.search(text)
         if violation:
             name = violation[1].rsplit("::", 1)[-1]
@@ -633,6 +648,11 @@ def describe_failure(exc: BaseException, stack: str = "dev") -> ConsoleError:
                 f"Vault answered {vault[1]}: {vault[2].strip()}", "Vault refused a change"
             )
         lines = [ln for ln in text.splitlines() if ln.strip().startswith(("error:", "Error"))]
-        detail = "; ".join(ln.strip() for ln in lines[-3:]) or text.splitlines()[0]
+        said = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        detail = (
+            "; ".join(ln.strip() for ln in lines[-3:])
+            or "; ".join(said[-3:])
+            or ("the pulumi command failed without a message")
+        )
         return EngineError(detail, "Pulumi failed")
     return ConsoleError(f"{type(exc).__name__}: {exc}", "Unexpected error")

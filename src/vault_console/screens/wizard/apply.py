@@ -34,6 +34,19 @@ def outcome_rows(table: DataTable[Any], plan: Plan) -> None:
         )
 
 
+def made_and_missing(reviewed: Plan | None, applied: Plan | None) -> tuple[list[str], list[str]]:
+    """The reviewed plan's changes that the apply did, and those it did not (the stack
+    and its provider left out: they are Pulumi's, not the user's)."""
+    done = {s.urn for s in applied.steps if s.done and not s.failed} if applied else set()
+    made: list[str] = []
+    missing: list[str] = []
+    for step in reviewed.steps if reviewed else []:
+        if step.op == "same" or step.type.startswith("pulumi:"):
+            continue
+        (made if step.urn in done else missing).append(step.name)
+    return made, missing
+
+
 class ApplyStep(WizardStep):
     title = "Apply"
 
@@ -81,8 +94,9 @@ class ApplyStep(WizardStep):
             return
         self.set_running(False, failed=True)
         self.query_one("#apply-header", Label).update(plain(f"✖ {error.title}"))
-        made = [s.name for s in plan.steps if s.done and s.op != "same"] if plan else []
-        missing = [s.name for s in plan.steps if not s.done and s.op != "same"] if plan else []
+        made, missing = made_and_missing(
+            self.state.preview.plan if self.state.preview else None, plan
+        )
         self.query_one("#apply-status", Label).update(
             plain(
                 f"{error.message}\nMade: {', '.join(made) or 'nothing'}. "

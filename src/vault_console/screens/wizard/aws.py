@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from vault_console.infra.aws import AwsIdentity, IamRole
 from vault_console.screens.wizard.base import Field, WizardStep, field_id
-from vault_console.text import plain
+from vault_console.text import DETAIL_LIMIT, plain
 from vault_console_programs.ai_secrets.config import WORKLOAD_SERVICES
 
 MODES = ("existing", "arn", "create")
@@ -114,9 +114,7 @@ class AwsStep(WizardStep):
             auth["workload_service"] = self.query_one(
                 f"#{field_id('aws_auth.workload_service')}", Select
             ).value
-            auth["iam_role_name"] = self.query_one(
-                "#f-aws_auth-iam_role_name-field", Field
-            ).value.strip()
+            auth["iam_role_name"] = self.field("aws_auth.iam_role_name").value.strip()
         elif mode == "arn":
             typed = self.field("aws_auth.bound_principal_arn").value.strip()
             auth["bound_principal_arn"] = typed
@@ -144,8 +142,11 @@ class AwsStep(WizardStep):
     def show_problems(self, problems: dict[str, str]) -> None:
         super().show_problems(problems)
         if self.mode == "existing":
-            reason = problems.get("aws_auth.bound_principal_arn", "")
-            self.query_one("#role-chosen", Label).update(plain(reason))
+            reason = problems.get("aws_auth.bound_principal_arn")
+            if reason:
+                self.query_one("#role-chosen", Label).update(plain(reason))
+            else:
+                self._show_chosen()
 
     # -- AWS --------------------------------------------------------------------------------
 
@@ -178,7 +179,7 @@ class AwsStep(WizardStep):
             problem = describe(error)
             self.state.identity = None
             self.query_one("#aws-identity", Label).update(
-                plain(f"✖ {problem.title}: {problem.message}", multiline=True)
+                plain(f"✖ {problem.title}: {problem.message}", DETAIL_LIMIT, multiline=True)
             )
             if self.mode == "existing":
                 self.query_one("#mode-arn", RadioButton).value = True
@@ -239,11 +240,16 @@ class AwsStep(WizardStep):
         if options.option_count and options.highlighted is None:
             options.highlighted = 0
         options.focus()
+        self._show_chosen()
 
     @on(OptionList.OptionHighlighted, "#role-list")
-    def _role_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id:
-            self.query_one("#role-chosen", Label).update(plain(f"Chosen: {event.option.id}"))
+    def _role_highlighted(self) -> None:
+        self._show_chosen()
+
+    def _show_chosen(self) -> None:
+        option = self.query_one("#role-list", OptionList).highlighted_option
+        if option is not None and option.id:
+            self.query_one("#role-chosen", Label).update(plain(f"Chosen: {option.id}"))
 
     @on(Button.Pressed, "#aws-identify")
     def _identify_pressed(self) -> None:

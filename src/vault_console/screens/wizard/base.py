@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, Label
 
 from vault_console.infra.setup import SetupAnswers
-from vault_console.text import plain
+from vault_console.text import DETAIL_LIMIT, plain
 from vault_console.widgets.secret_input import SecretInput
 
 if TYPE_CHECKING:
@@ -106,7 +106,9 @@ class Field(Vertical):
 
     def set_error(self, reason: str | None) -> None:
         self.set_class(bool(reason), "-invalid")
-        self.query_one(".field-error", Label).update(plain(reason or "", multiline=True))
+        self.query_one(".field-error", Label).update(
+            plain(reason or "", DETAIL_LIMIT, multiline=True)
+        )
 
 
 class WizardStep(VerticalScroll):
@@ -155,7 +157,7 @@ class WizardStep(VerticalScroll):
             if k not in shown and not any(k.startswith(s + "[") for s in shown)
         ]
         for label in self.query(".step-problems").results(Label):
-            label.update(plain("\n".join(rest), multiline=True))
+            label.update(plain("\n".join(rest), DETAIL_LIMIT, multiline=True))
             label.display = bool(rest)
 
     def field(self, name: str) -> Field:

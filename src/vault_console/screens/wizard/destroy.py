@@ -153,7 +153,11 @@ class DestroyScreen(Screen[None]):
                 outcome = run(on_event=forward)
             except BaseException as exc:
                 self.post_message(
-                    self.Finished(kind, engine.last_plan, describe_failure(exc, self.stack))
+                    self.Finished(
+                        kind,
+                        engine.last_plan,
+                        describe_failure(exc, self.stack, cancelled=engine.cancel_requested),
+                    )
                 )
             else:
                 self.post_message(self.Finished(kind, outcome.plan, None))

@@ -95,10 +95,13 @@ class WizardScreen(Screen[None]):
         *,
         command: CommandFactory | None = None,
         answers: SetupAnswers | None = None,
+        program: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.command_factory = command
         """Builds the Pulumi command (tests wrap the real CLI to record its arguments)."""
+        self.program = program
+        """Another Pulumi program than the AI-secrets one (tests hold an engine open with it)."""
         self.state = WizardState(stack=stack)
         if answers is not None:
             self.state.answers = answers
@@ -315,6 +318,7 @@ class WizardScreen(Screen[None]):
             env=self.engine_env(),
             provider_env=provider_env(self.vc.settings),
             command=self.command_factory() if self.command_factory else None,
+            program=self.program,
         )
 
     def run_engine(self, kind: str) -> None:
@@ -357,7 +361,7 @@ class WizardScreen(Screen[None]):
             else:
                 outcome = engine.refresh(on_event=forward)
         except BaseException as exc:
-            error = describe_failure(exc, self.state.stack)
+            error = describe_failure(exc, self.state.stack, cancelled=engine.cancel_requested)
             self.post_message(self.EngineFinished(kind, engine, None, error, engine.last_plan))
         else:
             self.post_message(self.EngineFinished(kind, engine, outcome, None, outcome.plan))

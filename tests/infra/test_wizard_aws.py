@@ -1,0 +1,131 @@
+"""The wizard's AWS step against a real moto server (STS, IAM) through boto3's chain.
+
+OpenBao has no aws plugins, so the target step does not let these components through;
+the tests enter the AWS step directly, as they would on HashiCorp Vault.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import OptionList, RadioButton
+
+from tests.functional.helpers import settle
+from tests.functional.test_wizard import error_of, shown, type_into, wizard_env
+from vault_console.app import VaultConsoleApp, make_app
+from vault_console.config import Settings
+from vault_console.infra.aws import SOURCES_CHECKED
+from vault_console.screens.wizard.screen import WizardScreen
+
+ROLE = "wizard-inference-role"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+async def aws_step(pilot: Pilot[int], app: VaultConsoleApp) -> WizardScreen:
+    await settle(pilot)
+    screen = WizardScreen("aws-test")
+    await app.push_screen(screen)
+    await settle(pilot)
+    await screen.go_to("aws")
+    await settle(pilot)
+    return screen
+
+
+async def test_identity_and_a_role_picked_from_the_filtered_list(
+    root_settings: Settings, tmp_path: Path, aws_env: dict[str, str]
+) -> None:
+    iam = boto3.client("iam")
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(TRUST))
+    arn = f"arn:aws:iam::123456789012:role/{ROLE}"
+
+    app = make_app(root_settings, env=wizard_env(tmp_path))
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await aws_step(pilot, app)
+        identity = shown(app, "#aws-identity")
+        assert identity.startswith("✔ arn:aws:")
+        assert "account 123456789012" in identity and "credentials from env" in identity
+
+        await pilot.press("ctrl+n")  # nothing picked yet
+        await settle(pilot)
+        assert screen.current == "aws"
+        assert "pick a role from the list" in shown(app, "#role-chosen")
+
+        app.screen.query_one("#role-filter").focus()
+        await pilot.press(*"inference")
+        await pilot.press("enter")  # to the list, first match highlighted
+        await settle(pilot)
+        options = app.screen.query_one("#role-list", OptionList)
+        assert options.has_focus
+        assert options.option_count == 1
+        assert "trusts sagemaker.amazonaws.com" in str(options.get_option_at_index(0).prompt)
+        assert arn in shown(app, "#role-chosen")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "components"
+        assert screen.state.answers.raw["aws_auth"]["bound_principal_arn"] == arn
+
+        await pilot.press("ctrl+b")  # Back keeps the choice
+        await settle(pilot)
+        assert arn in shown(app, "#role-chosen")
+
+
+async def test_a_typed_arn_is_validated_under_its_field(
+    root_settings: Settings, tmp_path: Path, aws_env: dict[str, str]
+) -> None:
+    app = make_app(root_settings, env=wizard_env(tmp_path))
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await aws_step(pilot, app)
+        await pilot.click("#mode-arn")
+        await settle(pilot)
+        await type_into(pilot, app, "aws_auth.bound_principal_arn", "arn:aws:iam::12:role/x")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "aws"
+        reason = error_of(app, "aws_auth.bound_principal_arn")
+        assert reason.endswith("the account must be 12 digits")
+        await type_into(
+            pilot, app, "aws_auth.bound_principal_arn", "arn:aws:iam::123456789012:role/ai"
+        )
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "components"
+
+
+async def test_without_credentials_it_fails_fast_names_the_sources_and_offers_the_arn(
+    root_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    app = make_app(root_settings, env=wizard_env(tmp_path))
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await aws_step(pilot, app)
+        identity = shown(app, "#aws-identity")
+        assert identity.startswith("✖ No AWS credentials")
+        for source in SOURCES_CHECKED:
+            assert source in identity
+        assert app.screen.query_one("#mode-arn", RadioButton).value  # offered instead
+        await pilot.click("#mode-create")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "components"  # the stack creates the role: no ARN needed
+        assert "bound_principal_arn" not in screen.state.answers.raw["aws_auth"]
+        assert screen.state.answers.raw["aws_auth"]["workload_service"] == "ec2"

@@ -1,0 +1,289 @@
+"""The setup wizard and the destroy screen on the real Pulumi CLI, the real vault provider
+and the session's real OpenBao dev server; every result is read back with hvac.
+
+The aws components stay off: OpenBao has no aws plugins (the wizard says so and skips
+them), and there is no aws provider plugin on this machine.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import hvac
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Log
+
+from tests.conftest import settings_for
+from tests.functional.helpers import screen_text, settle
+from tests.functional.test_wizard import field, shown, type_into
+from tests.infra.gate_program import gated
+from tests.infra.test_real_engine import RecordingCli
+from vault_console.app import VaultConsoleApp, make_app
+from vault_console.screens.main import MainScreen
+from vault_console.screens.wizard.destroy import DestroyScreen
+from vault_console.screens.wizard.screen import WizardScreen
+from vault_console.vault.devserver import DevServer
+from vault_console_programs.ai_secrets.program import read_policy_hcl
+
+pytestmark = pytest.mark.needs_pulumi_cli
+
+SIZE = (140, 50)
+VALUE = "sk-wizard-real-engine-value"
+_names = itertools.count()
+
+
+class Run:
+    """One test's app: a fresh state dir and backend, the real CLI recorded."""
+
+    def __init__(self, tmp: Path, cli: str, home: Path, server: DevServer) -> None:
+        self.cli_path = cli
+        self.clis: list[RecordingCli] = []
+        self.server = server
+        self.prefix = f"wz{next(_names)}-{os.getpid()}"
+        self.stack = f"{self.prefix}-stack"
+        self.env = {
+            "PATH": f"{Path(cli).parent}:{os.environ['PATH']}",
+            "HOME": str(tmp),
+            "XDG_STATE_HOME": str(tmp / "state"),
+            "XDG_CONFIG_HOME": str(tmp / "config"),
+            "PULUMI_HOME": str(home),
+            "PULUMI_CONFIG_PASSPHRASE": "wizard real engine",
+        }
+
+    def command(self) -> RecordingCli:
+        cli = RecordingCli(self.cli_path)
+        self.clis.append(cli)
+        return cli
+
+    def app(self, **changes: Any) -> VaultConsoleApp:
+        settings = settings_for(self.server.address, self.server.root_token, **changes)
+        return make_app(settings, env=self.env)
+
+    def wizard(self, program: Callable[[], None] | None = None) -> WizardScreen:
+        return WizardScreen(self.stack, command=self.command, program=program)
+
+    def hvac(self) -> hvac.Client:
+        return hvac.Client(self.server.address, token=self.server.root_token)
+
+
+@pytest.fixture
+def run(tmp_path: Path, pulumi_cli: str, pulumi_home: Path, bao: DevServer) -> Run:
+    return Run(tmp_path, pulumi_cli, pulumi_home, bao)
+
+
+async def until(pilot: Pilot[int], test: Callable[[], bool], timeout: float = 120.0) -> None:
+    """Let the app run until ``test`` holds (an engine step is on screen)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if test():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError("the wizard never got there")
+
+
+async def fill_model_secrets(pilot: Pilot[int], app: VaultConsoleApp, run: Run) -> WizardScreen:
+    screen = app.screen
+    assert isinstance(screen, WizardScreen)
+    await settle(pilot)
+    await pilot.click("#skip-aws")
+    await settle(pilot)
+    await pilot.press("ctrl+n", "ctrl+n")
+    await settle(pilot)
+    assert screen.current == "components"
+    await type_into(pilot, app, "model_secrets.mount_path", run.prefix)
+    await type_into(pilot, app, "model_secrets.policy_name", f"{run.prefix}-read")
+    await type_into(pilot, app, "model_secrets.rows[0].value", VALUE)
+    return screen
+
+
+def diff_rows(app: VaultConsoleApp) -> list[str]:
+    table = app.screen.query_one("#review-diff", DataTable)
+    return [" ".join(str(c) for c in table.get_row_at(i)).strip() for i in range(table.row_count)]
+
+
+async def test_wizard_previews_applies_the_reviewed_plan_verifies_and_destroys(run: Run) -> None:
+    app = run.app()
+    client = run.hvac()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard())
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "review"
+        await until(pilot, lambda: screen.running is None)
+        await settle(pilot)
+
+        # The review: counts, the diff by component, the secret masked, the policy HCL.
+        assert shown(app, "#review-header") == f"Stack {run.stack}: +4 create"
+        rows = diff_rows(app)
+        assert rows[0] == "Model secrets (KV v2)"
+        assert "+ create vault:Mount model-secrets-mount" in rows
+        assert any(r.startswith("dataJson") or "dataJson - [secret]" in r for r in rows)
+        assert VALUE not in screen_text(app)
+        hcl = read_policy_hcl(run.prefix, ["openai/api-key"])
+        assert hcl.splitlines()[0] in shown(app, "#review-documents")
+        preview = screen.state.preview
+        assert preview is not None and preview.plan_file is not None
+        plan_file = preview.plan_file
+
+        await pilot.press("ctrl+n")  # confirm: creates only, no name to type
+        await settle(pilot)
+        assert screen.current == "confirm"
+        assert str(plan_file) in shown(app, "#confirm-body")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await until(pilot, lambda: screen.current == "result")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+
+        # The apply ran `pulumi up --plan` with the review's own plan file.
+        up_calls = [c for cli in run.clis for c in cli.verb("up")]
+        assert len(up_calls) == 1
+        assert up_calls[0][up_calls[0].index("--plan") + 1] == str(plan_file)
+
+        checks = screen.state.verifications
+        assert checks is not None and all(c.ok for c in checks), checks
+        assert "(value not read)" in shown(app, "#result-checks")
+        assert "iam_login" not in shown(app, "#result-snippet")  # aws auth is off here
+        assert "read_secret_version" in shown(app, "#result-snippet")
+
+        mounts = client.sys.list_mounted_secrets_engines()["data"]
+        assert mounts[f"{run.prefix}/"]["options"]["version"] == "2"
+        assert client.sys.read_policy(f"{run.prefix}-read")["data"]["rules"] == hcl
+        meta = client.secrets.kv.v2.read_secret_metadata("openai/api-key", mount_point=run.prefix)
+        assert meta["data"]["current_version"] == 1
+        stored = client.secrets.kv.v2.read_secret_version(
+            "openai/api-key", mount_point=run.prefix, raise_on_deleted_version=True
+        )
+        assert stored["data"]["data"] == {"api_key": VALUE}
+
+        await pilot.press("g")  # jump to the new secret in the browser
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        panel_shown = app.screen.query_one("SecretPanel").shown  # type: ignore[attr-defined]
+        assert panel_shown is not None and panel_shown.secret.path == "openai/api-key"
+
+        # Destroy from the console: preview as a diff, then the stack name typed.
+        await app.push_screen(DestroyScreen(run.stack, command=run.command))
+        await settle(pilot)
+        await pilot.click("#destroy-preview")
+        await until(pilot, lambda: app.screen.query_one("#destroy-run").display)
+        assert "-4 delete" in shown(app, "#destroy-header")
+        await type_into(pilot, app, "destroy.confirm", "wrong")
+        await pilot.click("#destroy-run")
+        await settle(pilot)
+        assert f"{run.prefix}/" in client.sys.list_mounted_secrets_engines()["data"]
+        await type_into(pilot, app, "destroy.confirm", run.stack)
+        await pilot.press("enter")
+        await until(pilot, lambda: "Destroyed" in shown(app, "#destroy-header"))
+        assert f"{run.prefix}/" not in client.sys.list_mounted_secrets_engines()["data"]
+
+
+async def test_running_again_starts_from_saved_answers_and_shows_drift(run: Run) -> None:
+    app = run.app()
+    client = run.hvac()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard())
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.state.preview is not None)
+        await pilot.press("ctrl+n", "ctrl+n")
+        await until(pilot, lambda: screen.current == "result")
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+n")  # Finish
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+
+        client.sys.delete_policy(f"{run.prefix}-read")  # by hand, outside the stack
+
+        await app.push_screen(run.wizard())
+        await settle(pilot)
+        again = app.screen
+        assert isinstance(again, WizardScreen)
+        assert again.state.answers.raw["model_secrets"]["mount_path"] == run.prefix
+        await pilot.press("ctrl+n", "ctrl+n")
+        await settle(pilot)
+        assert field(app, "model_secrets.mount_path").value == run.prefix
+        await type_into(pilot, app, "model_secrets.rows[0].value", VALUE)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: again.state.preview is not None)
+        await settle(pilot)
+        assert "~1 update" in shown(app, "#review-header")
+        drift = shown(app, "#review-drift")
+        assert "model-secrets-read-policy (policy)" in drift
+
+
+async def test_cancel_mid_preview_and_mid_apply(run: Run, tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
+    app = run.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard(program=gated(run.prefix, gate)))
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+
+        def logged(log: str, text: str) -> Callable[[], bool]:
+            def test() -> bool:
+                return any(text in line for line in app.screen.query_one(log, Log).lines)
+
+            return test
+
+        await until(pilot, logged("#review-progress", "first"))
+        await pilot.press("escape")  # cancel the running preview
+        await until(pilot, lambda: screen.running is None)
+        await settle(pilot)
+        assert shown(app, "#review-header") == "✖ Cancelled"
+        assert isinstance(app.screen, WizardScreen)  # Esc cancelled, it did not leave
+
+        gate.touch()
+        await pilot.click("#preview-again")
+        await until(pilot, lambda: screen.state.preview is not None)
+        gate.unlink()  # the apply will wait at the gate
+        await pilot.press("ctrl+n", "ctrl+n")
+        await until(pilot, lambda: screen.current == "apply")
+        await until(pilot, logged("#apply-progress", "✔ create vault:index/mount:Mount first"))
+        await pilot.press("escape")
+        await until(pilot, lambda: screen.running is None)
+        await settle(pilot)
+        assert shown(app, "#apply-header") == "✖ Cancelled", shown(app, "#apply-status")
+        status = shown(app, "#apply-status")
+        assert "Made: first" in status
+        assert "Not made:" in status and "second" in status
+        assert app.screen.query_one("#refresh-state").display
+        mounts = run.hvac().sys.list_mounted_secrets_engines()["data"]
+        assert f"{run.prefix}-first/" in mounts
+        assert f"{run.prefix}-second/" not in mounts
+
+        await pilot.click("#refresh-state")
+        await until(pilot, lambda: screen.running is None)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert "now matches the server" in shown(app, "#apply-status")
+
+
+async def test_a_missing_provider_plugin_is_named_with_its_install_command(
+    run: Run, tmp_path: Path
+) -> None:
+    empty_home = tmp_path / "empty-pulumi-home"
+    empty_home.mkdir()
+    run.env["PULUMI_HOME"] = str(empty_home)
+    app = run.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard())
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.running is None and screen.current == "review")
+        await settle(pilot)
+        assert shown(app, "#review-header") == "✖ Plugin missing"
+        assert "pulumi plugin install resource vault v7.14.0" in shown(app, "#review-status")
+        assert app.screen.query_one("#open-recorded").display  # a recorded plan still opens
