@@ -2,14 +2,20 @@
 
     python scripts/screenshots.py
 
-Uses make_app (the CLI's factory) and the scenes the snapshot tests use.
+Uses make_app (the CLI's factory) and the scenes the snapshot tests use. The setup wizard's
+steps and the destroy screen run the real Pulumi CLI (``pulumi`` on PATH, as ``./dev test``
+builds it) with the vault provider from shared/pulumi-plugins; without a CLI they are left
+out and the script says so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")  # no half-drawn tab underlines
@@ -17,10 +23,14 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")  # no half-drawn tab underli
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import install_vault_plugin  # noqa: E402
 from tests.snapshots.scenes import SCENES  # noqa: E402
+from tests.snapshots.wizard_scenes import WIZARD_SCENES, wizard_env  # noqa: E402
 from vault_console.app import make_app  # noqa: E402
+from vault_console.config import Settings  # noqa: E402
 from vault_console.infra.plan import load_plan  # noqa: E402
 from vault_console.screens.plan import PlanViewerApp  # noqa: E402
+from vault_console.screens.wizard.destroy import DestroyScreen  # noqa: E402
 from vault_console.vault import demo_seed  # noqa: E402
 from vault_console.vault.client import VaultGateway  # noqa: E402
 from vault_console.vault.devserver import DevServer  # noqa: E402
@@ -41,6 +51,11 @@ async def shoot(out: Path) -> list[Path]:
                 path = out / f"{name}.svg"
                 app.save_screenshot(filename=path.name, path=str(out))
                 written.append(path)
+        cli = shutil.which("pulumi")
+        if cli is None:
+            print("no `pulumi` on PATH: the wizard screenshots are left out", file=sys.stderr)
+        else:
+            written += await shoot_wizard(out, settings, gateway, cli)
         gateway.close()
     log = ROOT.parent / "shared" / "fixtures" / "pulumi-events" / "webserver-userdata.json"
     if log.exists():
@@ -50,6 +65,35 @@ async def shoot(out: Path) -> list[Path]:
             await pilot.pause()
             viewer.save_screenshot(filename="plan-viewer.svg", path=str(out))
             written.append(out / "plan-viewer.svg")
+    return written
+
+
+async def shoot_wizard(
+    out: Path, settings: Settings, gateway: VaultGateway, cli: str
+) -> list[Path]:
+    """Each wizard step on the real engine, then the destroy preview of the applied stack."""
+    written = []
+    with tempfile.TemporaryDirectory(prefix="vault-console-shots-") as tmp:
+        home = install_vault_plugin(cli, Path(tmp) / "pulumi-home")
+        env = wizard_env(Path(cli).parent, home, Path(tmp))
+        for name, scene in WIZARD_SCENES.items():
+            app = make_app(settings, env=env)
+            async with app.run_test(size=SIZE) as pilot:
+                await scene(pilot, gateway)
+                app.save_screenshot(filename=f"{name}.svg", path=str(out))
+                written.append(out / f"{name}.svg")
+        # The last scene applied the stack: preview its destroy, and stop before destroying.
+        app = make_app(settings, env=env)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = DestroyScreen("dev")
+            await app.push_screen(screen)
+            deadline = time.monotonic() + 180
+            await pilot.pause(0.5)
+            while screen.running and time.monotonic() < deadline:
+                await pilot.pause(0.1)
+            await pilot.pause(0.3)
+            app.save_screenshot(filename="destroy-preview.svg", path=str(out))
+            written.append(out / "destroy-preview.svg")
     return written
 
 

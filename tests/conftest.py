@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import lzma
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +83,58 @@ def limited_settings(bao: DevServer, gateway: VaultGateway) -> Settings:
     return dataclasses.replace(
         settings_for(bao.address, None), token=Token(token), token_source="test"
     )
+
+
+# -- the real Pulumi engine -------------------------------------------------------------
+
+VAULT_PLUGIN_VERSION = "v7.14.0"
+
+
+@pytest.fixture(scope="session")
+def pulumi_cli() -> str:
+    """The real ``pulumi`` CLI (``./dev`` builds one onto PATH); CI fails without it."""
+    found = shutil.which("pulumi")
+    if found is None:
+        reason = "needs the real `pulumi` CLI on PATH (./dev test builds it: tools/pulumi/)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the real engine")
+        pytest.skip(reason)
+    return found
+
+
+def install_vault_plugin(pulumi_cli: str, home: Path) -> Path:
+    """Make ``home`` a PULUMI_HOME holding only the vault provider from shared/pulumi-plugins.
+
+    Shared by the ``pulumi_home`` fixture and ``scripts/screenshots.py``.
+    """
+    packed = (
+        SHARED / "pulumi-plugins" / f"pulumi-resource-vault-{VAULT_PLUGIN_VERSION}-linux-amd64.xz"
+    )
+    assert packed.is_file(), f"{packed} is missing (set VAULT_CONSOLE_SHARED)"
+    home.mkdir(parents=True, exist_ok=True)
+    binary = home / "pulumi-resource-vault"
+    binary.write_bytes(lzma.decompress(packed.read_bytes()))
+    binary.chmod(0o755)
+    subprocess.run(
+        [
+            pulumi_cli,
+            "plugin",
+            "install",
+            "resource",
+            "vault",
+            VAULT_PLUGIN_VERSION,
+            "-f",
+            str(binary),
+        ],
+        env={**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true"},
+        check=True,
+        capture_output=True,
+    )
+    binary.unlink()
+    return home
+
+
+@pytest.fixture(scope="session")
+def pulumi_home(pulumi_cli: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A PULUMI_HOME holding only the vault provider plugin from shared/pulumi-plugins."""
+    return install_vault_plugin(pulumi_cli, tmp_path_factory.mktemp("pulumi-home"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import lzma
-import os
 import shutil
 import socket
 import subprocess
@@ -65,52 +63,3 @@ def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return env
-
-
-# -- the real Pulumi engine -------------------------------------------------------------
-
-VAULT_PLUGIN_VERSION = "v7.14.0"
-
-
-@pytest.fixture(scope="session")
-def pulumi_cli() -> str:
-    """The real ``pulumi`` CLI (``./dev`` builds one onto PATH); CI fails without it."""
-    found = shutil.which("pulumi")
-    if found is None:
-        reason = "needs the real `pulumi` CLI on PATH (./dev test builds it: tools/pulumi/)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the real engine")
-        pytest.skip(reason)
-    return found
-
-
-@pytest.fixture(scope="session")
-def pulumi_home(pulumi_cli: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A PULUMI_HOME holding only the vault provider plugin from shared/pulumi-plugins."""
-    from tests.conftest import SHARED
-
-    packed = (
-        SHARED / "pulumi-plugins" / f"pulumi-resource-vault-{VAULT_PLUGIN_VERSION}-linux-amd64.xz"
-    )
-    assert packed.is_file(), f"{packed} is missing (set VAULT_CONSOLE_SHARED)"
-    home = tmp_path_factory.mktemp("pulumi-home")
-    binary = home / "pulumi-resource-vault"
-    binary.write_bytes(lzma.decompress(packed.read_bytes()))
-    binary.chmod(0o755)
-    subprocess.run(
-        [
-            pulumi_cli,
-            "plugin",
-            "install",
-            "resource",
-            "vault",
-            VAULT_PLUGIN_VERSION,
-            "-f",
-            str(binary),
-        ],
-        env={**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true"},
-        check=True,
-        capture_output=True,
-    )
-    binary.unlink()
-    return home

@@ -39,6 +39,7 @@ def test_identity_and_roles_from_moto(aws_env: dict[str, str]) -> None:
     roles = {r.name: r for r in list_roles(session)}
     assert roles[name].arn == f"arn:aws:iam::123456789012:role/ai/{name}"
     assert roles[name].trusted == ("ecs-tasks.amazonaws.com",)
+    iam.delete_role(RoleName=name)  # the moto server is shared by the session's tests
 
 
 def test_no_credentials_names_every_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -124,8 +124,9 @@ async def test_wizard_previews_applies_the_reviewed_plan_verifies_and_destroys(r
         assert shown(app, "#review-header") == f"Stack {run.stack}: +4 create"
         rows = diff_rows(app)
         assert rows[0] == "Model secrets (KV v2)"
-        assert "+ create vault:Mount model-secrets-mount" in rows
-        assert any(r.startswith("dataJson") or "dataJson - [secret]" in r for r in rows)
+        assert "+ create   vault:Mount model-secrets-mount" in rows
+        assert "dataJson [secret]" in rows
+        assert not any("default_7_14_0" in r for r in rows)  # providers are not shown
         assert VALUE not in screen_text(app)
         hcl = read_policy_hcl(run.prefix, ["openai/api-key"])
         assert hcl.splitlines()[0] in shown(app, "#review-documents")
@@ -136,7 +137,7 @@ async def test_wizard_previews_applies_the_reviewed_plan_verifies_and_destroys(r
         await pilot.press("ctrl+n")  # confirm: creates only, no name to type
         await settle(pilot)
         assert screen.current == "confirm"
-        assert str(plan_file) in shown(app, "#confirm-body")
+        assert plan_file.name in shown(app, "#confirm-body")
         await pilot.press("ctrl+n")
         await settle(pilot)
         await until(pilot, lambda: screen.current == "result")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from tests.conftest import settings_for
 from tests.snapshots.normalizing_proxy import NormalizingProxy
 from tests.snapshots.scenes import SCENES
+from tests.snapshots.wizard_scenes import SNAPSHOT_SCENES, WIZARD_SCENES, wizard_env
 from vault_console.app import make_app
 from vault_console.vault import demo_seed
 from vault_console.vault.client import VaultGateway
@@ -41,6 +43,29 @@ def test_main_screens(
 
     async def run_before(pilot: Any) -> None:
         await SCENES[scene](pilot, gateway)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.needs_pulumi_cli
+@pytest.mark.parametrize("scene", SNAPSHOT_SCENES)
+def test_wizard_review_and_confirm(
+    scene: str,
+    proxied: tuple[str, str],
+    snap_compare: Callable[..., Any],
+    pulumi_cli: str,
+    pulumi_home: Path,
+    tmp_path: Path,
+) -> None:
+    """The diff and the confirm step of a real preview (real CLI, vault provider, OpenBao)."""
+    address, token = proxied
+    settings = settings_for(address, token)
+    gateway = VaultGateway(settings)
+    env = wizard_env(Path(pulumi_cli).parent, pulumi_home, tmp_path)
+    app = make_app(settings, status_refresh=3600, env=env)
+
+    async def run_before(pilot: Any) -> None:
+        await WIZARD_SCENES[scene](pilot, gateway)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 

@@ -501,9 +501,10 @@ def progress_line(event: EngineEvent) -> str | None:
             meta = part.metadata
             op = str(meta.op.value if hasattr(meta.op, "value") else meta.op)
             name = meta.urn.rsplit("::", 1)[-1]
-            planning = getattr(part, "planning", False)
-            verb = "planned" if planning and mark == "…" else mark
-            return f"{verb} {op} {meta.type} {name}"
+            if getattr(part, "planning", False):
+                # A preview: each step is planned, never done; its outputs event repeats it.
+                return f"planned {op} {meta.type} {name}" if mark == "…" else None
+            return f"{mark} {op} {meta.type} {name}"
     diag = event.diagnostic_event
     if diag is not None and diag.severity in ("warning", "error"):
         return f"{diag.severity}: {_strip_colors(diag.message).strip()}"

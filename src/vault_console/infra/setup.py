@@ -417,13 +417,13 @@ def login_snippet(config: StackConfig, address: str) -> str:
     auth = config.aws_auth
     spec = config.model_secrets
     lines = [
-        "import boto3, hvac",
+        "import boto3, hvac" if auth.enabled else "import hvac",
         "",
         f"client = hvac.Client(url={address!r})",
-        "credentials = boto3.Session().get_credentials()",
     ]
     if auth.enabled:
         lines += [
+            "credentials = boto3.Session().get_credentials()  # the service's own IAM role",
             "client.auth.aws.iam_login(",
             "    credentials.access_key, credentials.secret_key, credentials.token,",
             f"    role={auth.role_name!r}, mount_point={auth.path!r},",

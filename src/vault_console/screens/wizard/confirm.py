@@ -35,7 +35,8 @@ class ConfirmStep(WizardStep):
         lines = [
             "Next applies exactly the reviewed plan (the engine refuses anything else: if the",
             "server changed since the review, the apply stops and asks for a new preview).",
-            f"Plan file: {preview.plan_file}",
+            f"Plan file: {preview.plan_file.name if preview.plan_file else '-'} (in the wizard's "
+            "work directory, removed when the wizard closes)",
         ]
         if self.destructive:
             lines += ["", "These steps delete or replace what exists:", *self.destructive]

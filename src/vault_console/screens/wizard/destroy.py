@@ -78,7 +78,7 @@ class DestroyScreen(Screen[None]):
         yield Label("", id="destroy-status")
         yield Log(id="destroy-progress", max_lines=500)
         table: DataTable[Any] = DataTable(id="destroy-diff", cursor_type="row")
-        table.add_columns("Op", "Type", "Resource / property", "Old", "New")
+        table.add_columns("Op", "Resource / property", "Value (old → new)")
         yield table
         yield Field("", "destroy.confirm")
         with Horizontal(classes="step-buttons"):
@@ -138,6 +138,7 @@ class DestroyScreen(Screen[None]):
         assert engine is not None
         self.running = True
         self.query_one("#destroy-progress", Log).clear()
+        self.query_one("#destroy-progress").display = True
 
         def work() -> None:
             from vault_console.infra.engine import describe_failure
@@ -169,6 +170,7 @@ class DestroyScreen(Screen[None]):
 
     def on_destroy_screen_finished(self, message: Finished) -> None:
         self.running = False
+        self.query_one("#destroy-progress").display = False
         header = self.query_one("#destroy-header", Label)
         status = self.query_one("#destroy-status", Label)
         if message.plan is not None:

@@ -55,39 +55,50 @@ def counts_line(plan: Plan) -> str:
     return (", ".join(parts) or "no changes") + (f"  ({same} unchanged)" if same else "")
 
 
+def change_text(old: Any, new: Any, op: str) -> str:
+    """``new`` for a create, ``old`` for a delete, else ``old → new``."""
+    if op == "create" or old is None:
+        return value_text(new)
+    if op == "delete" or new is None:
+        return value_text(old)
+    return f"{value_text(old)} → {value_text(new)}"
+
+
 def fill_diff(table: DataTable[Any], plan: Plan, changes_only: bool) -> None:
-    """The plan's steps by component, each with its property changes (masked by the plan)."""
+    """The plan's steps by component, each with its property changes (masked by the plan).
+
+    Providers are left out, as the Pulumi CLI's own display does: they are how the engine
+    talks to Vault, not something the stack makes.
+    """
     table.clear()
     groups: dict[str, list[Step]] = {}
     for step in plan.steps:
-        if changes_only and step.op == "same":
+        if (changes_only and step.op == "same") or step.type.startswith("pulumi:providers:"):
             continue
         groups.setdefault(component_of(step.name), []).append(step)
     for part in (*COMPONENTS, *sorted(set(groups) - set(COMPONENTS))):
-        steps = groups.get(part)
+        # By type and name: the engine announces independent resources in any order,
+        # and a reviewer comparing two previews should find each line where it was.
+        steps = sorted(groups.get(part, []), key=lambda s: (s.type, s.name))
         if not steps:
             continue
-        table.add_row(Text(COMPONENTS.get(part, part), style="bold"), "", "", "", "")
+        table.add_row("", Text(COMPONENTS.get(part, part), style="bold"), "")
         for step in steps:
             symbol, style = SYMBOLS.get(step.op, ("?", ""))
             state = " FAILED" if step.failed else ""
             table.add_row(
-                Text(f"  {symbol} {step.op}{state}", style=style),
-                plain(short_type(step.type)),
-                plain(step.name),
-                "",
+                Text(f"{symbol} {step.op}{state}", style=style),
+                plain(f"  {short_type(step.type)} {step.name}"),
                 "",
             )
             for change in step.changes:
                 table.add_row(
                     "",
-                    "",
-                    plain(f"  {change.path}", style=style),
-                    plain(value_text(change.old)),
-                    plain(value_text(change.new)),
+                    plain(f"    {change.path}", style=style),
+                    plain(change_text(change.old, change.new, step.op)),
                 )
     if not table.row_count:
-        table.add_row("no changes", "", "", "", "")
+        table.add_row("no changes", "", "")
 
 
 class ReviewStep(WizardStep):
@@ -108,7 +119,7 @@ class ReviewStep(WizardStep):
         yield Log(id="review-progress", max_lines=500)
         with Horizontal(id="review-body"):
             table: DataTable[Any] = DataTable(id="review-diff", cursor_type="row")
-            table.add_columns("Op", "Type", "Resource / property", "Old", "New")
+            table.add_columns("Op", "Resource / property", "Value (old → new)")
             yield table
             with VerticalScroll(id="review-docs"):
                 yield Static("", id="review-documents")

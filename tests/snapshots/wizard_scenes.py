@@ -1,0 +1,115 @@
+"""The setup wizard's steps as scenes, on the real Pulumi CLI and vault provider.
+
+Used by the snapshot tests and by ``scripts/screenshots.py``. The app must run with an
+environment that has ``pulumi`` on PATH, a PULUMI_HOME holding the vault provider and a
+passphrase (``wizard_env``).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.snapshots.scenes import Scene, settle
+from vault_console.screens.wizard.base import field_id
+from vault_console.screens.wizard.screen import WizardScreen
+from vault_console.vault.client import VaultGateway
+
+MOUNT = "ai-agents"
+VALUE = "sk-snapshot-value-never-shown"
+
+
+def wizard_env(pulumi_dir: Path, pulumi_home: Path, state: Path) -> dict[str, str]:
+    import os
+
+    return {
+        "PATH": f"{pulumi_dir}:{os.environ['PATH']}",
+        "HOME": str(state),
+        "XDG_STATE_HOME": str(state / "state"),
+        "XDG_CONFIG_HOME": str(state / "config"),
+        "PULUMI_HOME": str(pulumi_home),
+        "PULUMI_CONFIG_PASSPHRASE": "snapshot passphrase",
+    }
+
+
+def _wizard(pilot: Pilot[int]) -> WizardScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, WizardScreen)
+    return screen
+
+
+async def _type(pilot: Pilot[int], name: str, text: str) -> None:
+    target = pilot.app.screen.query_one(f"#{field_id(name)}", Input)
+    target.focus()
+    target.value = ""
+    await pilot.press(*text)
+
+
+async def _engine_done(pilot: Pilot[int]) -> None:
+    screen = _wizard(pilot)
+    deadline = time.monotonic() + 180
+    while screen.running is not None and time.monotonic() < deadline:
+        await pilot.pause(0.1)
+    await settle(pilot)
+
+
+async def target(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await settle(pilot)
+    await pilot.press("W")
+    await settle(pilot)
+
+
+async def aws(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await target(pilot, gateway)
+    await pilot.click("#skip-aws")
+    await settle(pilot)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def components(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await aws(pilot, gateway)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    await _type(pilot, "model_secrets.mount_path", MOUNT)
+    await _type(pilot, "model_secrets.policy_name", f"{MOUNT}-read")
+    await _type(pilot, "model_secrets.rows[0].value", VALUE)
+    pilot.app.screen.query_one(f"#{field_id('model_secrets.mount_path')}", Input).focus()
+    await settle(pilot)
+
+
+async def review(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await components(pilot, gateway)
+    await pilot.press("ctrl+n")
+    await _engine_done(pilot)
+
+
+async def confirm(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await review(pilot, gateway)
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+
+
+async def result(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    await confirm(pilot, gateway)
+    await pilot.press("ctrl+n")
+    await _engine_done(pilot)
+    deadline = time.monotonic() + 60
+    while _wizard(pilot).current != "result" and time.monotonic() < deadline:
+        await pilot.pause(0.1)
+    await settle(pilot)
+
+
+WIZARD_SCENES: dict[str, Scene] = {
+    "wizard-1-target": target,
+    "wizard-2-aws": aws,
+    "wizard-3-components": components,
+    "wizard-4-review": review,
+    "wizard-5-confirm": confirm,
+    "wizard-7-result": result,
+}
+SNAPSHOT_SCENES = ("wizard-4-review", "wizard-5-confirm")
+"""The review (the diff) and confirm screens are compared in tests; all are screenshots."""
