@@ -11,6 +11,7 @@ out and the script says so.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import sys
@@ -23,7 +24,10 @@ os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")  # no half-drawn tab underli
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import boto3  # noqa: E402
+
 from tests.conftest import install_vault_plugin  # noqa: E402
+from tests.infra.moto import boto3_env, running_moto  # noqa: E402
 from tests.snapshots.scenes import SCENES  # noqa: E402
 from tests.snapshots.wizard_scenes import WIZARD_SCENES, wizard_env  # noqa: E402
 from vault_console.app import make_app  # noqa: E402
@@ -73,7 +77,25 @@ async def shoot_wizard(
 ) -> list[Path]:
     """Each wizard step on the real engine, then the destroy preview of the applied stack."""
     written = []
-    with tempfile.TemporaryDirectory(prefix="vault-console-shots-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="vault-console-shots-") as tmp,
+        running_moto() as moto,
+    ):
+        # boto3 reads the process environment: the AWS step asks moto who we are.
+        os.environ.update(boto3_env(moto))
+        iam = boto3.client("iam")
+        for name, service in (("chat-inference", "ecs-tasks"), ("batch-inference", "lambda")):
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": f"{service}.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
         home = install_vault_plugin(cli, Path(tmp) / "pulumi-home")
         env = wizard_env(Path(cli).parent, home, Path(tmp))
         for name, scene in WIZARD_SCENES.items():
@@ -87,6 +109,8 @@ async def shoot_wizard(
         async with app.run_test(size=SIZE) as pilot:
             screen = DestroyScreen("dev")
             await app.push_screen(screen)
+            await pilot.pause(0.3)
+            await pilot.click("#destroy-preview")
             deadline = time.monotonic() + 180
             await pilot.pause(0.5)
             while screen.running and time.monotonic() < deadline:

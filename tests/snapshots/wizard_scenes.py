@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Label
 
 from tests.snapshots.scenes import Scene, settle
 from vault_console.screens.wizard.base import field_id
@@ -63,16 +63,30 @@ async def target(pilot: Pilot[int], gateway: VaultGateway) -> None:
 
 
 async def aws(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    """The AWS step with its components on (the server's lack of aws plugins aside).
+
+    The identity comes from boto3's chain in the process environment (the screenshots
+    script points it at a moto server).
+    """
     await target(pilot, gateway)
-    await pilot.click("#skip-aws")
+    await _wizard(pilot).go_to("aws")
+    deadline = time.monotonic() + 30
+    identity = pilot.app.screen.query_one("#aws-identity", Label)
+    while str(identity.render()).startswith("Asking STS") and time.monotonic() < deadline:
+        await pilot.pause(0.1)
     await settle(pilot)
-    await pilot.press("ctrl+n")
-    await settle(pilot)
+    role_filter = pilot.app.screen.query_one("#role-filter", Input)
+    if role_filter.display:
+        role_filter.focus()
+        await pilot.press(*"inference")
+        await settle(pilot)
 
 
 async def components(pilot: Pilot[int], gateway: VaultGateway) -> None:
-    await aws(pilot, gateway)
-    await pilot.press("ctrl+n")
+    await target(pilot, gateway)
+    await pilot.click("#skip-aws")
+    await settle(pilot)
+    await pilot.press("ctrl+n", "ctrl+n")  # past the AWS step, which has nothing to ask
     await settle(pilot)
     await _type(pilot, "model_secrets.mount_path", MOUNT)
     await _type(pilot, "model_secrets.policy_name", f"{MOUNT}-read")
