@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from vault_console import config
 from vault_console.config import Settings
-from vault_console.errors import describe
+from vault_console.errors import describe, is_forbidden, no_token_error
 from vault_console.screens.main import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen, HelpScreen
 from vault_console.text import DETAIL_LIMIT, plain_str
@@ -107,7 +107,7 @@ class VaultConsoleApp(App[int]):
         return MainScreen()
 
     def on_mount(self) -> None:
-        self._update_status_bar()
+        self.update_status_bar()
         self.set_interval(1.0, self._tick)
         self.set_interval(self._status_refresh, self.refresh_status)
         if self.setup_stack is not None:
@@ -164,6 +164,8 @@ class VaultConsoleApp(App[int]):
         """Show ``error``; ``after`` runs once the dialog closes without a retry (a failed
         write uses it to give the form back with what was typed)."""
         problem = describe(error)
+        if self.settings.token is None and is_forbidden(error):
+            problem = no_token_error()  # not the token's policies: there is no token
         if quiet:
             for bar in self._on_all_screens(StatusBar):
                 bar.error = problem.title
@@ -191,9 +193,9 @@ class VaultConsoleApp(App[int]):
 
     def _status_loaded(self, result: tuple[ServerStatus, TokenInfo | None]) -> None:
         self.server_status, self.token_info = result
-        self._update_status_bar()
+        self.update_status_bar()
 
-    def _update_status_bar(self) -> None:
+    def update_status_bar(self) -> None:
         for bar in self._on_all_screens(StatusBar):
             bar.settings = self.settings
             bar.status = self.server_status
@@ -224,7 +226,7 @@ class VaultConsoleApp(App[int]):
 
         def done(token: TokenInfo) -> None:
             self.token_info = token
-            self._update_status_bar()
+            self.update_status_bar()
             self.notify("Token renewed")
 
         self.run_io(self.gateway.renew_token, done, description="renew token")
@@ -236,9 +238,10 @@ class VaultConsoleApp(App[int]):
         self._close_gateway()
         self.settings = settings
         self.server_status = self.token_info = None
-        self._update_status_bar()
+        self.update_status_bar()
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
+                screen.forget_server()
                 screen.action_reload()
                 self.call_later(screen.forget_panels)
 

@@ -52,6 +52,29 @@ def is_forbidden(exc: BaseException) -> bool:
     return isinstance(exc, hvac.exceptions.Forbidden)
 
 
+LOGIN_HINT = (
+    "Set VAULT_TOKEN (or BAO_TOKEN), log in with `vault login` / `bao login` "
+    "(~/.vault-token), or name the variable that holds it with token_env in a profile."
+)
+
+
+def invalid_token_error() -> ConsoleError:
+    """A 403 on ``auth/token/lookup-self``: the token is unknown to the server or expired."""
+    return ConsoleError(
+        "The server does not accept this token (403 on auth/token/lookup-self): it is "
+        f"invalid or expired. {LOGIN_HINT}",
+        "Invalid or expired token",
+        retryable=False,
+    )
+
+
+def no_token_error() -> ConsoleError:
+    """A 403 while no token is configured at all."""
+    return ConsoleError(
+        f"No token is set, so the server refuses this. {LOGIN_HINT}", "No token", retryable=False
+    )
+
+
 _CAUSES = (
     ("Connection refused", "connection refused"),
     ("Name or service not known", "name not resolved"),

@@ -17,6 +17,7 @@ from vault_console import config
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.errors import describe
+from vault_console.screens.main import MainScreen
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
@@ -166,3 +167,41 @@ async def test_switching_profile_reloads_the_review_tab_from_the_new_connection(
         assert after is not before and not before.is_attached
         assert set(after.policy_texts) == set(before.policy_texts)
         assert app.screen.query_one("#tabs", TabbedContent).active == "review"
+
+
+async def test_switching_to_an_unreachable_profile_leaves_nothing_of_the_old_server(
+    root_settings: Settings, gateway: VaultGateway, tmp_path: Path
+) -> None:
+    gateway.client.secrets.kv.v2.create_or_update_secret("switch/old", {"k": "v"})
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text(
+        '[profiles.gone]\naddress = "http://127.0.0.1:9"\ntoken_env = "GONE_TOKEN"\n',
+        encoding="utf-8",
+    )
+    env = {config.CONFIG_ENV: str(profiles), "GONE_TOKEN": "s.unused", "HOME": str(tmp_path)}
+    app = make_app(root_settings, env=env)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        assert main.query_one("#mounts-table", DataTable).row_count > 0
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        # At once: the old server's mounts are gone and the view says what it is doing.
+        assert main.query_one("#mounts-table", DataTable).row_count == 0
+        assert main.mounts == []
+        await settle(pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        assert app.screen.error.title == "Unreachable"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert main.query_one("#mounts-table", DataTable).row_count == 0
+        state = str(main.query_one("#mounts-state").render())
+        assert state.startswith("✖ No mounts listed: Unreachable. Cannot reach http://127.0.0.1:9")
+        status = str(main.query_one(StatusBar).render())
+        assert "http://127.0.0.1:9" in status and "Unreachable" in status
+        await pilot.press("2")
+        await settle(pilot)
+        assert "secret/" not in screen_text(app)  # no tree of the previous server

@@ -79,7 +79,7 @@ async def test_low_ttl_in_read_only_says_it_is_not_renewed(root_settings: Settin
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         app.token_info = TokenInfo("ci", ("default",), ttl=240, renewable=True, expire_time=None)
-        app._update_status_bar()
+        app.update_status_bar()
         await pilot.pause()
         assert "(read-only: not renewed)" in screen_text(app)
         assert "renew-self" not in "".join(str(w) for w in app.workers)

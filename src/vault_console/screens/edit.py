@@ -23,6 +23,7 @@ from vault_console.text import (
     json_kind,
     plain,
 )
+from vault_console.widgets.secret_input import SecretInput
 
 
 @dataclass(frozen=True)
@@ -129,10 +130,9 @@ class FormRow(Horizontal):
                 select_on_focus=False,
                 disabled=self.key_fixed,
             ),
-            Input(
+            (SecretInput if password else Input)(
                 value=text,
                 placeholder="value (JSON)" if edited_as_json(original) else "value",
-                password=password,
                 classes="form-value",
                 select_on_focus=False,
             ),
@@ -184,7 +184,12 @@ class KeyValueForm(ModalScreen[FormResult | None]):
             if self.note:
                 yield Label(plain(self.note, DETAIL_LIMIT, multiline=True), classes="hint")
             if self.ask_path:
-                yield Input(value=self.path, placeholder="path/in/mount", id="form-path")
+                yield Input(
+                    value=self.path,
+                    placeholder="path/in/mount",
+                    id="form-path",
+                    select_on_focus=False,  # the prefix is typed after, not replaced
+                )
             with VerticalScroll(id="form-rows"):
                 for key, value in self.initial.items():
                     yield FormRow(str(key), value, password=self.secret_values)
@@ -195,6 +200,18 @@ class KeyValueForm(ModalScreen[FormResult | None]):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Add field", id="add")
                 yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        # The scroll around the rows is no Tab stop of its own: Tab goes field to field.
+        self.query_one("#form-rows", VerticalScroll).can_focus = False
+        if self.ask_path:
+            path = self.query_one("#form-path", Input)
+            path.focus()
+            path.cursor_position = len(path.value)
+            return
+        values = [i for i in self.query(".form-value").results(Input) if not i.disabled]
+        if values:
+            values[0].focus()  # `e` is for changing a value: start on the first one
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":

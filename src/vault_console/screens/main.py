@@ -25,7 +25,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from vault_console.errors import is_forbidden
+from vault_console.errors import describe, is_forbidden, no_token_error
 from vault_console.screens.edit import FormResult, JsonScreen, KeyValueForm
 from vault_console.screens.modals import (
     ChoiceScreen,
@@ -34,7 +34,7 @@ from vault_console.screens.modals import (
     DiffScreen,
     PromptScreen,
 )
-from vault_console.text import PathIndex, check_secret_path, format_ttl, plain
+from vault_console.text import DETAIL_LIMIT, PathIndex, check_secret_path, format_ttl, plain
 from vault_console.vault.model import (
     CasConflict,
     ChangedSinceOpened,
@@ -235,6 +235,7 @@ class MainScreen(Screen[None]):
         yield Label("", id="tls-warning")
         with TabbedContent(initial="mounts", id="tabs"):
             with TabPane("Mounts", id="mounts"):
+                yield Label("", id="mounts-state", classes="hint")
                 table: DataTable[str] = DataTable(cursor_type="row", id="mounts-table")
                 table.add_columns(
                     "Path", "Kind", "Type", "Plugin version", "Options", "Accessor", "Description"
@@ -246,17 +247,52 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.vc.update_status_bar()  # the address shows before the server answers
         # After the first frame: the first request also loads the HTTP stack (about 0.1 s).
         self.call_after_refresh(self.load_mounts)
 
     # -- loading ---------------------------------------------------------------------
 
     def load_mounts(self) -> None:
+        if self.vc.settings.token is None:
+            # Without a token the server shows next to nothing: say how to provide one.
+            problem = no_token_error()
+            self._mounts_state(f"✖ {problem.title}. {problem.message}")
+            self.vc.refresh_status()
+            self.vc.show_error(problem, None)
+            return
+        self._mounts_state(f"Listing the mounts of {self.vc.settings.address}…")
+
+        def failed(error: BaseException) -> bool:
+            problem = describe(error)
+            # The view says why it is empty, and the status line gets the server's state.
+            self._mounts_state(f"✖ No mounts listed: {problem.title}. {problem.message}")
+            self.vc.refresh_status()
+            return False  # shown in a dialog too
+
         self.vc.run_io(
-            lambda: self.vc.gateway.mounts(), self._show_mounts, description="list mounts"
+            lambda: self.vc.gateway.mounts(),
+            self._show_mounts,
+            description="list mounts",
+            on_error=failed,
         )
 
+    def _mounts_state(self, text: str) -> None:
+        state = self.query_one("#mounts-state", Label)
+        state.update(plain(text, DETAIL_LIMIT, multiline=True))
+        state.display = bool(text)
+
+    def forget_server(self) -> None:
+        """A switch of server: nothing of the previous one stays on screen."""
+        self.mounts = []
+        self.query_one("#mounts-table", DataTable).clear()
+        self._fill_tree()
+        for panel in self.query(SecretPanel):
+            panel.shown = None
+        self.loaded_paths = PathIndex()
+
     def _show_mounts(self, mounts: list[MountInfo]) -> None:
+        self._mounts_state("")
         self.mounts = mounts
         table = self.query_one("#mounts-table", DataTable)
         table.clear()

@@ -6,7 +6,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from vault_console.config import Settings
-from vault_console.errors import is_forbidden
+from vault_console.errors import invalid_token_error, is_forbidden
 from vault_console.vault.model import MountInfo, ServerStatus, TokenInfo
 from vault_console.vault.readonly import read_only_guard
 from vault_console.vault.transport import RequestGuard, Response, Urllib3Adapter
@@ -114,7 +114,15 @@ class VaultGateway:
         )
 
     def token_info(self) -> TokenInfo:
-        data = self.adapter.get("/v1/auth/token/lookup-self")["data"]
+        try:
+            data = self.adapter.get("/v1/auth/token/lookup-self")["data"]
+        except Exception as exc:
+            # Every valid token may look itself up (the default policy allows it), and
+            # Vault answers an unknown or expired token with 403, not 401: say that rather
+            # than blame the token's policies.
+            if is_forbidden(exc):
+                raise invalid_token_error() from exc
+            raise
         return TokenInfo(
             display_name=str(data.get("display_name") or "?"),
             policies=tuple(data.get("policies") or ()),
@@ -139,7 +147,14 @@ class VaultGateway:
         except Exception as exc:
             if not is_forbidden(exc):
                 raise
-            ui = self.adapter.get("/v1/sys/internal/ui/mounts")["data"]
+            try:
+                ui = self.adapter.get("/v1/sys/internal/ui/mounts")["data"]
+            except Exception as ui_exc:
+                if is_forbidden(ui_exc) and self.settings.token is not None:
+                    # Even a token with no policies may list the mounts it can use: a 403
+                    # here most likely means the token itself is bad. Ask, and say so.
+                    self.token_info()
+                raise
             secret, auth = ui.get("secret", {}), ui.get("auth", {})
         mounts = _mounts_from(secret, "secret") + _mounts_from(auth, "auth")
         self._plugin_versions = [m.plugin_version for m in mounts]

@@ -87,7 +87,7 @@ class DestroyScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.vc._update_status_bar()
+        self.vc.update_status_bar()
         self._show_confirm(False)
         self.query(Field).first().input.focus()
 

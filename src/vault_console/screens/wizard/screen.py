@@ -156,7 +156,7 @@ class WizardScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         self.state.work_dir = Path(tempfile.mkdtemp(prefix="vault-console-wizard-"))
-        self.vc._update_status_bar()
+        self.vc.update_status_bar()
         await self.go_to("target")
 
     def on_unmount(self) -> None:
