@@ -300,15 +300,37 @@ class VaultConsoleApp(App[int]):
         return owners
 
     def action_help(self) -> None:
-        rows = [
-            (
-                binding.key_display or self.get_key_display(binding),
-                binding.description,
-                binding.id or "",
-            )
-            for _, bindings in self.binding_owners()
-            for binding in bindings
-        ]
+        """Every key: first those of where the focus is (its widget, then its containers,
+        then the screen: Enter, Esc, Tab and ctrl+s as they work there); then every other
+        binding, by where it works. Rows are (key, action, where): no internal ids."""
+        screen = self.screen
+        focused = screen.focused
+        chain: list[DOMNode] = [*focused.ancestors_with_self] if focused is not None else []
+        here: list[tuple[int, str, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or (binding.key, binding.action) in seen:
+                continue
+            if self.settings.read_only and binding.action in WRITE_ACTIONS:
+                continue
+            seen.add((binding.key, binding.action))
+            depth = chain.index(active.node) if active.node in chain else len(chain)
+            where = "here" if active.node is not self else "everywhere"
+            here.append((depth, self.get_key_display(binding), binding.description, where))
+        rows = [row[1:] for row in sorted(here, key=lambda row: row[0])]
+        for owner, bindings in self.binding_owners():
+            where = _where(owner)
+            for binding in bindings:
+                if (binding.key, binding.action) in seen and owner in [*chain, self]:
+                    continue
+                rows.append(
+                    (
+                        binding.key_display or self.get_key_display(binding),
+                        binding.description,
+                        where,
+                    )
+                )
         self.push_screen(HelpScreen(rows))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -401,6 +423,18 @@ class VaultConsoleApp(App[int]):
 
     def on_unmount(self) -> None:
         self._close_gateway()
+
+
+def _where(owner: DOMNode | str) -> str:
+    """Where a binding works, in the words of the screen: a tab's name, or the app."""
+    if isinstance(owner, str):
+        return f"{owner.title()} tab"
+    if isinstance(owner, App):
+        return "everywhere"
+    if isinstance(owner, MainScreen):
+        return "main screen"
+    tab = next((t for t in LAZY_TABS if isinstance(owner, panel_class(t))), None)
+    return f"{tab.title()} tab" if tab else type(owner).__name__
 
 
 def _bindings(bindings: Iterable[BindingType]) -> list[Binding]:

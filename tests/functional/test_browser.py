@@ -330,6 +330,8 @@ async def test_bad_token_is_explained(bao: DevServer) -> None:
         assert "invalid or expired" in app.screen.error.message
         assert "bao login" in app.screen.error.message
         assert not app.screen.can_retry
+        footer = {k.description for k in app.screen.query(FooterKey)}
+        assert "Close" in footer and "Retry" not in footer  # retrying cannot help here
         assert "s.not-a-real-token" not in screen_text(app)
         status = app.screen_stack[0].query_one(StatusBar)
         assert status.error == "Invalid or expired token"
@@ -363,8 +365,34 @@ async def test_help_lists_every_binding_and_palette_has_every_action(
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        help_ids = {row[2] for row in app.screen.rows}
-        assert ids <= help_ids
+        assert descriptions <= {row[1] for row in app.screen.rows}
+        assert not any("." in row[2] for row in app.screen.rows)  # no internal ids
+        await pilot.press("escape")
+
+
+async def test_help_starts_with_the_focused_context_and_dialogs_show_their_keys(
+    root_settings: Settings,
+) -> None:
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")  # the tree has the focus
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        first = [row for row in help_screen.rows if row[2] == "here"]
+        assert help_screen.rows[: len(first)] == first  # the focused context comes first
+        assert {("⏎", "Select"), ("tab", "Focus Next")} <= {row[:2] for row in first}
+        # Its own footer names its key.
+        assert "Close" in {k.description for k in help_screen.query(FooterKey)}
+        await pilot.press("escape")
+        await pilot.pause()
+
+        await pilot.press("o")  # a prompt: Esc and Enter are in its footer
+        await pilot.pause()
+        assert "Cancel" in {k.description for k in app.screen.query(FooterKey)}
 
 
 async def test_footer_follows_the_tab_and_is_not_redrawn_for_the_same_keys(
@@ -409,3 +437,35 @@ async def test_secrets_tab_mounts_on_first_use_and_filter_works_from_the_mounts_
         await settle(pilot)
         count = str(app.screen.query_one("#filter-count", Label).content)
         assert count.startswith("0 of 0 loaded paths")
+
+
+async def test_enter_in_the_filter_opens_the_highlighted_match(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    folder = new_path("filter")
+    kv = gateway.kv("scratch", 2)
+    for name in ("alpha", "beta"):
+        kv.write(f"{folder}/{name}", {"k": name}, cas=0)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for name in ("alpha", "beta"):  # opened once, so both are loaded paths
+            await open_path(pilot, f"scratch/{folder}/{name}")
+        panel = app.screen.query_one(SecretPanel)
+
+        await pilot.press("slash", *f"{folder}/alp", "enter")  # the only match: opened
+        await settle(pilot)
+        assert panel.shown is not None and panel.shown.full_path == f"scratch/{folder}/alpha"
+
+        await pilot.press("slash")
+        await pilot.press("ctrl+u", *folder)  # two matches; down moves while typing goes on
+        await pilot.press("down")
+        assert app.focused is app.screen.query_one("#filter", Input)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert panel.shown.full_path == f"scratch/{folder}/beta"
+
+        await pilot.press("slash", "ctrl+u", *"no-such-path-anywhere", "enter")
+        await pilot.pause()
+        assert panel.shown.full_path == f"scratch/{folder}/beta"  # nothing opened
+        assert app.focused is app.screen.query_one("#filter", Input)

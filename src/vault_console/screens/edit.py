@@ -23,6 +23,7 @@ from vault_console.text import (
     json_kind,
     plain,
 )
+from vault_console.widgets.footer import Footer
 from vault_console.widgets.secret_input import SecretInput
 
 
@@ -200,6 +201,7 @@ class KeyValueForm(ModalScreen[FormResult | None]):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Add field", id="add")
                 yield Button("Cancel", id="cancel")
+        yield Footer()  # the dialog's own keys
 
     def on_mount(self) -> None:
         # The scroll around the rows is no Tab stop of its own: Tab goes field to field.
@@ -281,6 +283,7 @@ class JsonScreen(ModalScreen[FormResult | None]):
                 yield Static(self._view_text(), id="json-view")
             yield Label("", id="json-error", classes="field-error")
             yield Label(plain(self._keys_hint()), classes="hint", id="json-keys")
+        yield Footer()  # the dialog's own keys
 
     def _keys_hint(self) -> str:
         if self.editing:

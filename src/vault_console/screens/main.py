@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -507,6 +507,7 @@ class MainScreen(Screen[None]):
         results = self.query_one("#filter-results", OptionList)
         results.clear_options()
         results.add_options([Option(plain(path), id=path) for path in shown])
+        results.highlighted = 0 if shown else None  # what Enter opens
         more = f" (first {len(shown)})" if total > len(shown) else ""
         self.query_one("#filter-count", Label).update(
             f"{total} of {len(self.loaded_paths)} loaded paths{more}"
@@ -514,10 +515,23 @@ class MainScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
+        """Enter opens the highlighted match (the first, or the one up/down moved to)."""
         results = self.query_one("#filter-results", OptionList)
-        if results.option_count:
-            results.highlighted = 0
-            results.focus()
+        if results.highlighted is None:
+            self.notify("No loaded path matches the filter (i loads a whole mount)")
+            return
+        results.action_select()
+
+    def on_key(self, event: events.Key) -> None:
+        # As in fzf or k9s: up/down move through the matches while typing goes on.
+        field = self.query("#filter").results(Input)
+        if event.key in ("up", "down") and any(f.has_focus for f in field):
+            results = self.query_one("#filter-results", OptionList)
+            if event.key == "down":
+                results.action_cursor_down()
+            else:
+                results.action_cursor_up()
+            event.stop()
 
     @on(OptionList.OptionSelected, "#filter-results")
     def _filter_chosen(self, event: OptionList.OptionSelected) -> None:

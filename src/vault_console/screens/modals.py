@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from vault_console.errors import ConsoleError
 from vault_console.text import DETAIL_LIMIT, MASK, plain
 from vault_console.vault.model import KeyChange
+from vault_console.widgets.footer import Footer
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -38,6 +39,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Confirm", variant="error", id="yes")
                 yield Button("Cancel", id="no")
+        yield Footer()  # the dialog's own keys
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "no":
@@ -70,6 +72,12 @@ class ErrorScreen(ModalScreen[bool]):
         self.error = error
         self.can_retry = can_retry and error.retryable
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # No "r Retry" in the footer (nor a key that does it) where retrying cannot help.
+        if action == "dismiss" and parameters == (True,):
+            return self.can_retry
+        return True
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -error"):
             yield Label(plain(self.error.title), classes="dialog-title")
@@ -80,6 +88,7 @@ class ErrorScreen(ModalScreen[bool]):
                 if self.can_retry:
                     yield Button("Retry", variant="primary", id="retry")
                 yield Button("Close", id="close")
+        yield Footer()  # the dialog's own keys
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "retry")
@@ -112,6 +121,7 @@ class PromptScreen(ModalScreen[str | None]):
                 value=self.value, placeholder=self.placeholder, password=self.password, id="prompt"
             )
             yield Label("", id="prompt-error", classes="field-error")
+        yield Footer()  # the dialog's own keys
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
@@ -136,13 +146,14 @@ class ChoiceScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Label(plain(self.title_text), classes="dialog-title")
             yield OptionList(*(Option(plain(label), id=key) for key, label in self.choices))
+        yield Footer()  # the dialog's own keys
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key binding that is active where help was asked for."""
+    """Every key binding: those of where help was asked for first (rows: key, action, where)."""
 
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="modal.close"),
@@ -157,11 +168,12 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="dialog -wide"):
             yield Label("Key bindings", classes="dialog-title")
             table: DataTable[Text] = DataTable(cursor_type="row", id="help-table")
-            table.add_columns("Key", "Action", "Id")
+            table.add_columns("Key", "Action", "Where")
             for row in self.rows:  # key displays such as "[" would be markup as str
                 table.add_row(*(plain(cell) for cell in row))
             yield table
             yield Static("Every action is also in the command palette (ctrl+p).", classes="hint")
+        yield Footer()  # the dialog's own keys
 
 
 class ConflictScreen(ModalScreen[str]):
@@ -193,6 +205,7 @@ class ConflictScreen(ModalScreen[str]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Reload", variant="primary", id="reload")
                 yield Button("Back to my edit", id="keep")
+        yield Footer()  # the dialog's own keys
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss("reload" if event.button.id == "reload" else "keep")
@@ -225,3 +238,4 @@ class DiffScreen(ModalScreen[None]):
                     marks[change.status], plain(change.key), change.status, old_cell, new_cell
                 )
             yield table
+        yield Footer()  # the dialog's own keys
