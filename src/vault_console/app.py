@@ -57,7 +57,7 @@ class VaultConsoleApp(App[int]):
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("p", "switch_profile", "Profiles", show=False, id="app.profiles"),
         Binding("T", "renew_token", "Renew token", show=False, id="app.renew-token"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),  # in help; the footer fits 80
     ]
 
     def __init__(

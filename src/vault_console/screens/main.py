@@ -59,7 +59,13 @@ WRITE_ACTIONS = frozenset(
 )
 """Actions that change the server; read-only mode hides and disables them."""
 
+TABS = Binding.Group("Tabs", compact=True)
+
 SECRETS_TAB_ACTIONS = WRITE_ACTIONS - {"renew_token"} | {
+    "reveal_value",
+    "reveal_all",
+    "hide_values",
+    "copy_value",
     "older",
     "newer",
     "compare",
@@ -138,13 +144,19 @@ class MainScreen(Screen[None]):
     """Mounts and secrets; all IO goes through ``app.run_io`` in thread workers."""
 
     BINDINGS = [
-        Binding("1", "show_tab('mounts')", "Mounts", id="browse.mounts"),
-        Binding("2", "show_tab('secrets')", "Secrets", id="browse.secrets"),
-        Binding("3", "show_tab('audit')", "Audit", id="browse.audit"),
-        Binding("4", "show_tab('review')", "Review", id="browse.review"),
+        # The footer fits 80 columns: the tabs as one compact "1234 Tabs", and the keys
+        # that are not the first a user looks for (c, o, q, ...) only in help (?).
+        Binding("1", "show_tab('mounts')", "Mounts", id="browse.mounts", group=TABS),
+        Binding("2", "show_tab('secrets')", "Secrets", id="browse.secrets", group=TABS),
+        Binding("3", "show_tab('audit')", "Audit", id="browse.audit", group=TABS),
+        Binding("4", "show_tab('review')", "Review", id="browse.review", group=TABS),
+        Binding("r", "reveal_value", "Reveal", id="secret.reveal"),
+        Binding("R", "reveal_all", "Reveal all", show=False, id="secret.reveal-all"),
+        Binding("h", "hide_values", "Hide", show=False, id="secret.hide"),
+        Binding("c", "copy_value", "Copy value", show=False, id="secret.copy"),
         Binding("A", "access_history", "Access history", show=False, id="secret.access-history"),
         Binding("slash", "filter", "Filter", id="browse.filter"),
-        Binding("o", "open_path", "Open path", id="browse.open-path"),
+        Binding("o", "open_path", "Open path", show=False, id="browse.open-path"),
         Binding("i", "index_mount", "Index mount", show=False, id="browse.index-mount"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="browse.reload"),
         Binding("left_square_bracket", "older", "Older version", show=False, id="secret.older"),
@@ -159,7 +171,7 @@ class MainScreen(Screen[None]):
         Binding("d", "delete", "Delete", show=False, id="secret.delete"),
         Binding("u", "undelete", "Undelete", show=False, id="secret.undelete"),
         Binding("X", "destroy", "Destroy", show=False, id="secret.destroy"),
-        Binding("W", "setup_wizard", "Set up AI secrets", id="setup.wizard"),
+        Binding("W", "setup_wizard", "Setup", id="setup.wizard"),
     ]
 
     AUTO_FOCUS = "#mounts-table"
@@ -276,6 +288,26 @@ class MainScreen(Screen[None]):
             description="list mounts",
             on_error=failed,
         )
+
+    def _explain_unavailable_key(self, event: events.Key) -> None:
+        """A key of this screen that cannot act right now says why instead of doing nothing.
+
+        Only when nothing else would take the key: a binding of the focused widget or of a
+        panel comes first, and so does any input being typed into.
+        """
+        if event.key in self.active_bindings or isinstance(self.focused, Input):
+            return
+        binding = next(
+            (b for b in self.BINDINGS if isinstance(b, Binding) and b.key == event.key), None
+        )
+        if binding is None or self.check_action(binding.action, ()):
+            return
+        if self.vc.settings.read_only and binding.action in WRITE_ACTIONS:
+            why = f"Read-only mode: {binding.description} would change the server"
+        else:
+            why = f"{binding.description} works on the Secrets tab (press 2)"
+        self.notify(why, severity="warning", timeout=4)
+        event.stop()
 
     def _mounts_state(self, text: str) -> None:
         state = self.query_one("#mounts-state", Label)
@@ -523,6 +555,8 @@ class MainScreen(Screen[None]):
         results.action_select()
 
     def on_key(self, event: events.Key) -> None:
+        # Runs before the bindings (the key bubbles up from the focused widget first).
+        self._explain_unavailable_key(event)
         # As in fzf or k9s: up/down move through the matches while typing goes on.
         field = self.query("#filter").results(Input)
         if event.key in ("up", "down") and any(f.has_focus for f in field):
@@ -615,6 +649,50 @@ class MainScreen(Screen[None]):
         index = numbers.index(shown.secret.version) + step
         if 0 <= index < len(numbers):
             self._reopen(shown, numbers[index])
+        else:
+            edge = "oldest" if step < 0 else "newest"
+            self.notify(f"Version {shown.secret.version} is the {edge} one kept", timeout=4)
+
+    # -- values: r / R / h / c, from the tree or the value table alike ---------------------
+
+    def _values(self) -> SecretPanel | None:
+        """The panel, when the open secret has values to act on; else a notice says why."""
+        shown = self._shown()
+        if shown is None:
+            return None
+        if shown.secret.data is None:
+            state = "destroyed" if shown.secret.destroyed else "deleted"
+            self.notify(
+                f"Version {shown.secret.version} is {state}: it has no values "
+                "(u undeletes a deleted version; [ and ] step through the others)",
+                severity="warning",
+            )
+            return None
+        return self.query_one(SecretPanel)
+
+    def action_reveal_value(self) -> None:
+        panel = self._values()
+        if panel is None:
+            return
+        if panel.selected_key() is None:
+            self.notify("This version has no keys", severity="warning")
+            return
+        panel.action_reveal()
+
+    def action_reveal_all(self) -> None:
+        panel = self._values()
+        if panel is not None:
+            panel.action_reveal_all()
+
+    def action_hide_values(self) -> None:
+        panel = self._values()
+        if panel is not None:
+            panel.action_hide()
+
+    def action_copy_value(self) -> None:
+        panel = self._values()
+        if panel is not None:
+            panel.action_copy()
 
     async def action_access_history(self) -> None:
         """Open the audit log filtered to this secret's API paths."""

@@ -9,7 +9,6 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
@@ -47,12 +46,8 @@ class ShownSecret:
 class SecretPanel(Vertical):
     """Values show as a fixed mask until revealed; a new secret hides them again."""
 
-    BINDINGS = [
-        Binding("r", "reveal", "Reveal", id="secret.reveal"),
-        Binding("R", "reveal_all", "Reveal all", id="secret.reveal-all"),
-        Binding("h", "hide", "Hide", id="secret.hide"),
-        Binding("c", "copy", "Copy value", id="secret.copy"),
-    ]
+    # r / R / h / c are the main screen's (so they work from the tree too): it calls the
+    # actions below once it has checked there is something to act on.
 
     shown: reactive[ShownSecret | None] = reactive(None, always_update=True)
     revealed: reactive[frozenset[str]] = reactive(frozenset())

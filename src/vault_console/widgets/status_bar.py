@@ -52,7 +52,8 @@ class StatusBar(Static):
             text.append("  SEALED", style="bold red")
         else:
             text.append("  standby" if status.standby else "  active", style="green")
-        text.append(escape_controls(f"  ns: {settings.namespace or '-'}"))
+        if settings.namespace:  # shown only when set: the line fits 80 columns
+            text.append(escape_controls(f"  ns: {settings.namespace}"))
         token = self.token
         if token is None:
             text.append("  token: none", style="yellow")
