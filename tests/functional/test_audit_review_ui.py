@@ -43,6 +43,8 @@ async def test_audit_query_details_and_hmac_search(
         await pilot.press("slash")
         await pilot.press(*f"path:scratch/data/{folder}/ op:read", "enter")
         await settle(pilot)
+        assert app.focused is panel.query_one("#audit-query", Input)  # typing goes on here
+        await pilot.press("escape")  # to the table, where its keys work
         table = panel.query_one("#audit-table", DataTable)
         assert table.row_count == 1
         assert row_text(table, 0)[1:3] == ["read", f"scratch/data/{folder}/key"]
@@ -70,7 +72,7 @@ async def test_follow_mode_shows_new_requests(read_only: Settings, gateway: Vaul
         await settle(pilot)
         panel = app.screen.query_one(AuditPanel)
         panel.query_one("#audit-query", Input).value = f"path:scratch/data/{folder}/"
-        await pilot.press("slash", "enter")
+        await pilot.press("slash", "enter", "escape")
         await settle(pilot)
         table = panel.query_one("#audit-table", DataTable)
         assert table.row_count == 0
@@ -86,17 +88,50 @@ async def test_follow_mode_shows_new_requests(read_only: Settings, gateway: Vaul
         await asyncio.sleep(0)
 
 
-async def test_access_history_from_a_secret(read_only: Settings) -> None:
+async def test_access_history_lists_every_operation_on_exactly_that_secret(
+    read_only: Settings, gateway: VaultGateway
+) -> None:
+    folder = f"history-{uuid.uuid4().hex[:6]}"
+    kv = gateway.kv("scratch", 2)
+    v2 = gateway.client.secrets.kv.v2
+    kv.write(f"{folder}/openai", {"k": "1"}, cas=0)  # create (data/)
+    kv.write(f"{folder}/openai", {"k": "2"}, cas=1)  # update
+    kv.read(f"{folder}/openai")  # read
+    kv.metadata(f"{folder}/openai")  # metadata read
+    v2.delete_secret_versions(f"{folder}/openai", versions=[2], mount_point="scratch")
+    v2.undelete_secret_versions(f"{folder}/openai", versions=[2], mount_point="scratch")
+    v2.destroy_secret_versions(f"{folder}/openai", versions=[1], mount_point="scratch")
+    kv.write(f"{folder}/openai-old", {"k": "x"}, cas=0)  # shares the prefix: not listed
+    kv.read(f"{folder}/openai-old")
     app = make_app(read_only)
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(pilot)
-        await open_path(pilot, "ai-models/prod/openai")
+        await open_path(pilot, f"scratch/{folder}/openai")
         await pilot.press("A")
         await settle(pilot)
         assert app.screen.query_one("#tabs", TabbedContent).active == "audit"
         table = app.screen.query_one("#audit-table", DataTable)
-        paths = {row_text(table, i)[2] for i in range(table.row_count)}
-        assert paths == {"ai-models/data/prod/openai", "ai-models/metadata/prod/openai"}
+        rows = [row_text(table, i)[1:3] for i in range(table.row_count)]
+        secret = f"{folder}/openai"
+        paths = {path for _, path in rows}
+        assert paths >= {
+            f"scratch/data/{secret}",
+            f"scratch/metadata/{secret}",
+            f"scratch/delete/{secret}",
+            f"scratch/undelete/{secret}",
+            f"scratch/destroy/{secret}",
+        }
+        assert not any("openai-old" in path for path in paths)
+        assert {op for op, _ in rows} >= {"create", "update", "read"}
+
+        # The query line is the query that ran: Enter on it gives the same rows.
+        line = app.screen.query_one("#audit-query", Input)
+        assert line.value.startswith(f"exact:scratch/data/{secret},scratch/metadata/{secret}")
+        line.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [row_text(table, i)[1:3] for i in range(table.row_count)] == rows
+        assert app.focused is line  # the query keeps the focus after Enter
 
 
 async def test_review_policies_who_can_read_age_leases_and_export(

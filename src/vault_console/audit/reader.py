@@ -166,8 +166,8 @@ class Query:
     """What to show; every field left empty matches everything."""
 
     path_prefix: str = ""
-    also_paths: tuple[str, ...] = ()
-    """More prefixes, any of which may match instead (a KV v2 secret's data/ and metadata/)."""
+    paths: tuple[str, ...] = ()
+    """Exact request paths, any of which matches (a KV v2 secret's data/, metadata/, ...)."""
     operation: str = ""
     mount: str = ""
     remote_address: str = ""
@@ -185,7 +185,7 @@ class Query:
 
         Only values that JSON writes unchanged qualify (Go escapes <, > and &).
         """
-        path = "" if self.also_paths else self.path_prefix
+        path = self.paths[0] if len(self.paths) == 1 else self.path_prefix
         for value in (self.hmac, self.token, path, self.remote_address, self.mount):
             if value and not any(c in value for c in '<>&"\\') and value.isascii():
                 return re.compile(re.escape(value.encode()))
@@ -194,7 +194,9 @@ class Query:
         return None
 
     def matches(self, entry: AuditEntry) -> bool:
-        if self.path_prefix and not entry.path.startswith((self.path_prefix, *self.also_paths)):
+        if self.path_prefix and not entry.path.startswith(self.path_prefix):
+            return False
+        if self.paths and entry.path not in self.paths:
             return False
         if self.operation and entry.operation != self.operation:
             return False

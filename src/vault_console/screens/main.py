@@ -695,23 +695,28 @@ class MainScreen(Screen[None]):
             panel.action_copy()
 
     async def action_access_history(self) -> None:
-        """Open the audit log filtered to this secret's API paths."""
+        """Open the audit log filtered to every API path of this secret, exactly.
+
+        Exact, not a prefix: ``prod/openai`` must not match ``prod/openai-old``. The query
+        line shows the query that ran, so Enter on it gives the same rows again.
+        """
+        from vault_console.audit.query import to_text
         from vault_console.audit.reader import Query
 
         shown = self._shown()
         if shown is None:
             return
         if shown.kv_version == 2:
-            data = f"{shown.mount}/data/{shown.secret.path}"
-            query = Query(
-                path_prefix=data, also_paths=(f"{shown.mount}/metadata/{shown.secret.path}",)
-            )
+            # read/write, metadata, soft delete, undelete, destroy, subkeys (OpenBao, 1.13+)
+            kinds = ("data", "metadata", "delete", "undelete", "destroy", "subkeys")
+            paths = tuple(f"{shown.mount}/{kind}/{shown.secret.path}" for kind in kinds)
         else:
-            query = Query(path_prefix=f"{shown.mount}/{shown.secret.path}")
+            paths = (f"{shown.mount}/{shown.secret.path}",)
+        query = Query(paths=paths)
         await self.action_show_tab("audit")
         panel = cast("AuditPanel", await self.open_panel("audit"))
         panel.audit_query = query
-        panel.query_one("#audit-query", Input).value = f"path:{query.path_prefix}"
+        panel.query_one("#audit-query", Input).value = to_text(query)
         panel.rescan()
 
     def action_older(self) -> None:

@@ -197,8 +197,14 @@ class AuditPanel(Vertical):
 
     @on(Input.Submitted, "#audit-query")
     def _query_submitted(self, event: Input.Submitted) -> None:
+        # The focus stays in the query: typing on never fires the table's keys.
         if self._set_query(event.value):
             self.rescan()
+
+    def key_escape(self) -> None:
+        """Esc leaves the query for the table, as it leaves the filter for the tree."""
+        query = self.query_one("#audit-query", Input)
+        if query.has_focus:
             self.query_one("#audit-table", DataTable).focus()
 
     def rescan(self) -> None:
