@@ -151,14 +151,26 @@ async def test_review_policies_who_can_read_age_leases_and_export(
 
         review.query_one("#review-tabs", TabbedContent).active = "review-who"
         who = review.query_one("#who-path", Input)
-        who.value = "ai-models/data/prod/openai"
+        who.value = "ai-models/data/prod/openai"  # an API path is taken as it is
         who.focus()
         await pilot.press("enter")
         await settle(pilot)
         table = review.query_one("#who-table", DataTable)
-        rows = {row_text(table, i)[0]: row_text(table, i) for i in range(table.row_count)}
+        rows = {row_text(table, i)[1]: row_text(table, i) for i in range(table.row_count)}
         assert set(rows) == {"ai-models-admin", "ai-models-read"}
-        assert "approle/inference-api" in rows["ai-models-read"][3]
+        assert {row[0] for row in rows.values()} == {"ai-models/data/prod/openai"}
+        assert "approle/inference-api" in rows["ai-models-read"][4]
+        assert app.focused is who  # the input keeps the focus
+
+        # The path as the tree shows it: mapped to the KV v2 API paths, and it says so.
+        who.value = "ai-models/prod/openai"
+        await pilot.press("enter")
+        await settle(pilot)
+        checked = {(row_text(table, i)[0], row_text(table, i)[1]) for i in range(table.row_count)}
+        assert ("ai-models/data/prod/openai", "ai-models-read") in checked
+        assert ("ai-models/metadata/prod/openai", "ai-models-read") in checked
+        summary = str(review.query_one("#who-summary", Label).content)
+        assert "ai-models/ is KV v2: checked ai-models/data/prod/openai (the values)" in summary
 
         review.query_one("#review-tabs", TabbedContent).active = "review-age"
         review.query_one("#age-mount", Input).focus()

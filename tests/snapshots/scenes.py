@@ -77,7 +77,7 @@ async def review_who(pilot: Pilot[int], gateway: VaultGateway) -> None:
     await review_policies(pilot, gateway)
     await pilot.click("#--content-tab-review-who")
     await pilot.click("#who-path")
-    await pilot.press(*"ai-models/data/prod/openai", "enter")
+    await pilot.press(*"ai-models/prod/openai", "enter")  # as the tree shows it
     await settle(pilot)
 
 

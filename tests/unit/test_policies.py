@@ -121,3 +121,19 @@ def test_broad_rules_are_findings() -> None:
         )
     }
     assert len(broad_rules(policies)) == 2
+
+
+def test_tree_paths_map_to_the_kv_v2_api_paths() -> None:
+    from vault_console.vault.policies import api_paths
+
+    mounts = ["ai-models/", "team/ai/"]
+    paths, note = api_paths("ai-models/prod/openai", mounts)
+    assert paths == ("ai-models/data/prod/openai", "ai-models/metadata/prod/openai")
+    assert note.startswith("ai-models/ is KV v2")
+    # The longest mount wins; API paths and other mounts are themselves.
+    assert api_paths("team/ai/x", ["team/", *mounts])[0][0] == "team/ai/data/x"
+    assert api_paths("ai-models/metadata/prod/openai", mounts) == (
+        ("ai-models/metadata/prod/openai",),
+        "",
+    )
+    assert api_paths("legacy-kv/prod/x", mounts) == (("legacy-kv/prod/x",), "")

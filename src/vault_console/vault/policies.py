@@ -171,6 +171,32 @@ class WhoCanRead:
     denied_by: list[Grant] = field(default_factory=list)
 
 
+KV2_API = ("data", "metadata", "delete", "undelete", "destroy", "subkeys", "config")
+
+
+def api_paths(path: str, kv2_mounts: Iterable[str]) -> tuple[tuple[str, ...], str]:
+    """The API paths a path as the tree shows it stands for, and a note saying so.
+
+    On a KV v2 mount ``ai-models/prod/openai`` is read through ``ai-models/data/prod/openai``
+    (the values) and ``ai-models/metadata/prod/openai`` (versions and metadata): policies
+    name those. A path that already names one of them, or is on no KV v2 mount, is itself.
+    """
+    path = path.strip().lstrip("/")
+    mount = max(
+        (m for m in (m.strip("/") + "/" for m in kv2_mounts) if path.startswith(m)),
+        key=len,
+        default=None,
+    )
+    if mount is None:
+        return (path,), ""
+    rest = path[len(mount) :]
+    if rest.split("/", 1)[0] in KV2_API:
+        return (path,), ""
+    paths = (f"{mount}data/{rest}", f"{mount}metadata/{rest}")
+    note = f"{mount} is KV v2: checked {paths[0]} (the values) and {paths[1]} (versions, metadata)"
+    return paths, note
+
+
 def who_can_read(policies: Mapping[str, list[Rule]], path: str) -> WhoCanRead:
     """Each policy on its own: does it grant read, list or more on ``path``?
 

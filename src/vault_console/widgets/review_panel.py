@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from vault_console.screens.modals import ChoiceScreen
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 from vault_console.vault import review
-from vault_console.vault.policies import broad_rules, who_can_read
+from vault_console.vault.policies import api_paths, broad_rules, who_can_read
 
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
@@ -50,14 +50,19 @@ class ReviewPanel(Vertical):
                 with VerticalScroll(id="policy-box"):
                     yield Static("", id="policy-hcl")
             with TabPane("Who can read", id="review-who"):
-                yield Input(placeholder="API path, e.g. ai-models/data/prod/openai", id="who-path")
+                yield Input(
+                    placeholder="path as in the tree (ai-models/prod/openai) or an API path",
+                    id="who-path",
+                )
                 yield Input(
                     placeholder="token accessor (optional): the server's own answer",
                     id="who-accessor",
                 )
                 yield Label("", id="who-summary")
                 who: DataTable[str] = DataTable(cursor_type="row", id="who-table")
-                who.add_columns("Policy", "Capabilities", "By rule", "Auth roles carrying it")
+                who.add_columns(
+                    "API path", "Policy", "Capabilities", "By rule", "Auth roles carrying it"
+                )
                 yield who
             with TabPane("Secret age", id="review-age"):
                 yield Input(value="ai-models", placeholder="KV v2 mount", id="age-mount")
@@ -102,26 +107,34 @@ class ReviewPanel(Vertical):
     @on(Input.Submitted, "#who-path")
     @on(Input.Submitted, "#who-accessor")
     def _who(self) -> None:
-        path = self.query_one("#who-path", Input).value.strip().lstrip("/")
-        if not path:
+        typed = self.query_one("#who-path", Input).value.strip().lstrip("/")
+        if not typed:
             return
         accessor = self.query_one("#who-accessor", Input).value.strip()
-        answer = who_can_read(review.parsed(self.policy_texts), path)
+        # The path as the tree shows it is mapped to the API paths policies name.
+        mounts = getattr(self.screen, "mounts", [])
+        kv2 = [m.path for m in mounts if m.kv_version == 2]
+        paths, note = api_paths(typed, kv2)
+        policies = review.parsed(self.policy_texts)
         table = self.query_one("#who-table", DataTable)
         table.clear()
-        for grant in answer.grants + answer.denied_by:
-            carriers = [f"{r.mount}{r.role}" for r in self.roles if grant.policy in r.policies]
-            table.add_row(
-                plain(grant.policy),
-                plain(", ".join(sorted(grant.capabilities))),
-                plain(grant.pattern),
-                plain(", ".join(carriers) or "-"),
-            )
-        summary = f"{len(answer.grants)} policies grant read, list or more on {path}"
-        if answer.denied_by:
-            summary += f"; {len(answer.denied_by)} deny it"
+        counts = []
+        for api_path in paths:
+            answer = who_can_read(policies, api_path)
+            for grant in answer.grants + answer.denied_by:
+                carriers = [f"{r.mount}{r.role}" for r in self.roles if grant.policy in r.policies]
+                table.add_row(
+                    plain(api_path),
+                    plain(grant.policy),
+                    plain(", ".join(sorted(grant.capabilities))),
+                    plain(grant.pattern),
+                    plain(", ".join(carriers) or "-"),
+                )
+            denied = f", {len(answer.denied_by)} deny it" if answer.denied_by else ""
+            counts.append(f"{api_path}: {len(answer.grants)} policies grant read or more{denied}")
+        summary = "; ".join(counts) + (f". {note}" if note else "")
+        path = paths[0]
         self.query_one("#who-summary", Label).update(plain(summary, DETAIL_LIMIT))
-        table.focus()
         if accessor:
             gateway = self.vc.gateway
             self.vc.run_io(
