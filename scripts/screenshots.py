@@ -11,7 +11,6 @@ out and the script says so.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import sys
@@ -38,6 +37,7 @@ from vault_console.screens.wizard.destroy import DestroyScreen  # noqa: E402
 from vault_console.vault import demo_seed  # noqa: E402
 from vault_console.vault.client import VaultGateway  # noqa: E402
 from vault_console.vault.devserver import DevServer  # noqa: E402
+from vault_console_programs.ai_secrets.program import trust_policy  # noqa: E402
 
 SIZE = (120, 34)
 
@@ -85,17 +85,7 @@ async def shoot_wizard(
         os.environ.update(boto3_env(moto))
         iam = boto3.client("iam")
         for name, service in (("chat-inference", "ecs-tasks"), ("batch-inference", "lambda")):
-            trust = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": f"{service}.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust_policy(service))
         home = install_vault_plugin(cli, Path(tmp) / "pulumi-home")
         env = wizard_env(Path(cli).parent, home, Path(tmp))
         for name, scene in WIZARD_SCENES.items():

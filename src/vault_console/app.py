@@ -319,10 +319,11 @@ class VaultConsoleApp(App[int]):
             where = "here" if active.node is not self else "everywhere"
             here.append((depth, self.get_key_display(binding), binding.description, where))
         rows = [row[1:] for row in sorted(here, key=lambda row: row[0])]
+        listed_owners = [*chain, self]  # their bindings are in the rows above already
         for owner, bindings in self.binding_owners():
             where = _where(owner)
             for binding in bindings:
-                if (binding.key, binding.action) in seen and owner in [*chain, self]:
+                if (binding.key, binding.action) in seen and owner in listed_owners:
                     continue
                 rows.append(
                     (

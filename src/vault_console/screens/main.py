@@ -702,14 +702,13 @@ class MainScreen(Screen[None]):
         """
         from vault_console.audit.query import to_text
         from vault_console.audit.reader import Query
+        from vault_console.vault.policies import kv2_secret_paths
 
         shown = self._shown()
         if shown is None:
             return
         if shown.kv_version == 2:
-            # read/write, metadata, soft delete, undelete, destroy, subkeys (OpenBao, 1.13+)
-            kinds = ("data", "metadata", "delete", "undelete", "destroy", "subkeys")
-            paths = tuple(f"{shown.mount}/{kind}/{shown.secret.path}" for kind in kinds)
+            paths = kv2_secret_paths(shown.mount, shown.secret.path)
         else:
             paths = (f"{shown.mount}/{shown.secret.path}",)
         query = Query(paths=paths)

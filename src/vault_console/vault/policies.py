@@ -171,7 +171,17 @@ class WhoCanRead:
     denied_by: list[Grant] = field(default_factory=list)
 
 
-KV2_API = ("data", "metadata", "delete", "undelete", "destroy", "subkeys", "config")
+KV2_SECRET_API = ("data", "metadata", "delete", "undelete", "destroy", "subkeys")
+"""The API paths under which a KV v2 mount serves one secret: values, versions and
+metadata, soft delete, undelete, destroy, subkeys (OpenBao; Vault 1.13+)."""
+
+KV2_API = (*KV2_SECRET_API, "config")
+"""Every first segment of a KV v2 API path (``config`` is the mount's own)."""
+
+
+def kv2_secret_paths(mount: str, path: str) -> tuple[str, ...]:
+    """Every API path of one KV v2 secret, e.g. ``ai-models/data/prod/openai``, …"""
+    return tuple(f"{mount.strip('/')}/{kind}/{path}" for kind in KV2_SECRET_API)
 
 
 def api_paths(path: str, kv2_mounts: Iterable[str]) -> tuple[tuple[str, ...], str]:

@@ -133,12 +133,12 @@ class ReviewPanel(Vertical):
             denied = f", {len(answer.denied_by)} deny it" if answer.denied_by else ""
             counts.append(f"{api_path}: {len(answer.grants)} policies grant read or more{denied}")
         summary = "; ".join(counts) + (f". {note}" if note else "")
-        path = paths[0]
         self.query_one("#who-summary", Label).update(plain(summary, DETAIL_LIMIT))
         if accessor:
             gateway = self.vc.gateway
             self.vc.run_io(
-                lambda: review.capabilities_of_accessor(gateway, accessor, path),
+                # The server answers for one path: the values' (data/ on KV v2).
+                lambda: review.capabilities_of_accessor(gateway, accessor, paths[0]),
                 lambda caps: self.query_one("#who-summary", Label).update(
                     plain(
                         f"{summary}. The server says that token has: "
