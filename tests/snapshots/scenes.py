@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from vault_console.vault.client import VaultGateway
 
@@ -19,6 +20,10 @@ async def settle(pilot: Pilot[int]) -> None:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()
+    # A focused Input blinks its cursor on a timer, so a picture would show it or not
+    # depending on the moment (CI caught review-who without it). A steady cursor is shown.
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
     # DataTable re-measures its columns on idle after rows arrive; a picture taken before
     # that shows header-wide columns. A short real pause lets the idle pass run.
     await pilot.pause(0.1)
