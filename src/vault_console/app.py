@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from vault_console import config
 from vault_console.config import Settings
-from vault_console.errors import describe, is_forbidden, no_token_error
+from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_error
 from vault_console.screens.main import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen, HelpScreen
 from vault_console.text import DETAIL_LIMIT, plain_str
@@ -154,6 +154,12 @@ class VaultConsoleApp(App[int]):
                 return
             self.show_error(error, pending.retry, quiet=pending.quiet)
 
+    def problem(self, error: BaseException) -> ConsoleError:
+        """``error`` described for the operator of this session."""
+        if self.settings.token is None and is_forbidden(error):
+            return no_token_error()  # not the token's policies: there is no token
+        return describe(error)
+
     def show_error(
         self,
         error: BaseException,
@@ -163,9 +169,7 @@ class VaultConsoleApp(App[int]):
     ) -> None:
         """Show ``error``; ``after`` runs once the dialog closes without a retry (a failed
         write uses it to give the form back with what was typed)."""
-        problem = describe(error)
-        if self.settings.token is None and is_forbidden(error):
-            problem = no_token_error()  # not the token's policies: there is no token
+        problem = self.problem(error)
         if quiet:
             for bar in self._on_all_screens(StatusBar):
                 bar.error = problem.title

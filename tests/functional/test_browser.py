@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import uuid
+from typing import Any
 
 from textual.widgets import DataTable, Input, Label, TabbedContent, Tree
 from textual.widgets._footer import FooterKey
+from textual.widgets.tree import TreeNode
 
 from tests.conftest import settings_for
 from tests.functional.helpers import open_path, row_text, screen_text, settle
@@ -469,3 +471,85 @@ async def test_enter_in_the_filter_opens_the_highlighted_match(
         await pilot.pause()
         assert panel.shown.full_path == f"scratch/{folder}/beta"  # nothing opened
         assert app.focused is app.screen.query_one("#filter", Input)
+
+
+def tree_node(tree: Tree[Any], mount: str, path: str) -> TreeNode[Any] | None:
+    """The node for ``path`` (relative to ``mount``, folders ending in /), if it is listed."""
+    stack = list(tree.root.children)
+    while stack:
+        node = stack.pop()
+        if node.data is not None and (node.data.mount.path, node.data.path) == (mount, path):
+            return node
+        stack.extend(node.children)
+    return None
+
+
+async def test_a_new_secret_shows_in_the_tree_at_once_with_the_cursor_on_it(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    folder = new_path("tree-new")
+    gateway.kv("scratch", 2).write(f"{folder}/existing", {"k": "v"}, cas=0)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_path(pilot, f"scratch/{folder}/existing")
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        form.query_one("#form-path", Input).value = f"{folder}/deep/made"
+        form.query_one(".form-key", Input).value = "k"
+        form.query_one(".form-value", Input).value = "v"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        tree = app.screen.query_one("#kv-tree", Tree)
+        made = tree_node(tree, "scratch/", f"{folder}/deep/made")
+        assert made is not None  # listed without a reload
+        assert tree.cursor_node is made
+        assert made.parent is not None and made.parent.is_expanded
+        assert tree_node(tree, "scratch/", f"{folder}/existing") is not None
+        shown = app.screen.query_one(SecretPanel).shown
+        assert shown is not None and shown.full_path == f"scratch/{folder}/deep/made"
+
+
+async def test_reload_keeps_the_expanded_folders_the_cursor_and_the_open_secret(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    folder = new_path("tree-reload")
+    kv = gateway.kv("scratch", 2)
+    kv.write(f"{folder}/inner/app", {"k": "v1"}, cas=0)
+    kv.write(f"{folder}/other/x", {"k": "v"}, cas=0)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        tree = app.screen.query_one("#kv-tree", Tree)
+        for path in ("", f"{folder}/", f"{folder}/inner/"):
+            node = tree_node(tree, "scratch/", path)
+            assert node is not None
+            node.expand()
+            await settle(pilot)
+        app_node = tree_node(tree, "scratch/", f"{folder}/inner/app")
+        assert app_node is not None
+        tree.move_cursor(app_node)
+        tree.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        panel = app.screen.query_one(SecretPanel)
+        assert panel.shown is not None and panel.shown.secret.version == 1
+
+        kv.write(f"{folder}/inner/app", {"k": "v2"}, cas=1)  # another client meanwhile
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.pause()
+        expanded = {
+            path
+            for path in ("", f"{folder}/", f"{folder}/inner/", f"{folder}/other/")
+            if (node := tree_node(tree, "scratch/", path)) is not None and node.is_expanded
+        }
+        assert expanded == {"", f"{folder}/", f"{folder}/inner/"}  # other/ stays collapsed
+        cursor = tree.cursor_node
+        assert cursor is tree_node(tree, "scratch/", f"{folder}/inner/app")
+        shown = panel.shown
+        assert shown is not None and shown.full_path == f"scratch/{folder}/inner/app"
+        assert shown.secret.version == 2  # the latest stays the latest

@@ -5,15 +5,18 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
+from typing import Any
 
 import hvac
+from textual.app import App
+from textual.screen import Screen
 from textual.widgets import Input, Label, Static, TextArea
 
 from tests.conftest import settings_for
 from tests.functional.helpers import open_editor, open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
-from vault_console.screens.edit import FormRow, JsonScreen, KeyValueForm
+from vault_console.screens.edit import FormRow, FormScreen, JsonScreen, KeyValueForm
 from vault_console.screens.modals import ConfirmScreen, ConflictScreen, ErrorScreen
 from vault_console.text import MASK
 from vault_console.vault.client import VaultGateway
@@ -310,7 +313,16 @@ async def test_copy_path_and_the_kv_get_command_without_a_value(
     assert not any("sk-never" in c or root_settings.token.reveal() in c for c in copied)  # type: ignore[union-attr]
 
 
-async def test_a_refused_write_gives_the_form_back_with_the_input(
+def on_top(app: App[Any], screen: Screen[Any]) -> bool:
+    """Whether ``screen`` is the one showing (a plain ``is`` would narrow its type for mypy)."""
+    return app.screen is screen
+
+
+def form_error(form: FormScreen) -> str:
+    return str(form.query_one(f"#{form.ERROR_ID}", Label).render())
+
+
+async def test_a_refused_write_keeps_the_form_open_with_the_input_and_the_reason(
     bao: DevServer, gateway: VaultGateway
 ) -> None:
     path = new_path("keep/refused")
@@ -325,16 +337,15 @@ async def test_a_refused_write_gives_the_form_back_with_the_input(
     async with app.run_test(size=SIZE) as pilot:
         form = await open_editor(pilot, f"scratch/{path}")
         assert isinstance(form, KeyValueForm)
-        row(form, "k").query_one(".form-value", Input).value = "typed by the user"
+        value = row(form, "k").query_one(".form-value", Input)
+        value.value = "typed by the user"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, ErrorScreen)  # 403, said as such
+        assert on_top(app, form)  # the same form: not closed, not rebuilt
+        assert "Not saved. Permission denied" in form_error(form)
+        assert value.value == "typed by the user"
         assert not app.screen.query("#retry")  # no blind resend
-        await pilot.press("escape")
-        await pilot.pause()
-        again = app.screen
-        assert isinstance(again, KeyValueForm)
-        assert row(again, "k").query_one(".form-value", Input).value == "typed by the user"
+        assert "typed by the user" not in screen_text(app)  # still masked
 
         await pilot.press("escape")
         await pilot.pause()
@@ -347,10 +358,66 @@ async def test_a_refused_write_gives_the_form_back_with_the_input(
         new.query_one(".form-value", Input).value = "value"
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert on_top(app, new)
+        assert "Permission denied" in form_error(new)
+        assert new.query_one("#form-path", Input).value == "keep/not-allowed"
+        assert [r.read().text for r in new.query(FormRow)] == ["value"]
+
         await pilot.press("escape")
         await pilot.pause()
-        back = app.screen
-        assert isinstance(back, KeyValueForm)
-        assert back.query_one("#form-path", Input).value == "keep/not-allowed"
-        assert [r.read().text for r in back.query(FormRow)] == ["value"]
+        metadata = await open_editor(pilot, f"scratch/{path}", key="m")
+        assert isinstance(metadata, KeyValueForm)
+        metadata.query_one(".form-key", Input).value = "owner"
+        metadata.query_one(".form-value", Input).value = "team-a"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, metadata) and "Permission denied" in form_error(metadata)
     assert gateway.kv("scratch", 2).read(path).data == {"k": "v"}
+    assert gateway.kv("scratch", 2).metadata(path).custom_metadata == {}
+
+
+async def test_creating_at_a_path_that_exists_says_so_in_the_form(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = new_path("keep/taken")
+    gateway.kv("scratch", 2).write(path, {"k": "first"}, cas=0)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        form.query_one("#form-path", Input).value = path
+        form.query_one(".form-key", Input).value = "k"
+        form.query_one(".form-value", Input).value = "second"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, form)
+        assert f"path: scratch/{path} already exists; nothing was written" in form_error(form)
+        # Another path, same form: it saves and closes.
+        form.query_one("#form-path", Input).value = f"{path}-2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, KeyValueForm)
+    assert gateway.kv("scratch", 2).read(path).data == {"k": "first"}
+    assert gateway.kv("scratch", 2).read(f"{path}-2").data == {"k": "second"}
+
+
+async def test_a_save_to_a_mount_gone_since_opening_says_not_found_in_the_form(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    mount = f"gone-{uuid.uuid4().hex[:6]}"
+    gateway.client.sys.enable_secrets_engine("kv", path=mount, options={"version": "2"})
+    gateway.kv(mount, 2).write("app", {"k": "v"}, cas=0)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_editor(pilot, f"{mount}/app")
+        assert isinstance(form, KeyValueForm)
+        gateway.client.sys.disable_secrets_engine(mount)
+        row(form, "k").query_one(".form-value", Input).value = "kept"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert on_top(app, form)
+        assert "Not saved." in form_error(form)
+        assert row(form, "k").query_one(".form-value", Input).value == "kept"

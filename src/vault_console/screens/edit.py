@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,7 +153,50 @@ class FormRow(Horizontal):
         )
 
 
-class KeyValueForm(ModalScreen[FormResult | None]):
+Submit = Callable[[FormResult, "FormScreen"], None]
+"""Starts the write of a checked form; answers with ``form.dismiss`` or ``form.save_failed``."""
+
+
+class FormScreen(ModalScreen[FormResult | None]):
+    """A dialog whose save writes to the server.
+
+    With a ``submit``, the dialog stays open while the write runs and closes only when it
+    succeeded: a refusal (403, 404, a path that exists, a server error) is shown inside it,
+    under the fields as they were typed, so nothing is retyped and no field loses its
+    state (a rebuilt form would mask typed values again and forget what was edited).
+    Without one, Save dismisses with the result.
+    """
+
+    ERROR_ID = "form-error"
+
+    def __init__(self, submit: Submit | None) -> None:
+        super().__init__()
+        self.submit = submit
+        self.saving = False
+
+    def submit_result(self, result: FormResult) -> None:
+        if self.submit is None:
+            self.dismiss(result)
+            return
+        self.saving = True
+        self.query_one(f"#{self.ERROR_ID}", Label).update("Saving…")
+        self.refresh_bindings()
+        self.submit(result, self)
+
+    def save_failed(self, message: str) -> None:
+        """The write was refused: say why here; the input stays as it was."""
+        self.saving = False
+        self.query_one(f"#{self.ERROR_ID}", Label).update(
+            plain(f"Not saved. {message}", DETAIL_LIMIT, multiline=True)
+        )
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # One write at a time: a second ctrl+s while the first runs would send it twice.
+        return not (self.saving and action == "save")
+
+
+class KeyValueForm(FormScreen):
     """Edit fields of a secret (values are password inputs) or of custom metadata."""
 
     BINDINGS = [
@@ -170,8 +214,9 @@ class KeyValueForm(ModalScreen[FormResult | None]):
         ask_path: bool = False,
         secret_values: bool = True,
         note: str = "",
+        submit: Submit | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(submit)
         self.title_text = title
         self.initial = dict(data)
         self.path = path or ""
@@ -244,10 +289,10 @@ class KeyValueForm(ModalScreen[FormResult | None]):
         except ValueError as exc:
             error.update(plain(exc, DETAIL_LIMIT))
             return
-        self.dismiss(FormResult(path, data))
+        self.submit_result(FormResult(path, data))
 
 
-class JsonScreen(ModalScreen[FormResult | None]):
+class JsonScreen(FormScreen):
     """The whole secret as JSON: values masked until ``r``; ``e`` edits it as one object.
 
     For operators who prefer JSON to the form. The text is ASCII JSON (every control, bidi
@@ -261,11 +306,19 @@ class JsonScreen(ModalScreen[FormResult | None]):
         Binding("e", "edit", "Edit", id="json.edit"),
         Binding("ctrl+s", "save", "Save", id="json.save"),
     ]
+    ERROR_ID = "json-error"
 
     def __init__(
-        self, title: str, data: dict[str, Any], *, path: str, note: str = "", can_edit: bool
+        self,
+        title: str,
+        data: dict[str, Any],
+        *,
+        path: str,
+        note: str = "",
+        can_edit: bool,
+        submit: Submit | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(submit)
         self.title_text = title
         self.data = data
         self.path = path
@@ -302,7 +355,7 @@ class JsonScreen(ModalScreen[FormResult | None]):
         if action == "reveal":
             return not self.editing
         if action == "save":
-            return self.editing
+            return self.editing and not self.saving
         return True
 
     def action_reveal(self) -> None:
@@ -329,4 +382,4 @@ class JsonScreen(ModalScreen[FormResult | None]):
         if not isinstance(data, dict) or not data:
             error.update(plain("secret: must be a JSON object with at least one key"))
             return
-        self.dismiss(FormResult(self.path, data))
+        self.submit_result(FormResult(self.path, data))

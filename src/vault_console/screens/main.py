@@ -6,7 +6,7 @@ import asyncio
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from vault_console.errors import describe, is_forbidden, no_token_error
-from vault_console.screens.edit import FormResult, JsonScreen, KeyValueForm
+from vault_console.screens.edit import FormResult, FormScreen, JsonScreen, KeyValueForm
 from vault_console.screens.modals import (
     ChoiceScreen,
     ConfirmScreen,
@@ -101,6 +101,12 @@ FILTER_LIMIT = 100
 """Most matches the filter lists at once; the count of all matches is shown."""
 
 
+T = TypeVar("T")
+
+TreeKey = tuple[str, str]
+"""A tree node as (mount path, path in the mount): what survives a reload of the tree."""
+
+
 @dataclass
 class TreeEntry:
     """What a tree node stands for: a mount root, a folder or a secret."""
@@ -110,6 +116,18 @@ class TreeEntry:
     """Relative to the mount; '' for the mount itself, folders end with '/'."""
     folder: bool
     loaded: bool = False
+
+    @property
+    def key(self) -> TreeKey:
+        return (self.mount.path, self.path)
+
+
+def _put_cursor(node: TreeNode[TreeEntry]) -> None:
+    """The tree's cursor on ``node``, which may have been added since the tree last laid out
+    its lines: a node's line is only set by that lay-out, which the tree does lazily (on idle
+    or render), so ask for a line first; that lays them out."""
+    node.tree.get_node_at_line(0)
+    node.tree.move_cursor(node)
 
 
 def panel_class(tab: str) -> type[SecretPanel | AuditPanel | ReviewPanel]:
@@ -182,6 +200,10 @@ class MainScreen(Screen[None]):
         self.mounts: list[MountInfo] = []
         self.loaded_paths = PathIndex()
         self._panels: dict[str, tuple[Panel, asyncio.Future[None]]] = {}
+        # What the tree shows again as its folders load after a reload or a new secret:
+        # the folders to expand (each once) and the node to put the cursor on.
+        self._expand_again: set[TreeKey] = set()
+        self._cursor_again: TreeKey | None = None
 
     @property
     def vc(self) -> VaultConsoleApp:
@@ -265,7 +287,8 @@ class MainScreen(Screen[None]):
 
     # -- loading ---------------------------------------------------------------------
 
-    def load_mounts(self) -> None:
+    def load_mounts(self, then: Callable[[], None] | None = None) -> None:
+        """List the mounts; ``then`` runs once they are shown."""
         if self.vc.settings.token is None:
             # Without a token the server shows next to nothing: say how to provide one.
             problem = no_token_error()
@@ -282,11 +305,13 @@ class MainScreen(Screen[None]):
             self.vc.refresh_status()
             return False  # shown in a dialog too
 
+        def show(mounts: list[MountInfo]) -> None:
+            self._show_mounts(mounts)
+            if then is not None:
+                then()
+
         self.vc.run_io(
-            lambda: self.vc.gateway.mounts(),
-            self._show_mounts,
-            description="list mounts",
-            on_error=failed,
+            lambda: self.vc.gateway.mounts(), show, description="list mounts", on_error=failed
         )
 
     def _explain_unavailable_key(self, event: events.Key) -> None:
@@ -364,7 +389,37 @@ class MainScreen(Screen[None]):
             for mount in self.mounts:
                 if mount.kv_version is not None:
                     label = plain(f"{mount.path} (kv v{mount.kv_version})")
-                    tree.root.add(label, data=TreeEntry(mount, "", folder=True))
+                    self._restore(tree.root.add(label, data=TreeEntry(mount, "", folder=True)))
+
+    def _restore(self, node: TreeNode[TreeEntry]) -> None:
+        """A node just added: expand it or put the cursor on it if a reload asked for it."""
+        entry = node.data
+        assert entry is not None
+        if entry.key in self._expand_again:
+            self._expand_again.discard(entry.key)  # once: a later collapse stays collapsed
+            node.expand()
+        if entry.key == self._cursor_again:
+            self._cursor_again = None
+            self.call_after_refresh(_put_cursor, node)
+
+    def _tree_state(self) -> set[TreeKey]:
+        """The folders expanded in the tree now."""
+        expanded: set[TreeKey] = set()
+        for tree in self.query("#kv-tree").results(Tree):
+            stack = list(tree.root.children)
+            while stack:
+                node = stack.pop()
+                if node.is_expanded and node.data is not None:
+                    expanded.add(node.data.key)
+                    stack.extend(node.children)
+        return expanded
+
+    def _cursor_key(self) -> TreeKey | None:
+        for tree in self.query("#kv-tree").results(Tree):
+            node = tree.cursor_node
+            if node is not None and node.data is not None:
+                return cast(TreeKey, node.data.key)
+        return None
 
     @on(Tree.NodeExpanded, "#kv-tree")
     def _expand(self, event: Tree.NodeExpanded[TreeEntry]) -> None:
@@ -385,10 +440,13 @@ class MainScreen(Screen[None]):
                 path = entry.path + name
                 is_folder = name.endswith("/")
                 if is_folder:
-                    node.add(plain(name), data=TreeEntry(entry.mount, path, folder=True))
+                    child = node.add(plain(name), data=TreeEntry(entry.mount, path, folder=True))
                 else:
-                    node.add_leaf(plain(name), data=TreeEntry(entry.mount, path, folder=False))
+                    child = node.add_leaf(
+                        plain(name), data=TreeEntry(entry.mount, path, folder=False)
+                    )
                     self._remember(f"{entry.mount.path}{path}")
+                self._restore(child)
             if not names:
                 node.add_leaf("(empty)")
 
@@ -516,9 +574,53 @@ class MainScreen(Screen[None]):
         self.vc.run_io(lambda: self.vc.gateway.mounts(), done, description="list mounts")
 
     def action_reload(self) -> None:
+        """Everything from the server again; the tree keeps its expanded folders and cursor,
+        and the open secret opens again (at the version shown)."""
+        self._expand_again = self._tree_state()
+        self._cursor_again = self._cursor_key()
+        shown = self.query_one(SecretPanel).shown if self._tab_ready("secrets") else None
         for panel in self.query(SecretPanel):
             panel.shown = None
-        self.load_mounts()
+
+        if shown is None:
+            self.load_mounts()
+            return
+        was = shown
+
+        def reopen() -> None:
+            mount = next((m for m in self.mounts if m.path == f"{was.mount}/"), None)
+            if mount is None:  # the mount is gone, or hidden from the token now
+                return
+            latest = was.metadata is None or was.metadata.current_version == was.secret.version
+            # The latest stays the latest (it may be newer now); an older one stays open.
+            self.open_secret(mount, was.secret.path, None if latest else was.secret.version)
+
+        self.load_mounts(then=reopen)
+
+    def show_in_tree(self, mount: MountInfo, path: str) -> None:
+        """List again the mount's expanded folders and those down to ``path``, with the
+        cursor on it: a secret just made shows in the tree at once."""
+        tree = self.query_one("#kv-tree", Tree)
+        node = next(
+            (
+                n
+                for n in tree.root.children
+                if n.data is not None and n.data.key == (mount.path, "")
+            ),
+            None,
+        )
+        if node is None or node.data is None:
+            return
+        parts = path.split("/")
+        ancestors = {(mount.path, "/".join(parts[:i]) + "/") for i in range(1, len(parts))}
+        self._expand_again = {k for k in self._tree_state() if k[0] == mount.path} | ancestors
+        self._expand_again.discard(node.data.key)
+        self._cursor_again = (mount.path, path)
+        node.data.loaded = False
+        if node.is_expanded:
+            self._load_folder(node)
+        else:
+            node.expand()  # loads it (see _expand)
 
     async def action_filter(self) -> None:
         if self.query_one("#tabs", TabbedContent).active == "audit":
@@ -779,17 +881,17 @@ class MainScreen(Screen[None]):
         kv = self.vc.gateway.kv(self._mount_of(shown))
         opened = shown.secret.data
 
-        def write(result: FormResult) -> None:
+        def write(result: FormResult, form: FormScreen) -> None:
             def conflict(exc: BaseException) -> bool:
                 if not isinstance(exc, CasConflict | ChangedSinceOpened):
-                    return self._keep_input(exc, lambda: self._edit(shown, result.data, editor))
+                    return False  # said in the form
 
                 def answer(choice: str | None) -> None:
-                    if choice == "reload":
+                    if choice == "reload" and self.app.screen is form:
+                        form.dismiss(None)
                         self._reopen(shown)
-                    else:
-                        self._edit(shown, result.data, editor)
 
+                form.save_failed(f"{shown.full_path} changed since you opened it.")
                 loaded = exc.expected if isinstance(exc, CasConflict) else None
                 self.app.push_screen(ConflictScreen(shown.full_path, loaded), answer)
                 return True
@@ -800,19 +902,25 @@ class MainScreen(Screen[None]):
                     return None
                 return kv.write(shown.secret.path, result.data, cas)
 
-            self.vc.run_io(
+            self._write(
+                form,
                 send,
                 lambda version: self._saved(shown, version),
                 description=f"write {shown.full_path}",
                 on_error=conflict,
             )
 
-        def save(result: FormResult | None) -> None:
-            if result is None:
-                return
+        def submit(result: FormResult, form: FormScreen) -> None:
             if older is None:
-                write(result)
+                write(result, form)
                 return
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    write(result, form)
+                else:
+                    form.save_failed("You chose to keep editing.")
+
             self.app.push_screen(
                 ConfirmScreen(
                     "Save over newer versions?",
@@ -821,7 +929,7 @@ class MainScreen(Screen[None]):
                     f"changes made in versions after {shown.secret.version} are no longer "
                     "in the latest version (they stay in the history).",
                 ),
-                lambda yes: write(result) if yes else self._edit(shown, result.data, editor),
+                answer,
             )
 
         if editor == "json":
@@ -832,23 +940,48 @@ class MainScreen(Screen[None]):
                     path=shown.secret.path,
                     note=note,
                     can_edit=not self.vc.settings.read_only,
-                ),
-                save,
+                    submit=submit,
+                )
             )
             return
         self.app.push_screen(
-            KeyValueForm(f"Edit {shown.full_path}", data, path=shown.secret.path, note=note),
-            save,
+            KeyValueForm(
+                f"Edit {shown.full_path}", data, path=shown.secret.path, note=note, submit=submit
+            )
         )
 
-    def _keep_input(self, exc: BaseException, reopen: Callable[[], None]) -> bool:
-        """A write failed: say why (no Retry: it would resend unseen input), then give the
-        form back with what was typed. For ``run_io``'s ``on_error``."""
-        if isinstance(exc, CasConflict):
-            reopen()  # already told in a notice
-        else:
-            self.vc.show_error(exc, None, after=reopen)
-        return True
+    def _write(
+        self,
+        form: FormScreen,
+        work: Callable[[], T],
+        done: Callable[[T], None],
+        *,
+        description: str,
+        on_error: Callable[[BaseException], bool] | None = None,
+    ) -> None:
+        """Run a form's write in a worker. The form closes only when the write succeeded;
+        a refusal is said inside it, with the input as typed (see FormScreen). Nothing is
+        retried: a resend would repeat input the operator has not looked at again."""
+
+        def succeeded(value: T) -> None:
+            if self.app.screen is form:
+                form.dismiss(None)
+            done(value)
+
+        def failed(exc: BaseException) -> bool:
+            if on_error is not None and on_error(exc):
+                return True
+            if form not in self.app.screen_stack:
+                return False  # closed some other way: the usual dialog says it
+            problem = self.vc.problem(exc)
+            form.save_failed(f"{problem.title}: {problem.message}")
+            return True
+
+        self.vc.run_io(work, succeeded, description=description, on_error=failed)
+
+    def _created(self, shown: ShownSecret, version: int | None) -> None:
+        self._saved(shown, version)
+        self.show_in_tree(self._mount_of(shown), shown.secret.path)
 
     def _saved(self, shown: ShownSecret, version: int | None) -> None:
         self.notify(f"Saved {shown.full_path}" + (f" as version {version}" if version else ""))
@@ -866,9 +999,7 @@ class MainScreen(Screen[None]):
             folder = folder.rstrip("/") + "/" if folder else ""
         kv = self.vc.gateway.kv(mount)
 
-        def save(result: FormResult | None) -> None:
-            if result is None:
-                return
+        def submit(result: FormResult, form: FormScreen) -> None:
             shown = ShownSecret(
                 mount.path.rstrip("/"),
                 kv.version,
@@ -877,27 +1008,27 @@ class MainScreen(Screen[None]):
             )
 
             def exists(exc: BaseException) -> bool:
-                if isinstance(exc, CasConflict):
-                    self.notify(
-                        f"{mount.path}{result.path} already exists; nothing was written. "
-                        "Open it and edit instead.",
-                        severity="error",
-                    )
-                return self._keep_input(exc, lambda: ask(result.path, result.data))
+                if not isinstance(exc, CasConflict):
+                    return False
+                form.save_failed(
+                    f"path: {mount.path}{result.path} already exists; nothing was written. "
+                    "Choose another path, or open that secret and edit it."
+                )
+                return True
 
-            self.vc.run_io(
+            self._write(
+                form,
                 lambda: kv.write(result.path, result.data, 0 if kv.version == 2 else None),
-                lambda version: self._saved(shown, version),
+                lambda version: self._created(shown, version),
                 description=f"create {mount.path}{result.path}",
                 on_error=exists,
             )
 
-        def ask(path: str, data: dict[str, Any]) -> None:
-            self.app.push_screen(
-                KeyValueForm(f"New secret in {mount.path}", data, path=path, ask_path=True), save
+        self.app.push_screen(
+            KeyValueForm(
+                f"New secret in {mount.path}", {}, path=folder, ask_path=True, submit=submit
             )
-
-        ask(folder, {})
+        )
 
     def action_edit_metadata(self) -> None:
         shown = self._shown(need_v2=True)
@@ -906,35 +1037,30 @@ class MainScreen(Screen[None]):
         kv = self.vc.gateway.kv(self._mount_of(shown))
         current = dict(shown.metadata.custom_metadata) if shown.metadata else {}
 
-        def save(result: FormResult | None) -> None:
-            if result is None:
-                return
+        def submit(result: FormResult, form: FormScreen) -> None:
             # Only what the user changed is sent (a merge patch): keys another client set
             # since this secret was opened are left alone.
             changes: dict[str, str | None] = {
                 k: v for k, v in result.data.items() if current.get(k) != v
             }
             changes.update({k: None for k in current if k not in result.data})
-            self.vc.run_io(
+            self._write(
+                form,
                 lambda: kv.patch_custom_metadata(shown.secret.path, changes),
                 lambda _: self._saved(shown, None),
                 description=f"write metadata of {shown.full_path}",
-                on_error=lambda exc: self._keep_input(exc, lambda: ask(result.data)),
             )
 
-        def ask(data: dict[str, Any]) -> None:
-            self.app.push_screen(
-                KeyValueForm(
-                    f"Custom metadata of {shown.full_path}",
-                    data,
-                    path=shown.secret.path,
-                    secret_values=False,
-                    note="Metadata is not secret: it shows in plain text and in audit logs.",
-                ),
-                save,
+        self.app.push_screen(
+            KeyValueForm(
+                f"Custom metadata of {shown.full_path}",
+                current,
+                path=shown.secret.path,
+                secret_values=False,
+                note="Metadata is not secret: it shows in plain text and in audit logs.",
+                submit=submit,
             )
-
-        ask(current)
+        )
 
     def _confirm_then(
         self, title: str, detail: str, work: Any, shown: ShownSecret, word: str | None = None
