@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import os
 import uuid
 from pathlib import Path
 
@@ -135,10 +136,14 @@ async def test_access_history_lists_every_operation_on_exactly_that_secret(
 
 
 async def test_review_policies_who_can_read_age_leases_and_export(
-    read_only: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    read_only: Settings, gateway: VaultGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    app = make_app(read_only)
+    broad = f"ops-sudo-{uuid.uuid4().hex[:6]}"  # a finding the export must carry
+    gateway.client.sys.create_or_update_policy(
+        broad, 'path "sys/mounts/*" { capabilities = ["read", "sudo"] }'
+    )
+    app = make_app(read_only, env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")})
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(pilot)
         await pilot.press("4")
@@ -172,10 +177,11 @@ async def test_review_policies_who_can_read_age_leases_and_export(
         summary = str(review.query_one("#who-summary", Label).content)
         assert "ai-models/ is KV v2: checked ai-models/data/prod/openai (the values)" in summary
 
+        # Secret age loads when its tab opens, on the model secrets' mount.
         review.query_one("#review-tabs", TabbedContent).active = "review-age"
-        review.query_one("#age-mount", Input).focus()
-        await pilot.press("enter")
         await settle(pilot)
+        assert review.query_one("#age-mount", Input).value == "ai-models"
+        assert "14 secrets in ai-models/" in str(review.query_one("#age-summary", Label).content)
         ages = review.query_one("#age-table", DataTable)
         statuses = [row_text(ages, i)[0] for i in range(ages.row_count)]
         assert (
@@ -193,12 +199,40 @@ async def test_review_policies_who_can_read_age_leases_and_export(
         await pilot.pause()
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("down", "enter")  # JSON
+        await pilot.pause()
+        # It asks where, suggesting a new file under the state directory, not the cwd.
+        ask = app.screen
+        assert isinstance(ask, PromptScreen)
+        target = ask.query_one("#prompt", Input)
+        folder = tmp_path / "state" / "vault-console" / "findings"
+        assert Path(target.value).parent == folder
+        assert target.value.endswith(".json")
+        (tmp_path / "taken.json").write_text("theirs")
+        target.value = str(tmp_path / "taken.json")
+        await pilot.press("enter")
+        await pilot.pause()
+        refused = str(ask.query_one("#prompt-error", Label).content)
+        assert "taken.json already exists; choose a new name" in refused
+        target.value = str(tmp_path / "no-such-folder" / "f.json")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "no-such-folder does not exist" in str(ask.query_one("#prompt-error", Label).content)
+        target.value = str(folder / "review.json")
+        await pilot.press("enter")
         await settle(pilot)
-    written = list(tmp_path.glob("vault-console-findings-*.json"))
-    assert len(written) == 1
-    findings = json.loads(written[0].read_text())
+    assert (tmp_path / "taken.json").read_text() == "theirs"
+    assert not list(tmp_path.glob("vault-console-findings-*"))  # nothing in the cwd
+    written = folder / "review.json"
+    assert written.stat().st_mode & 0o777 == 0o600
+    report = json.loads(written.read_text())
+    assert report["server"] == read_only.address
+    assert report["generated"].endswith("Z")
+    assert report["checked"][1].startswith("secret age of the 14 secrets in ai-models/")
+    findings = report["findings"]
     assert any(f["kind"] == "overdue" and f["subject"].startswith("ai-models/") for f in findings)
-    assert "sk-" not in written[0].read_text()
+    assert any(f["kind"] == "broad-policy" and f["subject"] == f"policy {broad}" for f in findings)
+    gateway.client.sys.delete_policy(broad)
+    assert "sk-" not in written.read_text()
 
 
 async def test_tab_panels_mount_on_first_visit_also_when_clicked(read_only: Settings) -> None:

@@ -82,38 +82,57 @@ def auth_roles(gateway: VaultGateway) -> list[AuthRole]:
 class AgeRow:
     path: str
     updated: str
+    """When the current version's data was written (not a metadata edit)."""
     age_days: int
     versions: int
     rotate_by: str
     owner: str
     status: str
-    """ok, stale (not updated for STALE_DAYS) or overdue (past rotate-by)."""
+    """destroyed or deleted (the current version), overdue (past rotate-by), bad rotate-by,
+    stale (data not written for STALE_DAYS) or ok."""
+
+
+def _instant(stamp: str) -> datetime | None:
+    """A Vault RFC 3339 time (nanoseconds, ``Z``) as an aware datetime; None if unset."""
+    if not stamp or stamp.startswith("0001-01-01"):
+        return None
+    try:
+        return datetime.fromisoformat(stamp[:19]).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def age_report(gateway: VaultGateway, mount: str, today: date | None = None) -> list[AgeRow]:
-    """KV v2 secrets of a mount by age, with rotate-by from custom_metadata."""
-    today = today or datetime.now(UTC).date()
+    """KV v2 secrets of a mount by the age of their data, with rotate-by from custom_metadata.
+
+    "Updated" is the current version's ``created_time``: the metadata's ``updated_time`` also
+    moves when only custom_metadata or settings change, which says nothing about the secret.
+    """
+    now = datetime.now(UTC)
+    today = today or now.date()
     kv = gateway.kv(mount, 2)
     rows = []
     for path in kv.walk():
         meta = kv.metadata(path)
-        updated = (
-            datetime.fromisoformat(meta.updated_time[:19]).date() if meta.updated_time else today
-        )
-        age = (today - updated).days
+        current = next((v for v in meta.versions if v.version == meta.current_version), None)
+        written = _instant(current.created_time) if current else None
+        deleted = _instant(current.deletion_time) if current else None
+        age = (today - written.date()).days if written else 0
         rotate_by = meta.custom_metadata.get("rotate-by", "")
-        status = "ok"
-        if age > STALE_DAYS:
-            status = "stale"
+        status = "stale" if age > STALE_DAYS else "ok"
         try:
             if rotate_by and date.fromisoformat(rotate_by) < today:
                 status = "overdue"
         except ValueError:
             status = "bad rotate-by"
+        if current and current.destroyed:
+            status = f"destroyed (v{current.version})"
+        elif deleted and deleted <= now:  # a future deletion_time is delete_version_after
+            status = f"deleted (v{current.version})" if current else "deleted"
         rows.append(
             AgeRow(
                 f"{kv.mount}/{path}",
-                meta.updated_time[:19],
+                written.strftime("%Y-%m-%d %H:%M:%SZ") if written else "-",
                 age,
                 len(meta.versions),
                 rotate_by,
@@ -159,19 +178,45 @@ class Finding:
     detail: str
 
 
-def export(findings: list[Finding], fmt: str) -> str:
-    """Findings as Markdown, JSON or CSV; findings never carry secret values."""
+@dataclass(frozen=True)
+class ExportHeader:
+    """What a findings file says about itself: which server, when, and what was checked."""
+
+    server: str
+    generated: str
+    checked: tuple[str, ...]
+
+
+def export(findings: list[Finding], fmt: str, header: ExportHeader) -> str:
+    """Findings as Markdown, JSON or CSV, after the header; findings never carry secret values.
+
+    CSV has no comments, so its header is ``#``-prefixed lines before the column names
+    (``pandas.read_csv(comment="#")`` and most tools skip them).
+    """
     if fmt == "json":
-        return json.dumps([asdict(f) for f in findings], indent=2)
+        body = {**asdict(header), "findings": [asdict(f) for f in findings]}
+        return json.dumps(body, indent=2)
     if fmt == "csv":
         buffer = io.StringIO()
+        buffer.write(f"# vault-console findings for {header.server}, {header.generated}\n")
+        for item in header.checked:
+            buffer.write(f"# checked: {item}\n")
         writer = csv.writer(buffer)
         writer.writerow(["kind", "subject", "detail"])
         for finding in findings:
             writer.writerow([finding.kind, finding.subject, finding.detail])
         return buffer.getvalue()
     if fmt == "md":
-        lines = ["| kind | subject | detail |", "| --- | --- | --- |"]
+        lines = [
+            f"# vault-console findings for {header.server}",
+            "",
+            f"Generated {header.generated}. Checked:",
+            "",
+            *(f"- {item}" for item in header.checked),
+            "",
+            "| kind | subject | detail |",
+            "| --- | --- | --- |",
+        ]
         for f in findings:
             cells = [c.replace("|", "\\|") for c in (f.kind, f.subject, f.detail)]
             lines.append("| " + " | ".join(cells) + " |")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -14,7 +15,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from vault_console.screens.modals import ChoiceScreen
+from vault_console import config
+from vault_console.screens.modals import ChoiceScreen, PromptScreen
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 from vault_console.vault import review
 from vault_console.vault.policies import api_paths, broad_rules, who_can_read
@@ -37,6 +39,8 @@ class ReviewPanel(Vertical):
         self.policy_texts: dict[str, str] = {}
         self.roles: list[review.AuthRole] = []
         self.age_rows: list[review.AgeRow] = []
+        self.age_mount: str | None = None
+        """The mount the age report last read (None: not run yet)."""
         self._age_sort: tuple[str, bool] = ("status", False)
 
     @property
@@ -65,7 +69,8 @@ class ReviewPanel(Vertical):
                 )
                 yield who
             with TabPane("Secret age", id="review-age"):
-                yield Input(value="ai-models", placeholder="KV v2 mount", id="age-mount")
+                yield Input(placeholder="KV v2 mount, then Enter", id="age-mount")
+                yield Label("", id="age-summary")
                 age: DataTable[str] = DataTable(cursor_type="row", id="age-table")
                 age.add_columns(
                     "status", "path", "updated", "age_days", "versions", "rotate_by", "owner"
@@ -149,15 +154,53 @@ class ReviewPanel(Vertical):
                 description="capabilities of accessor",
             )
 
+    @on(TabbedContent.TabActivated, "#review-tabs")
+    def _review_tab(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id != "review-age" or self.age_mount is not None:
+            return
+        # The report loads when the tab opens: the model secrets' mount if there is one,
+        # else the first KV v2 mount.
+        field = self.query_one("#age-mount", Input)
+        kv2 = [m.path.rstrip("/") for m in getattr(self.screen, "mounts", []) if m.kv_version == 2]
+        if not field.value.strip() and kv2:
+            field.value = "ai-models" if "ai-models" in kv2 else kv2[0]
+        if field.value.strip():
+            self._age(field.value)
+        else:
+            self._age_summary("No KV v2 mount is listed: type one and press Enter.")
+
     @on(Input.Submitted, "#age-mount")
-    def _age(self, event: Input.Submitted) -> None:
-        gateway, mount = self.vc.gateway, event.value.strip().strip("/")
+    def _age_submitted(self, event: Input.Submitted) -> None:
+        self._age(event.value)
+
+    def _age(self, typed: str) -> None:
+        gateway, mount = self.vc.gateway, typed.strip().strip("/")
+        if not mount:
+            self._age_summary("mount: type a KV v2 mount, then Enter.")
+            return
+        self._age_summary(f"Reading the metadata of every secret in {mount}/…")
+
+        def failed(_: BaseException) -> bool:
+            self._age_summary(f"{mount}/: not read; the message says why.")
+            return False  # the app still shows the error itself
+
         self.vc.run_io(
-            lambda: review.age_report(gateway, mount), self._aged, description="secret age"
+            lambda: review.age_report(gateway, mount),
+            lambda rows: self._aged(mount, rows),
+            description="secret age",
+            on_error=failed,
         )
 
-    def _aged(self, rows: list[review.AgeRow]) -> None:
-        self.age_rows = rows
+    def _age_summary(self, text: str) -> None:
+        self.query_one("#age-summary", Label).update(plain(text, DETAIL_LIMIT))
+
+    def _aged(self, mount: str, rows: list[review.AgeRow]) -> None:
+        self.age_rows, self.age_mount = rows, mount
+        attention = sum(row.status != "ok" for row in rows)
+        self._age_summary(
+            f"{len(rows)} secrets in {mount}/, {attention} need attention. "
+            "updated: when the current version's data was written."
+        )
         table = self.query_one("#age-table", DataTable)
         table.clear()
         for row in rows:
@@ -207,15 +250,68 @@ class ReviewPanel(Vertical):
         )
         return found
 
+    def export_header(self) -> review.ExportHeader:
+        age = (
+            f"secret age of the {len(self.age_rows)} secrets in {self.age_mount}/ "
+            f"(stale after {review.STALE_DAYS} days without a new version; "
+            "overdue past custom_metadata rotate-by)"
+            if self.age_mount
+            else "secret age: not checked (no KV v2 mount was read)"
+        )
+        return review.ExportHeader(
+            server=self.vc.settings.address,
+            generated=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            checked=(
+                f"{len(review.parsed(self.policy_texts))} ACL policies for broad rules "
+                "('*', '+/*', or sudo on sys/)",
+                age,
+            ),
+        )
+
     def action_export(self) -> None:
+        """Ask the format, then where to write (a new file under the state directory by
+        default, never the current directory unasked), then write the findings."""
+        env = self.vc.env if self.vc.env is not None else dict(os.environ)
+        folder = config.state_dir(env) / "findings"
+
         def chosen(fmt: str | None) -> None:
             if fmt is None:
                 return
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-            path = Path.cwd() / f"vault-console-findings-{stamp}.{fmt}"
-            path.write_text(review.export(self.findings(), fmt), encoding="utf-8")
-            self.notify(f"Wrote {len(self.findings())} findings to {path}")
+            suggested = folder / f"vault-console-findings-{stamp}.{fmt}"
+            self.app.push_screen(
+                PromptScreen(
+                    "Write the findings to (a new file; Esc cancels)",
+                    value=str(suggested),
+                    check=lambda typed: str(export_target(typed, folder)),
+                ),
+                lambda target: write(fmt, target),
+            )
 
+        def write(fmt: str, target: str | None) -> None:
+            if target is None:
+                return
+            findings, header = self.findings(), self.export_header()
+            path = Path(target)
+            try:
+                if path.parent == folder:
+                    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                # O_EXCL: never over another file, whatever appeared since the check.
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    out.write(review.export(findings, fmt, header))
+            except OSError as exc:
+                self.notify(
+                    f"Not written: {path}: {exc.strerror or exc}", severity="error", timeout=10
+                )
+                return
+            self.notify(f"Wrote {len(findings)} findings to {path}")
+
+        if self.age_mount is None:
+            self.notify(
+                "Secret age is not in this export: open the Secret age tab to check a mount.",
+                severity="warning",
+            )
         self.app.push_screen(
             ChoiceScreen(
                 "Export findings (no secret values)",
@@ -223,3 +319,18 @@ class ReviewPanel(Vertical):
             ),
             chosen,
         )
+
+
+def export_target(typed: str, default_folder: Path) -> Path:
+    """The file an export goes to; ValueError names the reason it cannot be that one."""
+    text = typed.strip()
+    if not text:
+        raise ValueError("file: type where to write the findings")
+    path = Path(text).expanduser()
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if path.exists():
+        raise ValueError(f"file: {escape_controls(str(path))} already exists; choose a new name")
+    if not path.parent.is_dir() and path.parent != default_folder:
+        raise ValueError(f"file: the folder {escape_controls(str(path.parent))} does not exist")
+    return path
