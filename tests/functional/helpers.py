@@ -8,7 +8,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import DataTable
+from textual.widget import Widget
+from textual.widgets import DataTable, Label
 from textual.worker import WorkerFailed
 
 from vault_console.app import VaultConsoleApp
@@ -51,3 +52,16 @@ async def open_editor(pilot: Pilot[int], full_path: str, key: str = "e") -> Scre
     await pilot.press(key)
     await pilot.pause()
     return pilot.app.screen
+
+
+def cut_labels(screen: Screen[Any]) -> list[str]:
+    """The text of every shown Label on ``screen`` that runs past its container's right edge:
+    a message cut off there (a Label sizes to its text unless its width is set)."""
+    cut = []
+    for label in screen.query(Label):
+        parent = label.parent
+        if not label.display or not isinstance(parent, Widget) or not label.region.width:
+            continue
+        if label.region.right > parent.content_region.right:
+            cut.append(str(label.render()))
+    return cut

@@ -382,7 +382,7 @@ async def test_creating_at_a_path_that_exists_says_so_in_the_form(
     path = new_path("keep/taken")
     gateway.kv("scratch", 2).write(path, {"k": "first"}, cas=0)
     app = make_app(root_settings)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:  # the reason wraps, never cut
         await open_path(pilot, f"scratch/{path}")
         await pilot.press("n")
         await pilot.pause()
@@ -395,6 +395,7 @@ async def test_creating_at_a_path_that_exists_says_so_in_the_form(
         await settle(pilot)
         assert on_top(app, form)
         assert f"path: scratch/{path} already exists; nothing was written" in form_error(form)
+        assert "open that secret and edit it." in screen_text(app)
         # Another path, same form: it saves and closes.
         form.query_one("#form-path", Input).value = f"{path}-2"
         await pilot.press("ctrl+s")
