@@ -553,3 +553,23 @@ async def test_reload_keeps_the_expanded_folders_the_cursor_and_the_open_secret(
         shown = panel.shown
         assert shown is not None and shown.full_path == f"scratch/{folder}/inner/app"
         assert shown.secret.version == 2  # the latest stays the latest
+
+
+async def test_opening_a_path_shows_it_in_the_tree(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    folder = new_path("tree-open")
+    gateway.kv("scratch", 2).write(f"{folder}/deep/app", {"k": "v"}, cas=0)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{folder}/deep/app")  # from the Mounts tab
+        await settle(pilot)
+        await pilot.pause()
+        tree = app.screen.query_one("#kv-tree", Tree)
+        node = tree_node(tree, "scratch/", f"{folder}/deep/app")
+        assert node is not None
+        assert tree.cursor_node is node
+        assert node.parent is not None and node.parent.is_expanded
+        shown = app.screen.query_one(SecretPanel).shown
+        assert shown is not None and shown.full_path == f"scratch/{folder}/deep/app"

@@ -39,9 +39,9 @@ async def test_read_only_hides_every_write_and_the_client_refuses_them(
         assert not palette & {
             "Edit",
             "New",
-            "Delete",
-            "Undelete",
-            "Destroy",
+            "Delete version",
+            "Undelete version",
+            "Destroy version",
             "Metadata",
             "Renew token",
         }
@@ -70,6 +70,10 @@ async def test_writes_show_in_normal_mode_on_the_secrets_tab_only(root_settings:
         await pilot.press("2")
         await pilot.pause()
         assert {"edit", "new_secret"} <= footer()
+        # A version's delete/destroy never reads like the stack's in the palette.
+        palette = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Delete version", "Undelete version", "Destroy version"} <= palette
+        assert "Destroy" not in palette
 
 
 async def test_low_ttl_in_read_only_says_it_is_not_renewed(root_settings: Settings) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import hvac
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Log
+from textual.widgets import DataTable, Log, Tree
 
 from tests.conftest import settings_for
 from tests.functional.helpers import screen_text, settle
@@ -171,6 +171,9 @@ async def test_wizard_previews_applies_the_reviewed_plan_verifies_and_destroys(r
         assert isinstance(app.screen, MainScreen)
         panel_shown = app.screen.query_one("SecretPanel").shown  # type: ignore[attr-defined]
         assert panel_shown is not None and panel_shown.secret.path == "openai/api-key"
+        cursor = app.screen.query_one("#kv-tree", Tree).cursor_node  # shown in the tree too
+        assert cursor is not None and cursor.data is not None
+        assert cursor.data.path == "openai/api-key"
 
         # Destroy from the console: preview as a diff, then the stack name typed.
         await app.push_screen(DestroyScreen(run.stack, command=run.command))

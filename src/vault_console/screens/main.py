@@ -186,9 +186,9 @@ class MainScreen(Screen[None]):
         Binding("J", "json_view", "JSON view", show=False, id="secret.json"),
         Binding("y", "copy_path", "Copy path", show=False, id="secret.copy-path"),
         Binding("Y", "copy_command", "Copy vault kv get", show=False, id="secret.copy-command"),
-        Binding("d", "delete", "Delete", show=False, id="secret.delete"),
-        Binding("u", "undelete", "Undelete", show=False, id="secret.undelete"),
-        Binding("X", "destroy", "Destroy", show=False, id="secret.destroy"),
+        Binding("d", "delete", "Delete version", show=False, id="secret.delete"),
+        Binding("u", "undelete", "Undelete version", show=False, id="secret.undelete"),
+        Binding("X", "destroy", "Destroy version", show=False, id="secret.destroy"),
         Binding("W", "setup_wizard", "Setup", id="setup.wizard"),
     ]
 
@@ -504,6 +504,14 @@ class MainScreen(Screen[None]):
             description=f"read {mount.path}{path}",
         )
 
+    async def go_to_secret(self, mount: MountInfo, path: str) -> None:
+        """Open a secret reached by its path (``o``, the wizard's ``g``) on the Secrets tab,
+        and show it in the tree too, so the operator sees where it lives."""
+        path = path.rstrip("/")
+        await self.action_show_tab("secrets")
+        self.open_secret(mount, path)
+        self.show_in_tree(mount, path)
+
     def mount_for(self, full_path: str) -> tuple[MountInfo, str] | None:
         """The KV mount a full path lives in (longest match) and the rest of the path."""
         candidates = [
@@ -565,8 +573,7 @@ class MainScreen(Screen[None]):
                     f"{full_path} is not in a KV mount this token can see", severity="warning"
                 )
                 return
-            await self.action_show_tab("secrets")
-            self.open_secret(found[0], found[1].rstrip("/"))
+            await self.go_to_secret(*found)
 
         def done(mounts: list[MountInfo]) -> None:
             self.call_later(loaded, mounts)
@@ -694,8 +701,7 @@ class MainScreen(Screen[None]):
             if full_path:
                 found = self.mount_for(full_path + "/")
                 assert found is not None
-                await self.action_show_tab("secrets")
-                self.open_secret(found[0], found[1].rstrip("/"))
+                await self.go_to_secret(*found)
 
         self.app.push_screen(
             PromptScreen("Open a secret by path", "ai-models/prod/openai", check=check), go
