@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 SCAN = """
 import sys, time
 from pathlib import Path
-from vault_console.audit.reader import Query, scan
+from vault_console.audit.reader import Query, scan_latest
 start = time.perf_counter()
-result = scan(Path(sys.argv[1]), Query(), limit=1000)
+result = scan_latest(Path(sys.argv[1]), Query(), limit=1000)
 wall = time.perf_counter() - start
 # VmHWM, not ru_maxrss: that one keeps the parent's peak across fork and exec.
 hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM"))
@@ -85,7 +85,7 @@ async def ui_layout_seconds(path: Path) -> tuple[float, float]:
     longest single step (one batch of rows, or the scan result's handling) and all."""
     from textual.app import App, ComposeResult
 
-    from vault_console.audit.reader import Query, scan
+    from vault_console.audit.reader import Query, scan_latest
     from vault_console.widgets.audit_panel import AuditPanel
 
     class Bench(App[None]):
@@ -105,7 +105,7 @@ async def ui_layout_seconds(path: Path) -> tuple[float, float]:
         steps.append(time.perf_counter() - start)
 
     AuditPanel._add_rows = timed_add_rows  # type: ignore[method-assign]
-    result = scan(path, Query(), limit=1000)
+    result = scan_latest(path, Query(), limit=1000)
     app = Bench()
     async with app.run_test(size=(120, 40)) as pilot:
         panel = app.query_one(AuditPanel)

@@ -8,9 +8,11 @@ where one request in a thousand is under ai-models/data/prod/. Then, each once:
   * jq with the same path-prefix filter,
   * a naive json.loads loop,
   * vault-console's scan with Query(path_prefix=...), in a fresh process, with its peak RSS,
-  * vault-console's first page (100 matches) from a cold start,
-  * vault-console with op:read, which half the lines match: the first 1,000 (what the
-    view keeps) and all of them (memory then grows with the matches it holds).
+  * vault-console's first page (100 matches) from a cold start, read forward,
+  * the latest 100 and 1,000 matches, read backward from the end (what the Audit tab
+    shows: scan_latest, with the forward count of line numbers it ends with),
+  * vault-console with op:read, which half the lines match: the first 1,000 and all of
+    them (memory then grows with the matches it holds).
 """
 
 from __future__ import annotations
@@ -75,10 +77,14 @@ def timed(command: list[str], **kwargs: object) -> tuple[float, str]:
 SCAN = """
 import json, resource, sys, time
 from pathlib import Path
-from vault_console.audit.reader import Query, scan
+from vault_console.audit.reader import Query, scan, scan_latest
 from vault_console.audit.query import parse_query
 start = time.perf_counter()
-result = scan(Path(sys.argv[1]), parse_query(sys.argv[2]), limit=int(sys.argv[3]) or None)
+log, query, limit = Path(sys.argv[1]), parse_query(sys.argv[2]), int(sys.argv[3]) or None
+if sys.argv[4] == "latest":
+    result = scan_latest(log, query, limit=limit or 10**9)
+else:
+    result = scan(log, query, limit=limit)
 print(json.dumps({"seconds": time.perf_counter() - start, "matches": len(result.entries),
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -122,15 +128,17 @@ def main() -> None:
         ).stdout
     )
     rows.append(("naive json.loads loop", naive["seconds"], str(naive["matches"]), ""))
-    for label, query, limit in (
-        (f"vault-console path:{PREFIX}", f"path:{PREFIX}", 0),
-        ("vault-console first page (100)", f"path:{PREFIX}", 100),
-        ("vault-console op:read, first 1000 (as the view)", "op:read", 1000),
-        ("vault-console op:read, all 800k matches", "op:read", 0),
+    for label, query, limit, way in (
+        (f"vault-console path:{PREFIX}", f"path:{PREFIX}", 0, "first"),
+        ("vault-console first page (100)", f"path:{PREFIX}", 100, "first"),
+        (f"vault-console latest 100, path:{PREFIX}", f"path:{PREFIX}", 100, "latest"),
+        ("vault-console op:read, first 1000", "op:read", 1000, "first"),
+        ("vault-console op:read, latest 1000 (as the view)", "op:read", 1000, "latest"),
+        ("vault-console op:read, all 800k matches", "op:read", 0, "first"),
     ):
         figures = json.loads(
             subprocess.run(
-                [sys.executable, "-c", SCAN, str(log), query, str(limit)],
+                [sys.executable, "-c", SCAN, str(log), query, str(limit), way],
                 capture_output=True,
                 text=True,
                 check=True,

@@ -94,6 +94,13 @@ async def shoot_wizard(
                 await scene(pilot, gateway)
                 app.save_screenshot(filename=f"{name}.svg", path=str(out))
                 written.append(out / f"{name}.svg")
+                if name == "wizard-7-result":
+                    # Back from the result shows the apply step as it ended (it passes on
+                    # to the result by itself while the apply runs).
+                    await pilot.press("ctrl+b")
+                    await pilot.pause(0.5)
+                    app.save_screenshot(filename="wizard-6-apply.svg", path=str(out))
+                    written.append(out / "wizard-6-apply.svg")
         # The last scene applied the stack: preview its destroy, and stop before destroying.
         app = make_app(settings, env=env)
         async with app.run_test(size=SIZE) as pilot:

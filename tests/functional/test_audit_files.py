@@ -56,6 +56,27 @@ async def test_follow_appends_rows_and_pairs_responses_without_a_rebuild(
         await pilot.press("f")  # follow off
 
 
+async def test_a_long_log_shows_its_latest_requests_and_says_so(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    log = tmp_path / "audit.log"
+    write_lines(log, [entry(n) for n in range(1500)] + [entry(1500, path="ai-models/data/new")])
+    app = make_app(dataclasses.replace(root_settings, audit_log=str(log)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        table = app.screen.query_one("#audit-table", DataTable)
+        for _ in range(30):  # rows are added 100 a frame
+            if table.row_count == 1000:
+                break
+            await pilot.pause(0.05)
+        assert table.row_count == 1000
+        assert row_text(table, 999)[2] == "ai-models/data/new"  # the newest, last
+        status = str(app.screen.query_one("#audit-status", Label).render())
+        assert "the latest 1000 matches" in status
+
+
 async def test_a_profile_audit_log_that_is_a_fifo_is_not_read(
     root_settings: Settings, tmp_path: Path
 ) -> None:

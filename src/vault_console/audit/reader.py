@@ -20,7 +20,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -321,6 +321,107 @@ def scan(
     finally:
         if own:
             stream.close()
+
+
+def scan_latest(
+    path: Path, query: Query | None = None, *, limit: int, keep_bad: int = 20
+) -> ScanResult:
+    """The newest ``limit`` entries matching ``query``, oldest first.
+
+    The file is read backward from its end a chunk at a time, so the latest requests show
+    however long the log has grown (a forward scan's first page is its oldest), and follow
+    mode appends to them without a gap. As in ``scan``: a filter's needle is looked for in
+    the raw bytes before a line is parsed, a line over MAX_LINE is counted as bad without
+    being held whole, and a last line without its newline is left to follow mode.
+    ``bad_line_count`` counts the bad lines among those read. Line numbers come from one
+    forward count of newlines before the oldest line kept, at C speed.
+    """
+    query = query or Query()
+    needle = query.needle()
+    result = ScanResult()
+    found: list[tuple[int, AuditEntry]] = []  # (byte offset of the line, entry), newest first
+    bad: list[tuple[int, str]] = []
+    too_long = f"longer than {MAX_LINE // 1048576} MiB"
+    with open(path, "rb") as stream:
+        size = stream.seek(0, os.SEEK_END)
+        position = _after_last_newline(stream, size)
+        result.offset = position
+        stream.seek(position)
+        result.partial_tail = bool(stream.read(min(size - position, 4096)).strip())
+        carry = b""  # the end of a line whose start lies in an older chunk
+        skipping = False  # inside a line over MAX_LINE: read back to its start, keep nothing
+        while position > 0 and len(found) < limit:
+            start = max(0, position - CHUNK)
+            stream.seek(start)
+            data = stream.read(position - start)
+            position = start
+            if skipping:
+                newline = data.rfind(b"\n")
+                if newline < 0:
+                    continue
+                skipping = False
+                result.bad_line_count += 1
+                if len(bad) < keep_bad:
+                    bad.append((start + newline + 1, too_long))
+                data = data[: newline + 1]
+            chunk, chunk_start = data + carry, start
+            if start > 0:
+                newline = chunk.find(b"\n")
+                carry = chunk if newline < 0 else chunk[: newline + 1]
+                chunk, chunk_start = chunk[len(carry) :], start + len(carry)
+                if len(carry) > MAX_LINE:
+                    carry, skipping = b"", True
+            spans = _all_lines(chunk) if needle is None else _lines_with(chunk, needle)
+            for begin, end in reversed(list(spans)):
+                raw = chunk[begin:end].strip()
+                if not raw:
+                    continue
+                parsed = parse_line(raw, 0) if len(raw) <= MAX_LINE else BadLine(0, too_long)
+                if isinstance(parsed, BadLine):
+                    result.bad_line_count += 1
+                    if len(bad) < keep_bad:
+                        bad.append((chunk_start + begin, parsed.reason))
+                elif query.matches(parsed):
+                    found.append((chunk_start + begin, parsed))
+                    if len(found) >= limit:
+                        break
+        if skipping and position == 0:  # the over-long line was the file's first
+            result.bad_line_count += 1
+            if len(bad) < keep_bad:
+                bad.append((0, too_long))
+        numbers = _line_numbers(stream, [offset for offset, _ in found + bad])
+    result.entries = [replace(entry, line=numbers[offset]) for offset, entry in reversed(found)]
+    result.bad_lines = [BadLine(numbers[offset], reason) for offset, reason in reversed(bad)]
+    return result
+
+
+def _after_last_newline(stream: BinaryIO, size: int) -> int:
+    """The offset just after the file's last newline (0 if it has none)."""
+    position = size
+    while position > 0:
+        start = max(0, position - CHUNK)
+        stream.seek(start)
+        newline = stream.read(position - start).rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        position = start
+    return 0
+
+
+def _line_numbers(stream: BinaryIO, offsets: list[int]) -> dict[int, int]:
+    """The 1-based line number of each line starting at one of ``offsets``."""
+    numbers: dict[int, int] = {}
+    stream.seek(0)
+    position = newlines = 0
+    for target in sorted(set(offsets)):
+        while position < target:
+            data = stream.read(min(CHUNK, target - position))
+            if not data:
+                break
+            newlines += data.count(b"\n")
+            position += len(data)
+        numbers[target] = newlines + 1
+    return numbers
 
 
 def _all_lines(chunk: bytes) -> Iterator[tuple[int, int]]:

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from textual.widgets.data_table import ColumnKey
 
 from vault_console.audit.query import HELP, parse_query
-from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan
+from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan_latest
 from vault_console.errors import describe, is_forbidden
 from vault_console.screens.modals import PromptScreen
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
@@ -29,8 +29,8 @@ from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
 
-FIRST_PAGE = 1000
-"""Matches shown at once; follow mode adds to them."""
+SHOWN = 1000
+"""The newest matches shown at once; follow mode adds to them."""
 
 
 ROW_BATCH = 100
@@ -213,7 +213,7 @@ class AuditPanel(Vertical):
         path, query = self.log_path, self.audit_query
         self._status(f"Reading {path}…")
         self.vc.run_io(
-            lambda: scan(path, query, limit=FIRST_PAGE),
+            lambda: scan_latest(path, query, limit=SHOWN),
             self._scanned,
             description=f"read {path}",
         )
@@ -222,8 +222,8 @@ class AuditPanel(Vertical):
         self.entries = list(result.entries)
         self._show()
         more = (
-            f"first {FIRST_PAGE} matches"
-            if len(result.entries) >= FIRST_PAGE
+            f"the latest {SHOWN} matches"
+            if len(result.entries) >= SHOWN
             else f"{len(self.pairs)} requests"
         )
         bad = f"; {result.bad_line_count} unreadable lines skipped" if result.bad_line_count else ""
