@@ -117,6 +117,15 @@ async def test_target_step_says_openbao_lacks_aws_and_offers_to_skip(
         await settle(pilot)
         assert screen.current == "aws"
         assert "The AWS components are off" in screen_text(app)
+        # Nothing to ask: the focus is on no hidden input (the AWS fields are hidden here,
+        # the target step behind), so typing changes no field the operator cannot see.
+        focused = app.focused
+        assert focused is not None and focused.display
+        assert all(node.display for node in focused.ancestors if hasattr(node, "display"))
+        before = {i.id: i.value for i in screen.query(Input)}
+        await pilot.press("x", "y")
+        await settle(pilot)
+        assert {i.id: i.value for i in screen.query(Input)} == before
 
 
 async def test_a_token_that_cannot_write_is_told_before_any_step(

@@ -164,8 +164,10 @@ class WizardStep(VerticalScroll):
         return self.query_one(f"#{field_id(name)}-field", Field)
 
     def first_field(self) -> Input | None:
-        found = list(self.query(Input))
-        return found[0] if found else None
+        """The step's first input that is shown: one in a hidden section never takes the
+        focus (typing would change a field the operator cannot see)."""
+        chain = self.screen.focus_chain
+        return next((w for w in chain if isinstance(w, Input) and self in w.ancestors), None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.state.changed = True

@@ -190,6 +190,12 @@ class WizardScreen(Screen[None]):
         if first is not None:
             first.focus()
             first.cursor_position = len(first.value)
+        elif self.focused is None or step not in self.focused.ancestors_with_self:
+            # Never leave the focus in a step that is hidden now: keys would go on acting
+            # there (typing into its inputs, its bindings in the footer). The step's first
+            # focusable widget takes it, or Next for a step with none.
+            inside = [w for w in self.focus_chain if step in w.ancestors]
+            (inside[0] if inside else self.query_one("#wizard-next", Button)).focus()
 
     # -- navigation ---------------------------------------------------------------------------
 
