@@ -8,10 +8,11 @@ passphrase (``wizard_env``).
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Log
 
 from tests.snapshots.scenes import Scene, settle
 from vault_console.screens.wizard.base import field_id
@@ -107,9 +108,28 @@ async def confirm(pilot: Pilot[int], gateway: VaultGateway) -> None:
     await settle(pilot)
 
 
-async def result(pilot: Pilot[int], gateway: VaultGateway) -> None:
+async def result(
+    pilot: Pilot[int],
+    gateway: VaultGateway,
+    while_applying: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Apply the reviewed plan and wait for the result; ``while_applying`` runs once the
+    apply step shows the engine's progress (the screenshots script shoots it then)."""
     await confirm(pilot, gateway)
     await pilot.press("ctrl+n")
+    if while_applying is not None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            wizard = _wizard(pilot)
+            if wizard.current == "result":
+                break  # the apply was over before it showed enough to be worth a look
+            progress = (
+                wizard.query_one("#apply-progress", Log) if wizard.current == "apply" else None
+            )
+            if progress is not None and progress.line_count >= 3:
+                await while_applying()
+                break
+            await pilot.pause(0.02)
     await _engine_done(pilot)
     deadline = time.monotonic() + 60
     while _wizard(pilot).current != "result" and time.monotonic() < deadline:
