@@ -64,7 +64,7 @@ class ApplyStep(WizardStep):
 
     def load(self) -> None:
         if self.state.applied is not None or self.state.failed_plan is not None:
-            return  # already ran: Back from the result shows how it went
+            return  # already ran: a failed apply stays here to refresh or preview again
         preview = self.state.preview
         assert preview is not None and preview.plan_file is not None
         self.query_one("#apply-header", Label).update(
