@@ -72,3 +72,9 @@ async def test_no_message_is_cut_at_80_columns(bao: DevServer, root_settings: Se
         await settle(pilot)
         assert isinstance(app.screen, WizardScreen)
         assert cut_labels(app.screen) == [], "wizard: target"
+        await pilot.press("ctrl+n")  # refused: the step's problems are listed
+        await settle(pilot)
+        assert "this server lacks the aws plugins" in str(
+            app.screen.query_one(".step-problems").render()
+        )
+        assert cut_labels(app.screen) == [], "wizard: target's problems"
