@@ -573,3 +573,25 @@ async def test_opening_a_path_shows_it_in_the_tree(
         assert node.parent is not None and node.parent.is_expanded
         shown = app.screen.query_one(SecretPanel).shown
         assert shown is not None and shown.full_path == f"scratch/{folder}/deep/app"
+
+
+async def test_opening_a_listed_path_moves_the_cursor_without_listing_again(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    folder = new_path("tree-listed")
+    kv = gateway.kv("scratch", 2)
+    kv.write(f"{folder}/a", {"k": "v"}, cas=0)
+    kv.write(f"{folder}/b", {"k": "v"}, cas=0)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_path(pilot, f"scratch/{folder}/a")  # lists the folder, cursor on a
+        await settle(pilot)
+        tree = app.screen.query_one("#kv-tree", Tree)
+        b = tree_node(tree, "scratch/", f"{folder}/b")
+        assert b is not None
+        await open_path(pilot, f"scratch/{folder}/b")
+        await settle(pilot)
+        await pilot.pause()
+        assert tree.cursor_node is b  # the same node: the folder was not listed again
+        shown = app.screen.query_one(SecretPanel).shown
+        assert shown is not None and shown.full_path == f"scratch/{folder}/b"

@@ -342,6 +342,12 @@ def scan_latest(
     found: list[tuple[int, AuditEntry]] = []  # (byte offset of the line, entry), newest first
     bad: list[tuple[int, str]] = []
     too_long = f"longer than {MAX_LINE // 1048576} MiB"
+
+    def bad_line(offset: int, reason: str) -> None:
+        result.bad_line_count += 1
+        if len(bad) < keep_bad:
+            bad.append((offset, reason))
+
     with open(path, "rb") as stream:
         size = stream.seek(0, os.SEEK_END)
         position = _after_last_newline(stream, size)
@@ -360,9 +366,7 @@ def scan_latest(
                 if newline < 0:
                     continue
                 skipping = False
-                result.bad_line_count += 1
-                if len(bad) < keep_bad:
-                    bad.append((start + newline + 1, too_long))
+                bad_line(start + newline + 1, too_long)
                 data = data[: newline + 1]
             chunk, chunk_start = data + carry, start
             if start > 0:
@@ -378,17 +382,13 @@ def scan_latest(
                     continue
                 parsed = parse_line(raw, 0) if len(raw) <= MAX_LINE else BadLine(0, too_long)
                 if isinstance(parsed, BadLine):
-                    result.bad_line_count += 1
-                    if len(bad) < keep_bad:
-                        bad.append((chunk_start + begin, parsed.reason))
+                    bad_line(chunk_start + begin, parsed.reason)
                 elif query.matches(parsed):
                     found.append((chunk_start + begin, parsed))
                     if len(found) >= limit:
                         break
         if skipping and position == 0:  # the over-long line was the file's first
-            result.bad_line_count += 1
-            if len(bad) < keep_bad:
-                bad.append((0, too_long))
+            bad_line(0, too_long)
         numbers = _line_numbers(stream, [offset for offset, _ in found + bad])
     result.entries = [replace(entry, line=numbers[offset]) for offset, entry in reversed(found)]
     result.bad_lines = [BadLine(numbers[offset], reason) for offset, reason in reversed(bad)]

@@ -414,6 +414,18 @@ class MainScreen(Screen[None]):
                     stack.extend(node.children)
         return expanded
 
+    @staticmethod
+    def _listed(tree: Tree[TreeEntry], key: TreeKey) -> TreeNode[TreeEntry] | None:
+        """The node for ``key`` if the tree lists it (only expanded folders are searched)."""
+        stack = list(tree.root.children)
+        while stack:
+            node = stack.pop()
+            if node.data is not None and node.data.key == key:
+                return node
+            if node.is_expanded:
+                stack.extend(node.children)
+        return None
+
     def _cursor_key(self) -> TreeKey | None:
         for tree in self.query("#kv-tree").results(Tree):
             node = tree.cursor_node
@@ -608,14 +620,11 @@ class MainScreen(Screen[None]):
         """List again the mount's expanded folders and those down to ``path``, with the
         cursor on it: a secret just made shows in the tree at once."""
         tree = self.query_one("#kv-tree", Tree)
-        node = next(
-            (
-                n
-                for n in tree.root.children
-                if n.data is not None and n.data.key == (mount.path, "")
-            ),
-            None,
-        )
+        listed = self._listed(tree, (mount.path, path))
+        if listed is not None:  # shown in an open folder already: no need to ask the server
+            self.call_after_refresh(_put_cursor, listed)
+            return
+        node = self._listed(tree, (mount.path, ""))
         if node is None or node.data is None:
             return
         parts = path.split("/")
