@@ -55,6 +55,22 @@ def bao() -> Iterator[DevServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def bao_stock() -> Iterator[DevServer]:
+    """A second real dev server, seeded the same, without the aws plugins: a stock
+    OpenBao, for what the console does when a server lacks them."""
+    with DevServer(plugins=False) as server:
+        gateway = VaultGateway(settings_for(server.address, server.root_token))
+        demo_seed.seed(gateway.client)
+        gateway.close()
+        yield server
+
+
+@pytest.fixture
+def stock_settings(bao_stock: DevServer) -> Settings:
+    return settings_for(bao_stock.address, bao_stock.root_token)
+
+
 def settings_for(address: str, token: str | None, **changes: object) -> Settings:
     """Settings from a clean environment (no VAULT_* of the machine leaks in)."""
     env = {"VAULT_ADDR": address, "HOME": "/nonexistent"}

@@ -123,6 +123,10 @@ class StackConfig:
     aws_auth: AwsAuth = field(default_factory=AwsAuth)
     model_secrets: ModelSecrets = field(default_factory=ModelSecrets)
     vault_namespace: str | None = None
+    adopt: tuple[tuple[str, str], ...] = ()
+    """(resource name, import id) of objects that exist on the server and that the
+    operator chose to bring under the stack (a Pulumi import), instead of another name.
+    Never read from a config file: the console sets it after showing what exists."""
 
     def settings_json(self) -> str:
         """The non-secret settings as stored in stack config."""
@@ -136,7 +140,12 @@ class StackConfig:
             aws_auth=AwsAuth(**_tuples(raw.get("aws_auth", {}))),
             model_secrets=ModelSecrets(**_tuples(raw.get("model_secrets", {}))),
             vault_namespace=raw.get("vault_namespace"),
+            adopt=tuple((str(name), str(id_)) for name, id_ in raw.get("adopt", [])),
         )
+
+    def import_id(self, resource: str) -> str | None:
+        """The id to import ``resource`` from, when the operator chose to adopt it."""
+        return next((id_ for name, id_ in self.adopt if name == resource), None)
 
 
 def _to_plain(value: Any) -> Any:

@@ -57,6 +57,11 @@ def _slug(path: str) -> str:
     return re.sub(r"[^A-Za-z0-9-]+", "-", path).strip("-").lower()
 
 
+def model_secret_resource(path: str) -> str:
+    """The resource name of the model secret at ``path`` (in state and in plans)."""
+    return f"model-secret-{_slug(path)}"
+
+
 def _secret_json(all_secrets_json: str, path: str) -> str:
     return json.dumps(json.loads(all_secrets_json)[path], sort_keys=True)
 
@@ -89,6 +94,13 @@ def trust_policy(service: str) -> str:
     )
 
 
+def _options(config: StackConfig, name: str, **options: Any) -> pulumi.ResourceOptions:
+    """``name``'s resource options: an import of the live object when the operator chose
+    to adopt it (the preview then shows the import and, as an update, what the program
+    changes in it)."""
+    return pulumi.ResourceOptions(import_=config.import_id(name), **options)
+
+
 def create(
     config: StackConfig,
     aws_secret_key: pulumi.Input[str] | None,
@@ -108,24 +120,28 @@ def create(
             options={"version": "2"},
             description="Secrets for AI models",
             namespace=ns,
+            opts=_options(config, "model-secrets-mount"),
         )
         made.resources["mount"] = mount
         all_data: pulumi.Output[str] = pulumi.Output.secret(model_secrets_json or "{}")
         for path in spec.names:
             # apply() on a secret Output stays secret; the test checks it.
             data_json = all_data.apply(functools.partial(_secret_json, path=path))
+            name = model_secret_resource(path)
             made.resources[f"secret:{path}"] = vault.kv.SecretV2(
-                f"model-secret-{_slug(path)}",
+                name,
                 mount=mount.path,
                 name=path,
                 data_json=data_json,
                 namespace=ns,
+                opts=_options(config, name),
             )
         read_policy = vault.Policy(
             "model-secrets-read-policy",
             name=spec.policy_name,
             policy=mount.path.apply(lambda m: read_policy_hcl(m, list(spec.names))),
             namespace=ns,
+            opts=_options(config, "model-secrets-read-policy"),
         )
         made.resources["policy"] = read_policy
         pulumi.export("model_secrets_mount", mount.path)
@@ -146,6 +162,7 @@ def create(
             iam_endpoint=spec_s.iam_endpoint,
             sts_endpoint=spec_s.sts_endpoint,
             namespace=ns,
+            opts=_options(config, "aws-secrets-engine"),
         )
         made.resources["aws_secrets"] = backend
         made.resources["aws_secrets_role"] = vault.aws.SecretBackendRole(
@@ -157,6 +174,7 @@ def create(
             policy_document=spec_s.policy_document,
             role_arns=list(spec_s.role_arns) or None,
             namespace=ns,
+            opts=_options(config, "aws-secrets-role"),
         )
         pulumi.export("aws_secrets_path", backend.path)
         pulumi.export(
@@ -171,6 +189,7 @@ def create(
             path=spec_a.path,
             description="AWS IAM auth for AI services",
             namespace=ns,
+            opts=_options(config, "aws-auth"),
         )
         client = vault.aws.AuthBackendClient(
             "aws-auth-client",
@@ -178,6 +197,7 @@ def create(
             sts_endpoint=spec_a.sts_endpoint,
             sts_region=spec_a.sts_region,
             namespace=ns,
+            opts=_options(config, "aws-auth-client"),
         )
         principal: pulumi.Input[str]
         if spec_a.bound_principal_arn:
@@ -206,7 +226,7 @@ def create(
             token_ttl=spec_a.token_ttl,
             token_max_ttl=spec_a.token_max_ttl,
             namespace=ns,
-            opts=pulumi.ResourceOptions(depends_on=[client]),
+            opts=_options(config, "aws-auth-role", depends_on=[client]),
         )
         pulumi.export("aws_auth_path", auth.path)
         pulumi.export("aws_auth_role", spec_a.role_name)

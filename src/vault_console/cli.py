@@ -14,9 +14,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from vault_console import config
+from vault_console.commands import EXIT_USAGE
 
 
 def _connection_flags(parser: argparse.ArgumentParser, *, after: bool = False) -> None:
@@ -53,8 +54,17 @@ def _connection_flags(parser: argparse.ArgumentParser, *, after: bool = False) -
     # There is deliberately no --token flag: argv is visible to every user in `ps`.
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on an exit code no success shares: argparse's own 2 is
+    what a preview returns when it found changes (commands.EXIT_USAGE is sysexits' 64)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="vault-console",
         description="Terminal admin console for HashiCorp Vault and OpenBao.",
         epilog="The token comes from BAO_TOKEN, VAULT_TOKEN or ~/.vault-token "
@@ -95,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--json", action="store_true", help="print the plan as JSON")
         else:
             sub.add_argument("--yes", action="store_true", help="do not ask before applying")
+        if name != "destroy":
+            sub.add_argument(
+                "--adopt",
+                action="store_true",
+                help="bring objects that exist on the server under the stack (an import) "
+                "instead of refusing; the preview shows what changes in each",
+            )
     setup = commands.add_parser(
         "setup", help="open the console on the guided setup wizard (Set up AI secrets)"
     )
@@ -231,6 +248,11 @@ def _stack_command(args: argparse.Namespace, settings: config.Settings) -> int:
     if isinstance(engine, int):
         return engine
     if args.command == "preview":
-        return commands.preview(engine, args.json, sys.stdout, sys.stderr)
-    run = commands.up if args.command == "up" else commands.destroy
-    return run(engine, settings, args.yes, sys.stdout, sys.stderr, sys.stdin)
+        return commands.preview(
+            engine, settings, args.json, sys.stdout, sys.stderr, adopt=args.adopt
+        )
+    if args.command == "up":
+        return commands.up(
+            engine, settings, args.yes, sys.stdout, sys.stderr, sys.stdin, adopt=args.adopt
+        )
+    return commands.destroy(engine, settings, args.yes, sys.stdout, sys.stderr, sys.stdin)

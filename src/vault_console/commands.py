@@ -1,6 +1,7 @@
 """Headless commands for pipelines: preview, up, destroy, plan show, doctor.
 
-Exit codes: 0 success (preview: no changes), 2 preview found changes, 1 error.
+Exit codes: 0 success (preview: no changes), 2 preview found changes, 1 error,
+64 a usage error (a bad or missing argument: nothing ran).
 Nothing here imports Textual, and pulumi/boto3 load only when a command needs them.
 """
 
@@ -15,7 +16,7 @@ from typing import Any, TextIO
 from vault_console.config import Settings
 from vault_console.errors import ConsoleError
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2, 64
 
 
 def provider_env(settings: Settings) -> dict[str, str]:
@@ -78,6 +79,7 @@ def build_engine(
 
 def _guard(run: Callable[[], int], err: TextIO, stack: str) -> int:
     from vault_console.infra.engine import describe_failure
+    from vault_console.infra.existing import ExistingObjects
     from vault_console_programs.ai_secrets.config import StackConfigError
 
     try:
@@ -86,6 +88,21 @@ def _guard(run: Callable[[], int], err: TextIO, stack: str) -> int:
         print("vault-console: bad stack config, nothing was run:", file=err)
         for problem in exc.problems:
             print(f"  {problem}", file=err)
+        return EXIT_ERROR
+    except ExistingObjects as exc:
+        print(
+            "vault-console: these exist on the server and this stack did not make them; "
+            "creating them would replace what is there. Nothing was run:",
+            file=err,
+        )
+        for existing in exc.found:
+            print(f"  {existing.line}", file=err)
+        print(
+            "Choose other names or paths in the config, or run again with --adopt: the "
+            "preview then imports them into the stack and shows what it would change in "
+            "each as an update.",
+            file=err,
+        )
         return EXIT_ERROR
     except Exception as exc:
         return _fail(describe_failure(exc, stack), err)
@@ -101,15 +118,42 @@ def _confirm(question: str, assume_yes: bool, stdin: TextIO, err: TextIO) -> boo
     return stdin.readline().strip().lower() in {"y", "yes"}
 
 
-def preview(engine: Any, as_json: bool, out: TextIO, err: TextIO) -> int:
+def _checked_preview(engine: Any, settings: Settings, adopt: bool) -> Any:
+    """The preview after the existing-objects check (infra.existing), on a gateway of its own."""
+    from vault_console.infra.existing import checked_preview
+    from vault_console.vault.client import VaultGateway
+
+    gateway = VaultGateway(settings)
+    try:
+        outcome, found = checked_preview(engine, gateway, adopt=adopt)
+    finally:
+        gateway.close()
+    return outcome, found
+
+
+def _adopted_lines(found: list[Any], out: TextIO) -> None:
+    for existing in found:
+        print(f"Adopting {existing.line}: imported into the stack; the update is below.", file=out)
+
+
+def preview(
+    engine: Any, settings: Settings, as_json: bool, out: TextIO, err: TextIO, adopt: bool = False
+) -> int:
     from vault_console.infra.plan import render_text
 
     def run() -> int:
-        outcome = engine.preview()
+        outcome, found = _checked_preview(engine, settings, adopt)
         if as_json:
-            body = outcome.plan.to_json() | {"plan_file": str(outcome.plan_file)}
+            body = outcome.plan.to_json() | {
+                "plan_file": str(outcome.plan_file),
+                "adopted": [
+                    {"kind": e.planned.kind, "where": e.planned.where, "holds": e.holds}
+                    for e in found
+                ],
+            }
             print(json.dumps(body, indent=2), file=out)
         else:
+            _adopted_lines(found, out)
             print(render_text(outcome.plan), file=out)
         return EXIT_CHANGES if outcome.plan.has_changes else EXIT_OK
 
@@ -117,7 +161,13 @@ def preview(engine: Any, as_json: bool, out: TextIO, err: TextIO) -> int:
 
 
 def up(
-    engine: Any, settings: Settings, assume_yes: bool, out: TextIO, err: TextIO, stdin: TextIO
+    engine: Any,
+    settings: Settings,
+    assume_yes: bool,
+    out: TextIO,
+    err: TextIO,
+    stdin: TextIO,
+    adopt: bool = False,
 ) -> int:
     from vault_console.infra.plan import render_text
 
@@ -127,7 +177,8 @@ def up(
         )
 
     def run() -> int:
-        previewed = engine.preview()
+        previewed, found = _checked_preview(engine, settings, adopt)
+        _adopted_lines(found, out)
         print(render_text(previewed.plan), file=out)
         if not previewed.plan.has_changes:
             print("No changes.", file=out)

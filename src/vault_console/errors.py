@@ -52,6 +52,13 @@ def is_forbidden(exc: BaseException) -> bool:
     return isinstance(exc, hvac.exceptions.Forbidden)
 
 
+def is_not_found(exc: BaseException) -> bool:
+    """A 404 from the server: nothing at that path."""
+    import hvac.exceptions
+
+    return isinstance(exc, hvac.exceptions.InvalidPath)
+
+
 LOGIN_HINT = (
     "Set VAULT_TOKEN (or BAO_TOKEN), log in with `vault login` / `bao login` "
     "(~/.vault-token), or name the variable that holds it with token_env in a profile."

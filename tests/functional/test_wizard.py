@@ -92,16 +92,19 @@ async def to_components(pilot: object, app: VaultConsoleApp) -> WizardScreen:
 
 
 async def test_target_step_says_openbao_lacks_aws_and_offers_to_skip(
-    root_settings: Settings, tmp_path: Path
+    stock_settings: Settings, tmp_path: Path
 ) -> None:
-    app = make_app(root_settings, env=wizard_env(tmp_path))
+    app = make_app(stock_settings, env=wizard_env(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_wizard(pilot, app)
         text = screen_text(app)
         assert "OpenBao" in text
-        assert "has no 'aws' secrets engine plugin (OpenBao ships none)" in text
+        assert "has no 'aws' secrets engine plugin (OpenBao ships none built in)" in text
+        assert "bao plugin register -sha256=" in shown(app, "#target-report")
         assert "this token can do all" in text  # root: every sys/ path allowed
-        assert "ai-models/ already exists" in text  # the demo's mount: a create would fail
+        # The demo's mount and policy: the review will ask before touching them.
+        assert "! KV v2 mount ai-models/ (kv v2 mount" in text
+        assert "! ACL policy ai-models-read (" in text
 
         await pilot.press("ctrl+n")
         await settle(pilot)
@@ -143,9 +146,9 @@ async def test_a_token_that_cannot_write_is_told_before_any_step(
 
 
 async def test_bad_input_is_named_under_its_field_and_back_next_keep_answers(
-    root_settings: Settings, tmp_path: Path
+    stock_settings: Settings, tmp_path: Path
 ) -> None:
-    app = make_app(root_settings, env=wizard_env(tmp_path))
+    app = make_app(stock_settings, env=wizard_env(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_components(pilot, app)
         await type_into(pilot, app, "model_secrets.mount_path", "sys")
@@ -173,10 +176,10 @@ async def test_bad_input_is_named_under_its_field_and_back_next_keep_answers(
 
 
 async def test_answers_are_saved_per_stack_without_values_and_reused(
-    root_settings: Settings, tmp_path: Path
+    stock_settings: Settings, tmp_path: Path
 ) -> None:
     env = wizard_env(tmp_path, PATH="/nonexistent")  # no pulumi: the review fails fast
-    app = make_app(root_settings, env=env)
+    app = make_app(stock_settings, env=env)
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_components(pilot, app)
         await type_into(pilot, app, "model_secrets.mount_path", "wizard-saved")
@@ -195,7 +198,7 @@ async def test_answers_are_saved_per_stack_without_values_and_reused(
         "env": secret_env_name('model_secrets.secrets."openai/api-key".api_key')
     }
 
-    app = make_app(root_settings, env=env)
+    app = make_app(stock_settings, env=env)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_wizard(pilot, app)
         assert screen.state.answers.raw["model_secrets"]["mount_path"] == "wizard-saved"
@@ -208,12 +211,14 @@ async def test_answers_are_saved_per_stack_without_values_and_reused(
         await settle(pilot)
         assert screen.current == "components"
         assert "saved answers never hold values" in error_of(app, "model_secrets.rows[0].value")
+        await type_into(pilot, app, "model_secrets.rows[0].value", "x")
+        assert error_of(app, "model_secrets.rows[0].value") == ""  # fixed: the reason goes
 
 
 async def test_without_the_pulumi_cli_the_review_says_what_to_install_and_opens_a_recording(
-    root_settings: Settings, tmp_path: Path
+    stock_settings: Settings, tmp_path: Path
 ) -> None:
-    app = make_app(root_settings, env=wizard_env(tmp_path, PATH="/nonexistent"))
+    app = make_app(stock_settings, env=wizard_env(tmp_path, PATH="/nonexistent"))
     async with app.run_test(size=SIZE) as pilot:
         screen = await to_components(pilot, app)
         await type_into(pilot, app, "model_secrets.mount_path", "wizard-nocli")
@@ -241,9 +246,9 @@ async def test_without_the_pulumi_cli_the_review_says_what_to_install_and_opens_
 
 
 async def test_escape_asks_before_discarding_typed_answers(
-    root_settings: Settings, tmp_path: Path
+    stock_settings: Settings, tmp_path: Path
 ) -> None:
-    app = make_app(root_settings, env=wizard_env(tmp_path))
+    app = make_app(stock_settings, env=wizard_env(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await to_components(pilot, app)
         await type_into(pilot, app, "model_secrets.mount_path", "typed")
@@ -261,10 +266,10 @@ async def test_escape_asks_before_discarding_typed_answers(
 
 
 async def test_read_only_palette_and_review_say_preview_only(
-    root_settings: Settings, tmp_path: Path
+    stock_settings: Settings, tmp_path: Path
 ) -> None:
     app = make_app(
-        dataclasses.replace(root_settings, read_only=True),
+        dataclasses.replace(stock_settings, read_only=True),
         env=wizard_env(tmp_path, PATH="/nonexistent"),
     )
     async with app.run_test(size=SIZE) as pilot:

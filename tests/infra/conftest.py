@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.infra.moto import boto3_env, running_moto
+from vault_console.vault.devserver import DevServer
+
+if TYPE_CHECKING:
+    from tests.infra.test_real_engine import Bed
+
+_bed_names = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +33,11 @@ def aws_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return env
+
+
+@pytest.fixture
+def bed(tmp_path: Path, pulumi_cli: str, pulumi_home: Path, bao: DevServer) -> Bed:
+    """One test's stack on the real engine: a fresh backend and work dir (test_real_engine)."""
+    from tests.infra.test_real_engine import Bed
+
+    return Bed(tmp_path, pulumi_cli, pulumi_home, bao, f"re{next(_bed_names)}")

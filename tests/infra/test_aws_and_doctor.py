@@ -47,21 +47,27 @@ def test_trust_policy_is_accepted_by_iam_and_names_the_service(
     iam.delete_role(RoleName=name)
 
 
-def test_doctor_on_openbao_says_the_aws_plugins_are_missing(
-    bao: DevServer,
-    root_settings: Settings,
+def test_doctor_on_a_stock_openbao_says_the_aws_plugins_are_missing_and_how_to_add_them(
+    bao_stock: DevServer,
+    stock_settings: Settings,
     aws_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    bao = bao_stock
     monkeypatch.setenv("PATH", "/nonexistent")  # no pulumi CLI, as on this machine
-    checks = {c.name: c for c in run_doctor(root_settings)}
+    checks = {c.name: c for c in run_doctor(stock_settings)}
     assert (
         checks["vault.reachable"].status == "ok" and "OpenBao" in checks["vault.reachable"].detail
     )
     assert checks["vault.token"].status == "ok" and "root" in checks["vault.token"].detail
     assert checks["vault.plugin.secret.aws"].status == "fail"
-    assert "OpenBao ships none" in checks["vault.plugin.secret.aws"].detail
+    assert "OpenBao ships none built in" in checks["vault.plugin.secret.aws"].detail
+    assert checks["vault.plugin.secret.aws"].fix.endswith(
+        "bao plugin register -sha256=7293cde341d49813ed7a980fe26e93b9bc821d9ecc36ffd501ed28f6f056745d"
+        " -command=openbao-plugin-secrets-aws secret aws"
+    )
     assert checks["vault.plugin.auth.aws"].status == "fail"
+    assert "-command=openbao-plugin-auth-aws auth aws" in checks["vault.plugin.auth.aws"].fix
     assert checks["pulumi.cli"].status == "fail" and "install" in checks["pulumi.cli"].fix.lower()
     assert checks["aws.identity"].status == "ok"
     text = render(list(checks.values()), as_json=False)
@@ -110,3 +116,13 @@ def test_backend_check(tmp_path: Path) -> None:
     assert backend_check({"XDG_STATE_HOME": str(tmp_path)}).status == "ok"
     remote = backend_check({"PULUMI_BACKEND_URL": "s3://bucket"})
     assert remote.status == "ok" and "PULUMI_BACKEND_URL" in remote.detail
+
+
+def test_doctor_finds_the_registered_aws_plugins(
+    root_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session's server registers OpenBao's aws plugins (shared/openbao-plugins)."""
+    monkeypatch.setenv("PATH", "/nonexistent")
+    checks = {c.name: c for c in run_doctor(root_settings)}
+    assert checks["vault.plugin.secret.aws"].status == "ok"
+    assert checks["vault.plugin.auth.aws"].status == "ok"

@@ -7,16 +7,48 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.infra.replay import ReplayCommand
-from tests.infra.test_engine import FIXTURES, make_engine
+from tests.infra.test_engine import FIXTURES
+from tests.infra.test_engine import make_engine as make_replay_engine
 from vault_console import commands
-from vault_console.config import Settings, Token
+from vault_console.config import Settings
+from vault_console.infra.engine import Engine
 
-SETTINGS = Settings(address="http://127.0.0.1:8200", token=Token("s.tok"))
+# Names the session's seeded server does not hold, so the existing-objects check (which
+# asks the real server before every preview) lets the replayed preview run.
+RAW: dict[str, dict[str, Any]] = {
+    "aws_secrets": {"enabled": False},
+    "aws_auth": {"bound_principal_arn": "arn:aws:iam::123456789012:role/inference"},
+    "model_secrets": {
+        "mount_path": "replayed-models",
+        "policy_name": "replayed-models-read",
+        "secrets": {"openai/api-key": {"api_key": "sk-model-secret-value"}},
+    },
+}
+
+
+@pytest.fixture
+def settings(root_settings: Settings) -> Settings:
+    return root_settings
+
+
+def with_models(**changes: str) -> dict[str, dict[str, Any]]:
+    """RAW with other model-secrets settings (mount_path, policy_name)."""
+    return {**RAW, "model_secrets": {**RAW["model_secrets"], **changes}}
+
+
+def make_engine(
+    tmp_path: Path, command: ReplayCommand, raw: Mapping[str, Any] | None = None
+) -> Engine:
+    return make_replay_engine(tmp_path, command, raw or RAW)
+
+
 NO_CHANGES = [
     {
         "sequence": 1,
@@ -56,10 +88,10 @@ def no_change_log(tmp_path: Path) -> Path:
     return path
 
 
-def test_preview_exit_2_with_changes_and_json_plan(tmp_path: Path) -> None:
+def test_preview_exit_2_with_changes_and_json_plan(tmp_path: Path, settings: Settings) -> None:
     engine = make_engine(tmp_path, ReplayCommand(FIXTURES / "up-3.json"))
     out, err = io.StringIO(), io.StringIO()
-    assert commands.preview(engine, True, out, err) == commands.EXIT_CHANGES
+    assert commands.preview(engine, settings, True, out, err) == commands.EXIT_CHANGES
     body = json.loads(out.getvalue())
     assert body["summary"] == {"create": 6}
     assert len(body["steps"]) == 6 and {"urn", "type", "name", "op", "changes"} <= set(
@@ -68,49 +100,49 @@ def test_preview_exit_2_with_changes_and_json_plan(tmp_path: Path) -> None:
     assert Path(body["plan_file"]).is_file()
 
 
-def test_preview_exit_0_without_changes(tmp_path: Path) -> None:
+def test_preview_exit_0_without_changes(tmp_path: Path, settings: Settings) -> None:
     engine = make_engine(tmp_path, ReplayCommand(no_change_log(tmp_path)))
     out = io.StringIO()
-    assert commands.preview(engine, False, out, io.StringIO()) == commands.EXIT_OK
+    assert commands.preview(engine, settings, False, out, io.StringIO()) == commands.EXIT_OK
     assert out.getvalue().strip().endswith("Summary: same: 1")
 
 
-def test_preview_exit_1_on_failure_with_a_clear_message(tmp_path: Path) -> None:
+def test_preview_exit_1_on_failure_with_a_clear_message(tmp_path: Path, settings: Settings) -> None:
     from pulumi.automation._cmd import CommandResult
 
     failure = CommandResult("", "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE", 255)
     engine = make_engine(tmp_path, ReplayCommand(FIXTURES / "up-3.json", fail={"preview": failure}))
     err = io.StringIO()
-    assert commands.preview(engine, False, io.StringIO(), err) == commands.EXIT_ERROR
+    assert commands.preview(engine, settings, False, io.StringIO(), err) == commands.EXIT_ERROR
     assert err.getvalue().startswith("vault-console: Passphrase missing or wrong:")
 
 
-def test_up_without_tty_and_without_yes_applies_nothing(tmp_path: Path) -> None:
+def test_up_without_tty_and_without_yes_applies_nothing(tmp_path: Path, settings: Settings) -> None:
     command = ReplayCommand(FIXTURES / "up-3.json")
     engine = make_engine(tmp_path, command)
     err = io.StringIO()
-    code = commands.up(engine, SETTINGS, False, io.StringIO(), err, io.StringIO())
+    code = commands.up(engine, settings, False, io.StringIO(), err, io.StringIO())
     assert code == commands.EXIT_ERROR
     assert "no --yes: nothing was applied" in err.getvalue()
     assert [c.args[0] for c in command.calls].count("up") == 0
 
 
-def test_up_asks_and_a_no_applies_nothing(tmp_path: Path) -> None:
+def test_up_asks_and_a_no_applies_nothing(tmp_path: Path, settings: Settings) -> None:
     command = ReplayCommand(FIXTURES / "up-3.json")
     engine = make_engine(tmp_path, command)
-    code = commands.up(engine, SETTINGS, False, io.StringIO(), io.StringIO(), Tty("n\n"))
+    code = commands.up(engine, settings, False, io.StringIO(), io.StringIO(), Tty("n\n"))
     assert code == commands.EXIT_ERROR
     assert not any(c.args[0] == "up" for c in command.calls)
 
 
-def test_up_with_yes_applies_the_previewed_plan(tmp_path: Path) -> None:
+def test_up_with_yes_applies_the_previewed_plan(tmp_path: Path, settings: Settings) -> None:
     command = ReplayCommand(
         FIXTURES / "up-3.json", outputs={"read_policy": ("ai-models-read", False)}
     )
     engine = make_engine(tmp_path, command)
     out = io.StringIO()
     assert (
-        commands.up(engine, SETTINGS, True, out, io.StringIO(), io.StringIO()) == commands.EXIT_OK
+        commands.up(engine, settings, True, out, io.StringIO(), io.StringIO()) == commands.EXIT_OK
     )
     verbs = [c.args[0] for c in command.calls]
     assert verbs.index("preview") < verbs.index("up")
@@ -122,10 +154,10 @@ def test_up_with_yes_applies_the_previewed_plan(tmp_path: Path) -> None:
     assert 'read_policy = "ai-models-read"' in out.getvalue()
 
 
-def test_read_only_never_applies_or_destroys(tmp_path: Path) -> None:
+def test_read_only_never_applies_or_destroys(tmp_path: Path, settings: Settings) -> None:
     command = ReplayCommand(FIXTURES / "up-3.json")
     engine = make_engine(tmp_path, command)
-    read_only = dataclasses.replace(SETTINGS, read_only=True)
+    read_only = dataclasses.replace(settings, read_only=True)
     err = io.StringIO()
     assert commands.up(engine, read_only, True, io.StringIO(), err, io.StringIO()) == 1
     assert commands.destroy(engine, read_only, True, io.StringIO(), err, io.StringIO()) == 1
@@ -133,11 +165,11 @@ def test_read_only_never_applies_or_destroys(tmp_path: Path) -> None:
     assert command.calls == []
 
 
-def test_destroy_previews_then_destroys(tmp_path: Path) -> None:
+def test_destroy_previews_then_destroys(tmp_path: Path, settings: Settings) -> None:
     command = ReplayCommand(FIXTURES / "destroy-with-components.json")
     engine = make_engine(tmp_path, command)
     out = io.StringIO()
-    assert commands.destroy(engine, SETTINGS, True, out, io.StringIO(), io.StringIO()) == 0
+    assert commands.destroy(engine, settings, True, out, io.StringIO(), io.StringIO()) == 0
     destroys = [c.args for c in command.calls if c.args[0] == "destroy"]
     assert len(destroys) == 2
     assert "--preview-only" in destroys[0] and "--preview-only" not in destroys[1]
@@ -193,7 +225,49 @@ def test_cli_preview_without_pulumi_says_how_to_install(tmp_path: Path) -> None:
     assert "sk-x" not in result.stderr + result.stdout
 
 
-@pytest.mark.parametrize("bad", ["--stack", "--config"])
-def test_cli_usage_errors_exit_2_from_argparse(bad: str) -> None:
-    result = run_cli("preview", bad)
-    assert result.returncode == 2 and "usage:" in result.stderr
+@pytest.mark.parametrize(
+    "args", [["preview", "--stack"], ["preview", "--config"], ["preview"], ["up", "--bogus"]]
+)
+def test_cli_usage_errors_exit_64_which_no_success_shares(args: list[str]) -> None:
+    result = run_cli(*args)
+    assert result.returncode == commands.EXIT_USAGE == 64
+    assert "usage:" in result.stderr
+    assert result.returncode not in {commands.EXIT_OK, commands.EXIT_CHANGES}
+
+
+def test_preview_refuses_objects_that_exist_and_names_each(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """The seeded server holds the policy ai-models-read and the mount ai-models/ (the
+    inference-api approle uses that policy): a preview that would create them runs nothing."""
+    raw = with_models(mount_path="ai-models", policy_name="ai-models-read")
+    command = ReplayCommand(FIXTURES / "up-3.json")
+    engine = make_engine(tmp_path, command, raw)
+    err = io.StringIO()
+    assert commands.preview(engine, settings, False, io.StringIO(), err) == commands.EXIT_ERROR
+    said = err.getvalue()
+    assert "this stack did not make them" in said and "Nothing was run" in said
+    assert "  KV v2 mount ai-models/ (kv v2 mount" in said
+    assert "  ACL policy ai-models-read (" in said
+    assert "  secret ai-models/openai/api-key" not in said  # the seed has prod/openai, not this
+    assert "--adopt" in said
+    assert not any(c.args[0] == "preview" for c in command.calls)
+
+
+def test_preview_with_adopt_imports_what_exists(tmp_path: Path, settings: Settings) -> None:
+    raw = with_models(policy_name="ai-models-read")
+    command = ReplayCommand(FIXTURES / "up-3.json")
+    engine = make_engine(tmp_path, command, raw)
+    out = io.StringIO()
+    code = commands.preview(engine, settings, True, out, io.StringIO(), adopt=True)
+    assert code == commands.EXIT_CHANGES
+    assert json.loads(out.getvalue())["adopted"] == [
+        {"kind": "ACL policy", "where": "ai-models-read", "holds": "7 lines of HCL"}
+    ]
+    # The program got the import: the settings the preview ran with name the policy.
+    verbs = [c.args[:2] for c in command.calls]
+    last_set = max(i for i, v in enumerate(verbs) if v == ["config", "set-all"])
+    assert last_set < next(i for i, c in enumerate(command.calls) if c.args[0] == "preview")
+    settings_set = command.calls[last_set].args
+    stored = json.loads(settings_set[settings_set.index("--plaintext") + 1].split("=", 1)[1])
+    assert stored["adopt"] == [["model-secrets-read-policy", "ai-models-read"]]

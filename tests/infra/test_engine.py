@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pulumi.automation._cmd import CommandResult
@@ -36,8 +38,13 @@ def fixture_log(name: str) -> Path:
     return pulumi_log(name)
 
 
-def make_engine(tmp_path: Path, command: ReplayCommand, **options: object) -> Engine:
-    config, secrets = parse(RAW, {})
+def make_engine(
+    tmp_path: Path,
+    command: ReplayCommand,
+    raw: Mapping[str, Any] | None = None,
+    **options: object,
+) -> Engine:
+    config, secrets = parse(raw or RAW, {})
     env = ENV | {"XDG_STATE_HOME": str(tmp_path / "state")}
     return Engine(
         config,

@@ -8,14 +8,13 @@ components stay off (OpenBao has no aws plugins, and there is no aws provider pl
 from __future__ import annotations
 
 import gc
-import itertools
 import json
 import re
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,6 @@ from vault_console_programs.ai_secrets.program import read_policy_hcl
 
 pytestmark = pytest.mark.needs_pulumi_cli
 
-_names = itertools.count()
 PASSPHRASE = "real engine passphrase"
 
 
@@ -118,11 +116,6 @@ class Bed:
 
     def locks(self) -> list[Path]:
         return sorted((self.tmp / "state").rglob(".pulumi/locks/**/*.json"))
-
-
-@pytest.fixture
-def bed(tmp_path: Path, pulumi_cli: str, pulumi_home: Path, bao: DevServer) -> Iterator[Bed]:
-    yield Bed(tmp_path, pulumi_cli, pulumi_home, bao, f"re{next(_names)}")
 
 
 def step(outcome: RunOutcome, type_suffix: str) -> Any:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import settings_for
+from vault_console.config import Settings
 from vault_console.infra.setup import SetupAnswers, answers_path, secret_env_name, target_report
 from vault_console.vault import demo_seed
 from vault_console.vault.client import VaultGateway
@@ -74,7 +75,10 @@ def test_saved_answers_are_owner_only_hold_no_secret_and_come_back(tmp_path: Pat
         answers_path(tmp_path, "../x")
 
 
-def test_target_report_on_openbao_names_the_missing_aws_plugins(gateway: VaultGateway) -> None:
+def test_target_report_on_a_stock_openbao_names_the_missing_aws_plugins(
+    stock_settings: Settings,
+) -> None:
+    gateway = VaultGateway(stock_settings)
     chosen = answers()
     chosen.raw["aws_secrets"] = {
         "enabled": True,
@@ -91,7 +95,23 @@ def test_target_report_on_openbao_names_the_missing_aws_plugins(gateway: VaultGa
     assert report.denied == []  # root may do everything
     unavailable = report.unavailable(config)
     assert set(unavailable) == {"aws_secrets", "aws_auth"}
-    assert "OpenBao ships none" in unavailable["aws_auth"]
+    assert "OpenBao ships none built in" in unavailable["aws_auth"]
+    assert "bao plugin register -sha256=" in unavailable["aws_auth"]
+    gateway.close()
+
+
+def test_target_report_finds_the_registered_aws_plugins(gateway: VaultGateway) -> None:
+    chosen = answers()
+    chosen.raw["aws_secrets"] = {"enabled": True, "path": "aws-setup", "policy_arns": []}
+    chosen.raw["aws_secrets"]["policy_arns"] = ["arn:aws:iam::aws:policy/AmazonBedrockReadOnly"]
+    chosen.raw["aws_auth"] = {
+        "enabled": True,
+        "bound_principal_arn": "arn:aws:iam::123456789012:role/inference",
+    }
+    config, _ = chosen.build()
+    report = target_report(gateway, config)
+    assert (report.aws_secret_plugin, report.aws_auth_plugin) == (True, True)
+    assert report.unavailable(config) == {}
 
 
 def test_target_report_lists_what_a_limited_token_cannot_do(

@@ -73,8 +73,9 @@ class Run:
 
 
 @pytest.fixture
-def run(tmp_path: Path, pulumi_cli: str, pulumi_home: Path, bao: DevServer) -> Run:
-    return Run(tmp_path, pulumi_cli, pulumi_home, bao)
+def run(tmp_path: Path, pulumi_cli: str, pulumi_home: Path, bao_stock: DevServer) -> Run:
+    """On a stock OpenBao (no aws plugins): the wizard offers to skip the AWS components."""
+    return Run(tmp_path, pulumi_cli, pulumi_home, bao_stock)
 
 
 async def until(pilot: Pilot[int], test: Callable[[], bool], timeout: float = 120.0) -> None:
@@ -291,3 +292,61 @@ async def test_a_missing_provider_plugin_is_named_with_its_install_command(
         assert shown(app, "#review-header") == "✖ Plugin missing"
         assert "pulumi plugin install resource vault v7.14.0" in shown(app, "#review-status")
         assert app.screen.query_one("#open-recorded").display  # a recorded plan still opens
+
+
+async def test_an_existing_policy_is_shown_then_adopted_with_its_hcl_before_and_after(
+    run: Run,
+) -> None:
+    """The default policy name is the seeded ``ai-models-read`` (the inference-api approle
+    carries it): the review previews nothing until the operator adopts it, then shows the
+    import and the policy as it is now beside what the stack writes."""
+    app = run.app()
+    client = run.hvac()
+    before = client.sys.read_policy("ai-models-read")["data"]["rules"]
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await app.push_screen(run.wizard())
+            screen = await fill_model_secrets(pilot, app, run)
+            await type_into(pilot, app, "model_secrets.policy_name", "ai-models-read")
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: screen.running is None and screen.current == "review")
+            await settle(pilot)
+            assert "exist on the server; this stack did not make them" in shown(
+                app, "#review-header"
+            )
+            assert "• ACL policy ai-models-read (" in shown(app, "#review-status")
+            assert screen.state.preview is None and not diff_rows(app)  # nothing previewed
+            assert not [c for cli in run.clis for c in cli.verb("preview")]
+            await pilot.press("ctrl+n")  # Next is refused: nothing was reviewed
+            await settle(pilot)
+            assert screen.current == "review"
+            assert client.sys.read_policy("ai-models-read")["data"]["rules"] == before
+
+            await pilot.click("#adopt-existing")
+            await until(pilot, lambda: screen.state.preview is not None)
+            await settle(pilot)
+            assert "=1 import, ~1 update" in shown(app, "#review-header")
+            rows = diff_rows(app)
+            assert "= import   vault:Policy model-secrets-read-policy" in rows
+            assert "~ update   vault:Policy model-secrets-read-policy" in rows
+            docs = shown(app, "#review-documents")
+            assert "ai-models-read NOW ON THE SERVER" in docs
+            assert before.splitlines()[0] in docs  # the HCL it replaces, before the new one
+            assert "Adopting what exists" in shown(app, "#review-status")
+
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert screen.current == "confirm"  # adopting asks for the stack name
+            assert "adopt and change ACL policy ai-models-read" in shown(app, "#confirm-body")
+            await pilot.press("ctrl+n")
+            await settle(pilot)
+            assert screen.current == "confirm"
+            await type_into(pilot, app, "confirm.stack", run.stack)
+            await pilot.press("ctrl+n")
+            await until(pilot, lambda: screen.current == "result")
+            await app.workers.wait_for_complete()
+            hcl = read_policy_hcl(run.prefix, ["openai/api-key"])
+            assert client.sys.read_policy("ai-models-read")["data"]["rules"] == hcl
+    finally:
+        client.sys.create_or_update_policy("ai-models-read", before)

@@ -22,8 +22,9 @@ SIZE = (120, 34)
 
 @pytest.fixture
 def proxied() -> Iterator[tuple[str, str]]:
-    """A freshly seeded server behind the normalizing proxy: (proxy address, token)."""
-    with DevServer() as server:
+    """A freshly seeded stock server (no aws plugins) behind the normalizing proxy:
+    (proxy address, token)."""
+    with DevServer(plugins=False) as server:
         gateway = VaultGateway(settings_for(server.address, server.root_token))
         demo_seed.seed(gateway.client)
         gateway.close()

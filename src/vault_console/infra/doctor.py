@@ -17,6 +17,7 @@ from vault_console.config import Settings
 from vault_console.errors import describe
 from vault_console.infra.engine import INSTALL_HINT, backend_url, plugin_versions
 from vault_console.vault.client import VaultGateway
+from vault_console.vault.plugins import register_command
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,10 @@ def vault_checks(gateway: VaultGateway) -> list[Check]:
                         f"vault.plugin.{kind}.aws",
                         "fail",
                         f"{label}: the server has no 'aws' {kind} plugin"
-                        + (" (OpenBao ships none)" if status.kind == "OpenBao" else ""),
-                        "Disable that component in the stack config, or register an aws "
-                        "plugin in the server's catalog.",
+                        + (" (OpenBao ships none built in)" if status.kind == "OpenBao" else ""),
+                        "Disable that component in the stack config, or put the plugin's "
+                        "binary in the server's plugin_directory and register it: "
+                        + register_command(status.kind, kind),
                     )
                 )
     except hvac.exceptions.Forbidden:

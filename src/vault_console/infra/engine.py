@@ -370,10 +370,12 @@ class Engine:
         self._stack = stack
         return stack
 
-    def _set_config(self, workspace: auto.LocalWorkspace) -> None:
+    def _set_config(self, workspace: auto.LocalWorkspace, secrets: bool = True) -> None:
         name = self.options.stack
         plain = {f"{self.options.project}:{SETTINGS_KEY}": self.config.settings_json()}
         workspace.set_all_config(name, {k: auto.ConfigValue(v) for k, v in plain.items()})
+        if not secrets:
+            return
         secret = {}
         if self.secrets.aws_secret_key:
             secret[AWS_SECRET_KEY] = self.secrets.aws_secret_key
@@ -412,6 +414,26 @@ class Engine:
                     False,
                 ) from exc
         return wanted
+
+    def managed(self) -> dict[str, str]:
+        """The stack's own resources: name -> the id its state holds (empty when new)."""
+        deployment = self.stack().export_stack().deployment or {}
+        found = {}
+        for resource in deployment.get("resources") or []:
+            urn = str(resource.get("urn") or "")
+            if resource.get("custom") and not urn.split("::")[-2].startswith("pulumi:"):
+                found[urn.rsplit("::", 1)[-1]] = str(resource.get("id") or "")
+        return found
+
+    def reconfigure(self, config: StackConfig) -> None:
+        """Run with ``config`` from now on (the stack's settings are written again)."""
+        if config == self.config:
+            return
+        self.config = config
+        if self._stack is not None:
+            workspace = self._stack.workspace
+            assert isinstance(workspace, auto.LocalWorkspace)
+            self._set_config(workspace, secrets=False)
 
     def install_plugins(self) -> dict[str, str]:
         """Install the provider plugins the enabled components need, if missing."""

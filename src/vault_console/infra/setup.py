@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from vault_console.vault.client import VaultGateway
+from vault_console.vault.plugins import register_command
 from vault_console_programs.ai_secrets.config import (
     SecretValues,
     StackConfig,
@@ -43,6 +44,8 @@ class SetupAnswers:
 
     raw: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    loaded: bool = False
+    """Read from a saved answers file (whose secret values must be typed again)."""
 
     # -- secrets --------------------------------------------------------------------------
 
@@ -99,7 +102,7 @@ class SetupAnswers:
 
         path = answers_path(state_dir, stack)
         try:
-            return cls(raw=tomllib.loads(path.read_text(encoding="utf-8")))
+            return cls(raw=tomllib.loads(path.read_text(encoding="utf-8")), loaded=True)
         except FileNotFoundError:
             return None
 
@@ -181,13 +184,19 @@ class TargetReport:
     def unavailable(self, config: StackConfig) -> dict[str, str]:
         """Enabled components this server cannot run, with the reason to show."""
         missing = {}
-        lacks = f"{self.kind} {self.version} has no 'aws' {{}} plugin" + (
-            " (OpenBao ships none)" if self.kind == "OpenBao" else ""
-        )
+        built_in = " (OpenBao ships none built in)" if self.kind == "OpenBao" else ""
+
+        def lacks(what: str, kind: str) -> str:
+            return (
+                f"{self.kind} {self.version} has no 'aws' {what} plugin{built_in}; to add it, "
+                f"put its binary in the server's plugin_directory and run: "
+                + register_command(self.kind, kind)
+            )
+
         if config.aws_secrets.enabled and self.aws_secret_plugin is False:
-            missing["aws_secrets"] = lacks.format("secrets engine")
+            missing["aws_secrets"] = lacks("secrets engine", "secret")
         if config.aws_auth.enabled and self.aws_auth_plugin is False:
-            missing["aws_auth"] = lacks.format("auth method")
+            missing["aws_auth"] = lacks("auth method", "auth")
         return missing
 
 

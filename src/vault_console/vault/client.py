@@ -6,7 +6,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from vault_console.config import Settings
-from vault_console.errors import invalid_token_error, is_forbidden
+from vault_console.errors import invalid_token_error, is_forbidden, is_not_found
 from vault_console.vault.model import MountInfo, ServerStatus, TokenInfo
 from vault_console.vault.readonly import read_only_guard
 from vault_console.vault.transport import RequestGuard, Response, Urllib3Adapter
@@ -136,7 +136,21 @@ class VaultGateway:
         return self.token_info()
 
     def mounts(self) -> list[MountInfo]:
-        """Secrets engines and auth methods.
+        """Secrets engines and auth methods."""
+        secret, auth = self._mount_tables()
+        mounts = _mounts_from(secret, "secret") + _mounts_from(auth, "auth")
+        self._plugin_versions = [m.plugin_version for m in mounts]
+        return mounts
+
+    def mount_table(self, category: str) -> dict[str, dict[str, Any]]:
+        """The server's own entries of the secrets engines (``secret``) or auth methods
+        (``auth``), by path with its trailing slash."""
+        secret, auth = self._mount_tables()
+        table = secret if category == "secret" else auth
+        return {str(k): v for k, v in table.items() if isinstance(v, dict)}
+
+    def _mount_tables(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``sys/mounts`` and ``sys/auth``.
 
         A token without read on ``sys/mounts`` still sees what it may use, through
         ``sys/internal/ui/mounts`` (what Vault's own web UI asks).
@@ -156,9 +170,24 @@ class VaultGateway:
                     self.token_info()
                 raise
             secret, auth = ui.get("secret", {}), ui.get("auth", {})
-        mounts = _mounts_from(secret, "secret") + _mounts_from(auth, "auth")
-        self._plugin_versions = [m.plugin_version for m in mounts]
-        return mounts
+        return secret, auth
+
+    def read_path(self, path: str) -> dict[str, Any] | None:
+        """``GET path``'s answer, or None when nothing is there (404)."""
+        try:
+            answer = self.adapter.get(f"/v1/{path.strip('/')}")
+        except Exception as exc:
+            if is_not_found(exc):
+                return None
+            raise
+        return answer if isinstance(answer, dict) else None
+
+    def capabilities_self(self, paths: list[str]) -> dict[str, list[str]]:
+        """What this token may do on each path (``sys/capabilities-self``, one request;
+        a read, so allowed in read-only mode)."""
+        answer = self.adapter.post("/v1/sys/capabilities-self", json={"paths": paths})
+        data = answer.get("data", answer) if isinstance(answer, dict) else {}
+        return {p: [str(c) for c in data.get(p) or ()] for p in paths}
 
     def audit_devices(self) -> list[dict[str, Any]]:
         """Enabled audit devices: path, type, description and options (needs read on sys/audit)."""

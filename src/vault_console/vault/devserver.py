@@ -12,6 +12,9 @@ from __future__ import annotations
 import collections
 import ctypes
 import dataclasses
+import hashlib
+import json
+import lzma
 import os
 import secrets
 import shutil
@@ -21,6 +24,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -28,9 +32,56 @@ from typing import Any
 import urllib3
 
 from vault_console import config
+from vault_console.vault.plugins import AWS_PLUGINS
 
 _PR_SET_PDEATHSIG = 1
 _REDACT_PREFIXES = ("Root Token:", "Unseal Key:")
+
+
+def plugin_source(env: Mapping[str, str] | None = None) -> Path | None:
+    """The folder holding the packed aws plugins: ``VAULT_CONSOLE_OPENBAO_PLUGINS``, else
+    ``shared/openbao-plugins`` beside this project's clone; None when neither has them."""
+    env = os.environ if env is None else env
+    candidates = [env.get("VAULT_CONSOLE_OPENBAO_PLUGINS", "")]
+    shared = env.get("VAULT_CONSOLE_SHARED") or str(Path(__file__).resolve().parents[4] / "shared")
+    candidates.append(str(Path(shared) / "openbao-plugins"))
+    for candidate in candidates:
+        if candidate and all((Path(candidate) / p.packed).is_file() for p in AWS_PLUGINS):
+            return Path(candidate)
+    return None
+
+
+def unpacked_plugins(source: Path, env: Mapping[str, str] | None = None) -> Path:
+    """The plugins unpacked into a cache outside the clone (once), their sha256 checked.
+
+    ``$XDG_CACHE_HOME/vault-console/openbao-plugins/``; a file whose digest is not the
+    published one is refused, never run.
+    """
+    env = os.environ if env is None else env
+    cache_root = env.get("XDG_CACHE_HOME") or str(
+        Path(env.get("HOME", "~")).expanduser() / ".cache"
+    )
+    folder = Path(cache_root) / "vault-console" / "openbao-plugins"
+    folder.mkdir(parents=True, exist_ok=True)
+    for plugin in AWS_PLUGINS:
+        target = folder / plugin.command
+        if target.is_file() and _sha256(target) == plugin.sha256:
+            continue
+        partial = folder / f".{plugin.command}.{os.getpid()}"
+        partial.write_bytes(lzma.decompress((source / plugin.packed).read_bytes()))
+        if _sha256(partial) != plugin.sha256:
+            partial.unlink()
+            raise DevServerError(
+                f"{source / plugin.packed} does not unpack to the published plugin "
+                f"(sha256 {plugin.sha256}): not registered"
+            )
+        partial.chmod(0o755)
+        partial.replace(target)
+    return folder
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class DevServerError(RuntimeError):
@@ -85,10 +136,15 @@ def _die_with_parent() -> None:
 
 
 class DevServer:
-    """``bao server -dev`` on a free port with a random root token and a file audit device."""
+    """``bao server -dev`` on a free port with a random root token and a file audit device,
+    and OpenBao's aws plugins registered as ``aws`` when they can be found
+    (``plugins=False``: a server without them, as a stock OpenBao is)."""
 
-    def __init__(self, bao: str | None = None) -> None:
+    def __init__(self, bao: str | None = None, *, plugins: bool = True) -> None:
         self.bao = bao or find_bao()
+        self.want_plugins = plugins
+        self.plugin_dir: Path | None = None
+        """Where the registered aws plugins run from; None when the server has none."""
         self.root_token = secrets.token_urlsafe(24)
         self.port = 0
         self.workdir = Path(tempfile.mkdtemp(prefix="vault-console-demo-"))
@@ -120,15 +176,39 @@ class DevServer:
 
     def _write_config(self) -> Path:
         config = self.workdir / "server.hcl"
-        config.write_text(
+        text = (
             f'audit "file" "{self.audit_device}" {{\n'
             f"  options {{\n"
             f'    file_path = "{self.audit_log}"\n'
             f"  }}\n"
-            f"}}\n",
-            encoding="utf-8",
+            f"}}\n"
         )
+        if self.want_plugins:
+            source = plugin_source()
+            self.plugin_dir = unpacked_plugins(source) if source is not None else None
+        if self.plugin_dir is not None:
+            text += f'plugin_directory = "{self.plugin_dir}"\n'
+        config.write_text(text, encoding="utf-8")
         return config
+
+    def _register_plugins(self) -> None:
+        """Register the aws plugins under the name ``aws`` (as ``bao plugin register``)."""
+        if self.plugin_dir is None:
+            return
+        http = urllib3.PoolManager(retries=False)
+        for plugin in AWS_PLUGINS:
+            reply = http.request(
+                "PUT",
+                f"{self.address}/v1/sys/plugins/catalog/{plugin.kind}/aws",
+                body=json.dumps({"sha256": plugin.sha256, "command": plugin.command}),
+                headers={"X-Vault-Token": self.root_token, "Content-Type": "application/json"},
+                timeout=urllib3.Timeout(total=10.0),
+            )
+            if reply.status >= 300:
+                raise DevServerError(
+                    f"registering the {plugin.kind} plugin aws failed ({reply.status}): "
+                    f"{reply.data.decode('utf-8', 'replace')[:300]}"
+                )
 
     def _drain(self, stream: object) -> None:
         # Keep recent output for error messages, with the token and unseal key lines removed.
@@ -167,6 +247,11 @@ class DevServer:
             )
             threading.Thread(target=self._drain, args=(self._process.stdout,), daemon=True).start()
             if self._wait_ready(timeout):
+                try:
+                    self._register_plugins()
+                except DevServerError:
+                    self.stop()
+                    raise
                 return self
             self.stop(remove_files=False)
             if attempt == 2 or not any("address already in use" in ln for ln in self._output):

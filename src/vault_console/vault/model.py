@@ -61,6 +61,13 @@ class SecretVersion:
     deletion_time: str = ""
     destroyed: bool = False
 
+    @property
+    def state(self) -> str:
+        """``active``, ``deleted`` (soft, can be undeleted) or ``destroyed`` (gone)."""
+        if self.destroyed:
+            return "destroyed"
+        return "deleted" if self.deletion_time else "active"
+
 
 @dataclass(frozen=True)
 class VersionInfo:

@@ -15,8 +15,10 @@ from vault_console.text import DETAIL_LIMIT, plain
 from vault_console.widgets.secret_input import SecretInput
 
 if TYPE_CHECKING:
+    from vault_console.errors import ConsoleError
     from vault_console.infra.aws import AwsIdentity, IamRole
     from vault_console.infra.engine import Engine, RunOutcome
+    from vault_console.infra.existing import Existing
     from vault_console.infra.plan import Plan
     from vault_console.infra.setup import TargetReport, Verification
     from vault_console.screens.wizard.screen import WizardScreen
@@ -40,6 +42,12 @@ class WizardState:
     """The reviewed preview; the apply is held to its plan file."""
     reviewed_toml: str = ""
     """The answers the review ran with: a change afterwards means preview again."""
+    adopt: bool = False
+    """The operator chose to adopt what exists on the server (the review's Adopt)."""
+    preview_error: ConsoleError | None = None
+    """Why the last preview did not run or failed (Next says so instead of "wait")."""
+    existing: list[Existing] = field(default_factory=list)
+    """What the last preview found on the server: refused, or adopted when ``adopt``."""
     applied: RunOutcome | None = None
     failed_plan: Plan | None = None
     verifications: list[Verification] | None = None
@@ -171,3 +179,17 @@ class WizardStep(VerticalScroll):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.state.changed = True
+        # The reason shown under a field goes once the field is typed into: a problem
+        # that is fixed must not stay on screen (Next checks every field again anyway).
+        for owner in event.input.ancestors:
+            if isinstance(owner, Field):
+                owner.set_error(None)
+                break
+
+    def label_of(self, name: str) -> str:
+        """A field's name as the operator sees it (its label), for notices."""
+        for widget in self.query(Field):
+            if widget.field_name == name and widget.label:
+                row = getattr(widget.parent, "index", None)
+                return widget.label + (f" (secret {row + 1})" if isinstance(row, int) else "")
+        return name

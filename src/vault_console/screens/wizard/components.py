@@ -218,7 +218,9 @@ class ComponentsStep(WizardStep):
                 seen.add((path, key))
                 if not value:
                     found[f"{base}.value"] = (
-                        "is empty (saved answers never hold values: type it again)"
+                        "is empty: saved answers never hold values, type it again"
+                        if self.state.answers.loaded
+                        else "is empty"
                     )
             if not seen:
                 found["model_secrets.rows[0].path"] = "add at least one secret"

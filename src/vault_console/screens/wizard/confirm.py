@@ -21,9 +21,14 @@ class ConfirmStep(WizardStep):
 
     @property
     def destructive(self) -> list[str]:
+        """Steps that delete or replace, and objects the stack did not make that it changes
+        (adopted): each needs the stack name typed."""
         preview = self.state.preview
         steps = preview.plan.steps if preview else []
-        return [f"{s.op} {short_type(s.type)} {s.name}" for s in steps if s.op in DESTRUCTIVE]
+        found = [f"{s.op} {short_type(s.type)} {s.name}" for s in steps if s.op in DESTRUCTIVE]
+        if self.state.adopt:
+            found += [f"adopt and change {e.line}" for e in self.state.existing]
+        return found
 
     def load(self) -> None:
         preview = self.state.preview
@@ -39,7 +44,11 @@ class ConfirmStep(WizardStep):
             "work directory, removed when the wizard closes)",
         ]
         if self.destructive:
-            lines += ["", "These steps delete or replace what exists:", *self.destructive]
+            lines += [
+                "",
+                "These steps delete, replace or change what exists (not made by this stack):",
+                *self.destructive,
+            ]
         self.query_one("#confirm-body", Static).update(
             plain("\n".join(lines), DETAIL_LIMIT, multiline=True)
         )

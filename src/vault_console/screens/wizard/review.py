@@ -25,6 +25,7 @@ SYMBOLS = {
     "replace": ("±", "magenta"),
     "create-replacement": ("±", "magenta"),
     "delete-replaced": ("±", "magenta"),
+    "import": ("=", "cyan"),
     "same": (" ", "dim"),
 }
 DESTRUCTIVE = frozenset({"delete", "replace", "create-replacement", "delete-replaced"})
@@ -48,7 +49,7 @@ def counts_line(plan: Plan) -> str:
     summary = plan.summary
     parts = [
         f"{SYMBOLS[op][0]}{summary.get(op, 0)} {op}"
-        for op in ("create", "update", "delete", "replace")
+        for op in ("create", "import", "update", "delete", "replace")
         if summary.get(op)
     ]
     same = summary.get("same", 0)
@@ -125,21 +126,39 @@ class ReviewStep(WizardStep):
                 yield Static("", id="review-documents")
         with Horizontal(classes="step-buttons"):
             yield Button("Cancel the preview", id="cancel-run", variant="warning")
+            yield Button("Adopt them and preview", id="adopt-existing", variant="warning")
             yield Button("Preview again", id="preview-again")
             yield Button("Open a recorded plan…", id="open-recorded")
 
     def load(self) -> None:
         state = self.state
         self.query_one("#open-recorded").display = False
-        config, _ = state.answers.build(self.wizard.env)
-        documents = "\n\n".join(f"{title}\n{text}" for title, text in security_documents(config))
-        self.query_one("#review-documents", Static).update(
-            plain(documents or "This stack writes no policy.", DETAIL_LIMIT, multiline=True)
-        )
+        self.query_one("#adopt-existing").display = False
+        self.show_documents()
         if state.preview is not None and state.reviewed_toml == state.answers.config_toml():
             self.show_plan(state.preview.plan)
             return
+        state.adopt = False  # other answers: what exists is asked about again
         self.start()
+
+    def show_documents(self) -> None:
+        """The policies the stack writes; an adopted policy's HCL as the server holds it
+        first, so the reviewer sees it before and after."""
+        config, _ = self.state.answers.build(self.wizard.env)
+        documents = [
+            f"{e.planned.kind} {e.planned.where} NOW ON THE SERVER (replaced by the one below)"
+            f"\n{e.text}"
+            for e in self.state.existing
+            if self.state.adopt and e.text is not None
+        ]
+        documents += [f"{title}\n{text}" for title, text in security_documents(config)]
+        self.query_one("#review-documents", Static).update(
+            plain(
+                "\n\n".join(documents) or "This stack writes no policy.",
+                DETAIL_LIMIT,
+                multiline=True,
+            )
+        )
 
     def start(self) -> None:
         self.state.preview = None
@@ -157,6 +176,8 @@ class ReviewStep(WizardStep):
         self.query_one("#cancel-run").display = running
         self.query_one("#preview-again").display = not running
         self.query_one("#review-progress").display = running
+        if running:
+            self.query_one("#adopt-existing").display = False
 
     # -- engine messages (from WizardScreen) -------------------------------------------------
 
@@ -165,6 +186,9 @@ class ReviewStep(WizardStep):
 
     def finished(self, plan: Plan | None, error: ConsoleError | None) -> None:
         self.set_running(False)
+        if error is not None and self.state.existing:
+            self.show_existing()
+            return
         if error is not None:
             self.query_one("#review-header", Label).update(plain(f"✖ {error.title}"))
             self.query_one("#review-status", Label).update(
@@ -178,18 +202,50 @@ class ReviewStep(WizardStep):
         assert plan is not None
         self.show_plan(plan)
 
+    def show_existing(self) -> None:
+        """What exists on the server and the stack did not make: nothing ran; the operator
+        picks other names (Back) or adopts them."""
+        found = self.state.existing
+        self.query_one("#review-header", Label).update(
+            plain(f"✖ {len(found)} object(s) exist on the server; this stack did not make them")
+        )
+        lines = [f"• {e.line}" for e in found]
+        lines.append(
+            "Creating them would replace what is there, so nothing was previewed or changed. "
+            "Back (ctrl+b) to choose other names or paths in Components, or adopt them: "
+            "they are imported into the stack, and the preview shows what it would change "
+            "in each as an update, before anything is applied."
+        )
+        self.query_one("#review-status", Label).update(
+            plain("\n".join(lines), DETAIL_LIMIT, multiline=True)
+        )
+        self.query_one("#adopt-existing").display = True
+        self.query_one("#adopt-existing", Button).focus()
+
     def show_plan(self, plan: Plan) -> None:
         header = f"Stack {self.state.stack}: {counts_line(plan)}"
         if self.wizard.read_only:
             header += "  ·  read-only: preview only, nothing can be applied"
         self.query_one("#review-header", Label).update(plain(header))
         destructive = [s for s in plan.steps if s.op in DESTRUCTIVE]
-        status = (
-            f"⚠ {len(destructive)} delete or replace step(s): confirming asks for the stack name."
-            if destructive
-            else ("Next: confirm and apply exactly this plan." if plan.has_changes else "")
-        )
-        self.query_one("#review-status", Label).update(plain(status))
+        if self.wizard.read_only:
+            status = "Read-only mode: this is what an apply would do; nothing can be applied here."
+        elif destructive:
+            status = (
+                f"⚠ {len(destructive)} delete or replace step(s): confirming asks for the "
+                "stack name."
+            )
+        else:
+            status = "Next: confirm and apply exactly this plan." if plan.has_changes else ""
+        adopted = self.state.existing if self.state.adopt else []
+        if adopted:
+            status = (
+                "Adopting what exists (imported, then changed as shown): "
+                + "; ".join(e.line for e in adopted)
+                + (f"\n{status}" if status else "")
+            )
+        self.query_one("#review-status", Label).update(plain(status, DETAIL_LIMIT, multiline=True))
+        self.show_documents()
         drift = plan.drift
         label = self.query_one("#review-drift", Label)
         label.display = bool(drift)
@@ -242,6 +298,12 @@ class ReviewStep(WizardStep):
 
     @on(Button.Pressed, "#preview-again")
     def _again(self) -> None:
+        self.start()
+
+    @on(Button.Pressed, "#adopt-existing")
+    def _adopt(self) -> None:
+        self.state.adopt = True
+        self.state.changed = True
         self.start()
 
     @on(Button.Pressed, "#open-recorded")

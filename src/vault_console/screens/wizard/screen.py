@@ -43,6 +43,8 @@ from vault_console.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
     from vault_console.infra.engine import Engine, RunOutcome
+    from vault_console.infra.existing import Existing
+    from vault_console.vault.client import VaultGateway
 
 STEPS: dict[str, type[WizardStep]] = {
     "target": TargetStep,
@@ -81,6 +83,7 @@ class WizardScreen(Screen[None]):
             outcome: RunOutcome | None,
             error: ConsoleError | None,
             plan: Plan | None,
+            existing: list[Existing] | None = None,
         ) -> None:
             super().__init__()
             self.kind = kind
@@ -88,6 +91,8 @@ class WizardScreen(Screen[None]):
             self.outcome = outcome
             self.error = error
             self.plan = plan
+            self.existing = existing or []
+            """Objects that exist on the server: refused (with ``error``) or adopted."""
 
     def __init__(
         self,
@@ -210,7 +215,7 @@ class WizardScreen(Screen[None]):
         if problems:
             name, reason = next(iter(problems.items()))
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            self.notify(f"{name}: {reason}{more}", severity="error")
+            self.notify(f"{step.label_of(name)}: {reason}{more}", severity="error")
             return
         name = self.current
         if name == "target" and self.state.stack != self.loaded_stack:
@@ -233,7 +238,14 @@ class WizardScreen(Screen[None]):
             self.notify("Read-only mode: the wizard previews, it never applies", severity="warning")
             return False
         if preview is None:
-            self.notify("No reviewed plan yet: wait for the preview, or preview again")
+            failed = self.state.preview_error
+            self.notify(
+                f"Nothing to apply: the preview did not run ({failed.title}); see the review "
+                "for what to do, then Preview again"
+                if failed is not None
+                else "No reviewed plan yet: wait for the preview, or preview again",
+                severity="warning",
+            )
             return False
         if not preview.plan.has_changes:
             self.notify("No changes: the server already matches these answers")
@@ -339,8 +351,9 @@ class WizardScreen(Screen[None]):
             engine = self._engine = self.state.engine
         self.running = {"preview": "preview", "up": "apply", "refresh": "refresh"}[kind]
         plan_file = self.state.preview.plan_file if self.state.preview else None
+        gateway, adopt = self.vc.gateway, self.state.adopt
         self.run_worker(
-            lambda: self._engine_work(engine, kind, plan_file),
+            lambda: self._engine_work(engine, kind, plan_file, gateway, adopt),
             thread=True,
             exclusive=True,
             group="engine",
@@ -348,9 +361,17 @@ class WizardScreen(Screen[None]):
             description=f"pulumi {kind}",
         )
 
-    def _engine_work(self, engine: Engine, kind: str, plan_file: Path | None) -> None:
+    def _engine_work(
+        self,
+        engine: Engine,
+        kind: str,
+        plan_file: Path | None,
+        gateway: VaultGateway,
+        adopt: bool,
+    ) -> None:
         """On the worker thread: run, and only post messages."""
         from vault_console.infra.engine import describe_failure
+        from vault_console.infra.existing import ExistingObjects, checked_preview
         from vault_console.infra.plan import progress_line
 
         def forward(event: Any) -> None:
@@ -358,19 +379,23 @@ class WizardScreen(Screen[None]):
             if line is not None:
                 self.post_message(self.EngineProgress(escape_controls(line)))
 
+        found: list[Existing] = []
         try:
             if kind == "preview":
-                outcome = engine.preview(on_event=forward)
+                outcome, found = checked_preview(engine, gateway, adopt=adopt, on_event=forward)
             elif kind == "up":
                 assert plan_file is not None
                 outcome = engine.up(plan_file, on_event=forward)
             else:
                 outcome = engine.refresh(on_event=forward)
+        except ExistingObjects as exc:
+            error = ConsoleError(str(exc), "Exists on the server", retryable=False)
+            self.post_message(self.EngineFinished(kind, engine, None, error, None, exc.found))
         except BaseException as exc:
             error = describe_failure(exc, self.state.stack, cancelled=engine.cancel_requested)
             self.post_message(self.EngineFinished(kind, engine, None, error, engine.last_plan))
         else:
-            self.post_message(self.EngineFinished(kind, engine, outcome, None, outcome.plan))
+            self.post_message(self.EngineFinished(kind, engine, outcome, None, outcome.plan, found))
 
     def cancel_engine(self) -> None:
         engine = self._engine
@@ -393,6 +418,8 @@ class WizardScreen(Screen[None]):
         if message.kind == "preview":
             state.engine = message.engine
             state.preview = message.outcome
+            state.existing = message.existing
+            state.preview_error = message.error
             state.reviewed_toml = state.answers.config_toml()
             state.applied = state.failed_plan = None
             review = self.query(ReviewStep)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Label, Static
 
+from vault_console.infra.existing import Existing, find_existing
 from vault_console.infra.setup import TargetReport, config_for_destroy, target_report
 from vault_console.screens.wizard.base import Field, WizardStep
 from vault_console.text import DETAIL_LIMIT, plain
@@ -18,9 +17,6 @@ from vault_console_programs.ai_secrets.config import (
     StackConfig,
     StackConfigError,
 )
-
-if TYPE_CHECKING:
-    from vault_console.vault.model import MountInfo
 
 
 class TargetStep(WizardStep):
@@ -91,31 +87,33 @@ class TargetStep(WizardStep):
         config = self.config()
         gateway = self.wizard.vc.gateway
 
-        def work() -> tuple[TargetReport, list[MountInfo]]:
-            return target_report(gateway, config), gateway.mounts()
+        def work() -> tuple[TargetReport, list[Existing]]:
+            return target_report(gateway, config), find_existing(gateway, config, {})
 
-        def done(result: tuple[TargetReport, list[MountInfo]]) -> None:
+        def done(result: tuple[TargetReport, list[Existing]]) -> None:
             self.state.report = result[0]
             self.show(result[0], config, result[1])
 
         self.wizard.vc.run_io(work, done, description="check the Vault target")
 
-    def show(self, report: TargetReport, config: StackConfig, mounts: list[MountInfo]) -> None:
+    def show(self, report: TargetReport, config: StackConfig, existing: list[Existing]) -> None:
         lines = []
         for check in report.checks:
             mark = "✔" if check.allowed else "✖"
             have = ", ".join(check.capabilities) or "deny"
             lines.append(f"{mark} {check.path}: {check.needs} ({have})")
-        existing = {m.path.rstrip("/"): m for m in mounts}
-        for path, what in (
-            (config.model_secrets.mount_path, "model secrets mount"),
-            (config.aws_secrets.path, "AWS secrets engine"),
-        ):
-            if path in existing and existing[path].category == "secret":
+        for found in existing:
+            if found.unreadable:
                 lines.append(
-                    f"! {path}/ already exists ({existing[path].type}): creating the {what} "
-                    "there fails unless this stack made it; pick another path in Components."
+                    f"? {found.planned.kind} {found.planned.where}: this token may not read "
+                    "it, so whether it exists cannot be checked (the review will refuse it)"
                 )
+                continue
+            lines.append(
+                f"! {found.line} exists on the server: unless this stack made it, the review "
+                "asks you to pick another name in Components or to adopt it; nothing is "
+                "replaced unasked."
+            )
         unavailable = report.unavailable(config)
         for reason in unavailable.values():
             lines.append(f"! {reason}")
