@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import rich
 from rich.segment import Segments
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -416,13 +417,23 @@ class VaultConsoleApp(App[int]):
         self._clipboard = ""
 
     def _fatal_error(self) -> None:
-        """Textual's crash report shows local variables, which can hold secrets; ours does not."""
+        """Textual's crash report shows local variables, which can hold secrets; ours does
+        not, and it ends with where the full report was written (never a silent exit)."""
+        from rich.console import Group
         from rich.traceback import Traceback
+
+        from vault_console import crash
 
         self.bell()
         traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        error = self._exception
+        said = crash.summary(error, crash.write_report(error, self.env)) if error else ""
+        # Textual prints only the first exit renderable: one group holds both.
         self._exit_renderables.append(
-            Segments(self.console.render(traceback, self.console.options))
+            Group(
+                Segments(self.console.render(traceback, self.console.options)),
+                Text(said, style="bold red"),
+            )
         )
         self._close_messages_no_wait()
 

@@ -194,8 +194,9 @@ async def test_review_policies_who_can_read_age_leases_and_export(
         await pilot.press("enter")
         await settle(pilot)
         assert review.query_one("#lease-table", DataTable).row_count >= 1
+        assert review.query_one("#lease-prefix", Input).has_focus  # Enter keeps it there
 
-        await pilot.press("x")
+        await pilot.press("escape", "x")  # Esc leaves the input; x is the export then
         await pilot.pause()
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("down", "enter")  # JSON

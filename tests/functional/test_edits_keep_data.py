@@ -347,7 +347,10 @@ async def test_a_refused_write_keeps_the_form_open_with_the_input_and_the_reason
         assert not app.screen.query("#retry")  # no blind resend
         assert "typed by the user" not in screen_text(app)  # still masked
 
-        await pilot.press("escape")
+        await pilot.press("escape")  # what was typed is not saved: it asks first
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#yes")
         await pilot.pause()
         await pilot.press("n")
         await pilot.pause()
@@ -364,6 +367,8 @@ async def test_a_refused_write_keeps_the_form_open_with_the_input_and_the_reason
         assert [r.read().text for r in new.query(FormRow)] == ["value"]
 
         await pilot.press("escape")
+        await pilot.pause()
+        await pilot.click("#yes")  # discard it
         await pilot.pause()
         metadata = await open_editor(pilot, f"scratch/{path}", key="m")
         assert isinstance(metadata, KeyValueForm)

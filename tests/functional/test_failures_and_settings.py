@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from textual.widgets import DataTable, TabbedContent
 
 from tests.conftest import settings_for
@@ -77,8 +79,10 @@ def test_a_server_that_never_answers_times_out(silent_server: str) -> None:
     assert describe(caught.value).title == "Timed out"
 
 
-async def test_crash_output_has_no_local_variables(root_settings: Settings) -> None:
-    app = make_app(root_settings)
+async def test_crash_output_has_no_local_variables_and_names_its_report(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    app = make_app(root_settings, env={"XDG_STATE_HOME": str(tmp_path), "HOME": str(tmp_path)})
     printed: list[object] = []
     original = app._print_error_renderables
 
@@ -98,11 +102,19 @@ async def test_crash_output_has_no_local_variables(root_settings: Settings) -> N
 
             app.call_later(explode)
             await pilot.pause()
-    rendered = "".join(
-        segment.text for renderable in printed for segment in getattr(renderable, "segments", [])
-    )
+    console = Console(record=True, width=200, file=io.StringIO())
+    for renderable in printed[:1]:  # Textual prints the first one only
+        console.print(renderable)
+    rendered = console.export_text()
     assert "RuntimeError" in rendered and "boom" in rendered
     assert "sk-crash-local-secret" not in rendered
+    reports = list((tmp_path / "vault-console" / "crashes").glob("crash-*.txt"))
+    assert len(reports) == 1
+    assert "vault-console stopped on an unexpected error: RuntimeError" in rendered
+    assert str(reports[0]) in rendered.replace("\n", "")
+    assert oct(reports[0].stat().st_mode & 0o777) == "0o600"
+    report = reports[0].read_text()
+    assert "boom (21 chars)" in report and "sk-crash-local-secret" not in report
 
 
 async def test_skip_verify_warning_stays_on_screen(root_settings: Settings) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from textual.screen import ModalScreen
 from textual.widgets import Tree
 
 from tests.conftest import settings_for
@@ -65,7 +66,10 @@ async def test_keys_that_cannot_act_say_why(root_settings: Settings, gateway: Va
 
         await open_path(pilot, f"scratch/{path}")  # version 2, deleted
         await pilot.press("r")
-        assert any(n.startswith("Version 2 is deleted: it has no values") for n in notices(app))
+        assert any(
+            n.startswith("Version 2 is deleted (soft): it cannot be shown") and "u undeletes" in n
+            for n in notices(app)
+        )
         await pilot.press("right_square_bracket")
         await settle(pilot)
         assert "Version 2 is the newest one kept" in notices(app)
@@ -86,3 +90,35 @@ async def test_write_keys_in_read_only_mode_say_so(bao: DevServer) -> None:
         await pilot.pause()
         assert "Read-only mode: New would change the server" in notices(app)
         assert not isinstance(app.screen, KeyValueForm)
+
+
+async def test_a_destroyed_version_says_so_for_every_action(
+    root_settings: Settings, gateway: VaultGateway
+) -> None:
+    path = f"keys/destroyed-{uuid.uuid4().hex[:8]}"
+    kv = gateway.kv("scratch", 2)
+    kv.write(path, {"k": "v1"}, cas=0)
+    kv.write(path, {"k": "v2"}, cas=1)
+    kv.destroy_versions(path, [1])
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{path}")
+        await pilot.press("left_square_bracket")  # version 1, destroyed
+        await settle(pilot)
+        panel = app.screen.query_one(SecretPanel)
+        assert panel.shown is not None and panel.shown.secret.version == 1
+        assert "DESTROYED: no values, for good" in str(
+            app.screen.query_one("#secret-state").render()
+        )
+        for key, action in (("d", "deleted again"), ("u", "undeleted"), ("e", "edited")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert not isinstance(app.screen, ModalScreen), f"{key} opened {app.screen!r}"
+            said = notices(app)[-1]
+            assert said.startswith("Version 1 is destroyed: its data is gone for good"), said
+            assert f"cannot be {action}" in said
+            assert "Done" not in said and "not soft-deleted" not in said
+        await pilot.press("X")
+        await pilot.pause()
+        assert "cannot be destroyed again" in notices(app)[-1]

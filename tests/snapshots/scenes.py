@@ -58,7 +58,9 @@ async def conflict(pilot: Pilot[int], gateway: VaultGateway) -> None:
     kv = gateway.kv("ai-models", 2)
     current = kv.metadata("prod/openai").current_version
     kv.write("prod/openai", {"api_key": "rotated-by-someone-else"}, cas=current)
-    await pilot.press("e", "ctrl+s")
+    await pilot.press("e")  # on the first value: api_key
+    await pilot.pause()
+    await pilot.press("ctrl+t", "backspace", "ctrl+t", "ctrl+s")  # an edit, then save
     await settle(pilot)
 
 

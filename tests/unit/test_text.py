@@ -94,12 +94,25 @@ def test_diff_versions_reports_per_key_without_values() -> None:
 )
 def test_form_rows_are_checked(rows: list[tuple[str, str]], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        validate_fields([RowInput(k, v) for k, v in rows], allow_empty_values=False)
+        validate_fields([RowInput(k, v) for k, v in rows])
 
 
-def test_blank_form_rows_are_skipped() -> None:
+def test_blank_new_form_rows_are_skipped() -> None:
     rows = [RowInput("a", "1"), RowInput("", "")]
-    assert validate_fields(rows, allow_empty_values=False) == {"a": "1"}
+    assert validate_fields(rows) == {"a": "1"}
+
+
+def test_emptying_a_servers_row_never_removes_its_key_unseen() -> None:
+    """Removing is the row's ✕: an emptied row of the server's is refused, naming it."""
+    rows = [RowInput("a", "1", "a", "1"), RowInput("", "", "owner", "team-a")]
+    with pytest.raises(ValueError, match=r"field 2: key and value are empty; to remove 'owner'"):
+        validate_fields(rows)
+
+
+def test_an_empty_metadata_value_is_refused_with_how_to_remove_the_key() -> None:
+    rows = [RowInput("owner", "", "owner", "team-a")]
+    with pytest.raises(ValueError, match=r"custom_metadata values cannot be empty.*✕"):
+        validate_fields(rows, metadata=True)
 
 
 ORIGINAL = {
@@ -119,7 +132,7 @@ def rows_as_shown(data: dict[str, object]) -> list[RowInput]:
 def test_untouched_fields_go_back_exactly_as_the_server_returned_them() -> None:
     rows = rows_as_shown(ORIGINAL)
     rows[0].text = "sk-2"
-    data = validate_fields(rows, allow_empty_values=False)
+    data = validate_fields(rows)
     assert data == {**ORIGINAL, "api_key": "sk-2"}
     assert all(type(data[k]) is type(v) for k, v in ORIGINAL.items())
     assert data["config"] is ORIGINAL["config"]
@@ -133,7 +146,7 @@ def test_non_string_values_are_edited_as_json_and_parsed_back() -> None:
     by_key["config"].text = '{"region": "eu", "retries": 3}'
     by_key["enabled"].text = "false"
     by_key["multi"].text = '"a\\nb\\nc"'
-    data = validate_fields(rows, allow_empty_values=False)
+    data = validate_fields(rows)
     assert data["config"] == {"region": "eu", "retries": 3}
     assert data["enabled"] is False
     assert data["multi"] == "a\nb\nc"
@@ -150,7 +163,7 @@ def test_bad_json_names_the_field(key: str, text: str, message: str) -> None:
     rows = rows_as_shown(ORIGINAL)
     next(r for r in rows if r.key == key).text = text
     with pytest.raises(ValueError, match=message):
-        validate_fields(rows, allow_empty_values=False)
+        validate_fields(rows)
 
 
 def test_describe_maps_known_failures() -> None:

@@ -67,18 +67,27 @@ class RowInput:
     original: Any = _NEW
 
 
-def validate_fields(rows: list[RowInput], *, allow_empty_values: bool) -> dict[str, Any]:
+REMOVE_HINT = "remove a key with its ✕ (or ctrl+r in its row)"
+
+
+def validate_fields(rows: list[RowInput], *, metadata: bool = False) -> dict[str, Any]:
     """The data to write, or a ValueError naming the field and the reason.
 
     A row whose text is what the form showed sends back the server's value itself, type
-    and all; a changed JSON-edited row is parsed back to JSON.
+    and all; a changed JSON-edited row is parsed back to JSON. Emptying a row never
+    removes its key unseen: that is the row's ✕, which the form lists.
     """
     data: dict[str, Any] = {}
     for number, row in enumerate(rows, start=1):
         key = row.key.strip()
-        if not key and not row.text:
-            continue
         name = f"field {number} ({key})" if key else f"field {number}"
+        if not key and not row.text:
+            if row.original_key is not None:
+                raise ValueError(
+                    f"field {number}: key and value are empty; to remove "
+                    f"{row.original_key!r}, {REMOVE_HINT}"
+                )
+            continue
         if not key:
             raise ValueError(f"{name}: the key is empty")
         if key in data:
@@ -98,8 +107,13 @@ def validate_fields(rows: list[RowInput], *, allow_empty_values: bool) -> dict[s
                 raise ValueError(f"{name}: {_kind(row.original)} is edited as a JSON string")
             data[key] = value
             continue
-        if not row.text and not allow_empty_values:
-            raise ValueError(f"{name}: the value is empty")
+        if not row.text:
+            why = (
+                "custom_metadata values cannot be empty (Vault refuses them)"
+                if metadata
+                else ("the value is empty")
+            )
+            raise ValueError(f"{name}: {why}; {REMOVE_HINT}")
         data[key] = row.text
     return data
 
@@ -138,10 +152,18 @@ class FormRow(Horizontal):
                 classes="form-value",
                 select_on_focus=False,
             ),
+            Button("✕", classes="form-remove", tooltip="Remove this key (ctrl+r)"),
         ]
+        # No Tab stop: Tab goes field to field; the keyboard removes a row with ctrl+r.
+        children[-1].can_focus = False
         if edited_as_json(original):
             children.append(Label(f"JSON: {_kind(original)}", classes="form-kind"))
         super().__init__(*children, classes="form-row")
+
+    @property
+    def shown_key(self) -> str:
+        """The key as the row shows it (escaped when it holds control characters)."""
+        return self.query_one(".form-key", Input).value
 
     def read(self) -> RowInput:
         key_input = self.query_one(".form-key", Input)
@@ -195,14 +217,39 @@ class FormScreen(ModalScreen[FormResult | None]):
         # One write at a time: a second ctrl+s while the first runs would send it twice.
         return not (self.saving and action == "save")
 
+    def has_changes(self) -> bool:
+        """Whether closing now would lose something typed."""
+        return False
+
+    def action_close(self) -> None:
+        """Esc, or Cancel: close; with changes, ask first (as the wizard does)."""
+        if not self.has_changes():
+            self.dismiss(None)
+            return
+        from vault_console.screens.modals import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Discard your changes?",
+                "What you typed in this form is not saved. Confirm to close it anyway, or "
+                "Cancel to go back to it.",
+            ),
+            answered,
+        )
+
 
 class KeyValueForm(FormScreen):
     """Edit fields of a secret (values are password inputs) or of custom metadata."""
 
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel", id="form.cancel"),
+        Binding("escape", "close", "Cancel", id="form.cancel"),
         Binding("ctrl+s", "save", "Save", id="form.save"),
         Binding("ctrl+n", "add_row", "Add field", id="form.add-row"),
+        Binding("ctrl+r", "remove_row", "Remove field", id="form.remove-row"),
     ]
 
     def __init__(
@@ -223,6 +270,9 @@ class KeyValueForm(FormScreen):
         self.ask_path = ask_path
         self.secret_values = secret_values
         self.note = note
+        self.removed: list[str] = []
+        """Keys of the server's rows that the operator removed (shown in the form)."""
+        self._start: list[RowInput] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -wide", id="form"):
@@ -241,6 +291,7 @@ class KeyValueForm(FormScreen):
                     yield FormRow(str(key), value, password=self.secret_values)
                 if not self.initial:
                     yield FormRow("", _NEW, password=self.secret_values)
+            yield Label("", id="form-removed", classes="hint")
             yield Label("", id="form-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save")
@@ -251,6 +302,8 @@ class KeyValueForm(FormScreen):
     def on_mount(self) -> None:
         # The scroll around the rows is no Tab stop of its own: Tab goes field to field.
         self.query_one("#form-rows", VerticalScroll).can_focus = False
+        self.query_one("#form-removed").display = False
+        self._start = self.rows()
         if self.ask_path:
             path = self.query_one("#form-path", Input)
             path.focus()
@@ -261,12 +314,48 @@ class KeyValueForm(FormScreen):
             values[0].focus()  # `e` is for changing a value: start on the first one
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "save":
+        if event.button.has_class("form-remove"):
+            row = next(a for a in event.button.ancestors if isinstance(a, FormRow))
+            await self.remove_row(row)
+        elif event.button.id == "save":
             self.action_save()
         elif event.button.id == "add":
             await self.action_add_row()
         else:
-            self.dismiss(None)
+            self.action_close()
+
+    async def action_remove_row(self) -> None:
+        """Remove the row the focus is in (ctrl+r): its key is not written back."""
+        focused = self.focused
+        row = (
+            next((a for a in focused.ancestors if isinstance(a, FormRow)), None)
+            if focused
+            else None
+        )
+        if row is None:
+            self.notify("Put the cursor in the row to remove first", severity="warning")
+            return
+        await self.remove_row(row)
+
+    async def remove_row(self, row: FormRow) -> None:
+        if row.original_key is not None:
+            self.removed.append(row.original_key)
+        await row.remove()
+        listed = self.query_one("#form-removed", Label)
+        listed.update(
+            plain("Removed on save: " + ", ".join(repr(k) for k in self.removed), DETAIL_LIMIT)
+        )
+        listed.display = bool(self.removed)
+        values = [i for i in self.query(".form-value").results(Input)]
+        if values:
+            values[-1].focus()
+
+    def has_changes(self) -> bool:
+        return (
+            bool(self.removed)
+            or self.rows() != self._start
+            or (self.ask_path and self.query_one("#form-path", Input).value != self.path)
+        )
 
     async def action_add_row(self) -> None:
         row = FormRow("", _NEW, password=self.secret_values)
@@ -283,7 +372,7 @@ class KeyValueForm(FormScreen):
             path = self.path
             if self.ask_path:
                 path = check_secret_path("path", self.query_one("#form-path", Input).value)
-            data = validate_fields(self.rows(), allow_empty_values=not self.secret_values)
+            data = validate_fields(self.rows(), metadata=not self.secret_values)
             if self.secret_values and not data:
                 raise ValueError("fields: a secret needs at least one key")
         except ValueError as exc:
@@ -301,8 +390,9 @@ class JsonScreen(FormScreen):
     """
 
     BINDINGS = [
-        Binding("escape", "dismiss(None)", "Close", id="json.close"),
+        Binding("escape", "close", "Close", id="json.close"),
         Binding("r", "reveal", "Reveal", id="json.reveal"),
+        Binding("ctrl+t", "toggle_values", "Show/hide values", id="json.reveal-editing"),
         Binding("e", "edit", "Edit", id="json.edit"),
         Binding("ctrl+s", "save", "Save", id="json.save"),
     ]
@@ -326,6 +416,9 @@ class JsonScreen(FormScreen):
         self.can_edit = can_edit
         self.revealed = False
         self.editing = False
+        self.behind_masks: dict[str, Any] = dict(data)
+        """While editing masked: the value each key's mask stands for (the server's, or
+        what was typed while shown). A value left as the mask is saved as this value."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -wide", id="json-dialog"):
@@ -340,7 +433,11 @@ class JsonScreen(FormScreen):
 
     def _keys_hint(self) -> str:
         if self.editing:
-            return "ctrl+s save · esc close without saving"
+            shown = "hide" if self.revealed else "show"
+            return (
+                f"ctrl+t {shown} values · ctrl+s save · esc close without saving "
+                f"(a value left as {MASK} keeps what it stands for)"
+            )
         return "r reveal values · " + ("e edit as JSON · " if self.can_edit else "") + "esc close"
 
     def _view_text(self) -> Text:
@@ -353,18 +450,63 @@ class JsonScreen(FormScreen):
         if action == "edit":
             return self.can_edit and not self.editing
         if action == "reveal":
-            return not self.editing
+            return not self.editing  # while editing, r is typed: ctrl+t shows and hides
+        if action == "toggle_values":
+            return self.editing
         if action == "save":
             return self.editing and not self.saving
         return True
+
+    def has_changes(self) -> bool:
+        if not self.editing:
+            return False
+        try:
+            return self._typed() != self.data
+        except ValueError:
+            return True  # half-typed JSON is a change too
+
+    def _editor_text(self, values: dict[str, Any]) -> str:
+        """The editor's JSON: values as they are when revealed, else each one masked.
+        ASCII (every control, bidi and non-ASCII character escaped): a TextArea draws raw."""
+        shown = values if self.revealed else {key: MASK for key in values}
+        # The mask itself is drawn as dots, not as \u2022 escapes.
+        return json.dumps(shown, indent=2).replace(json.dumps(MASK), f'"{MASK}"')
+
+    def _typed(self) -> dict[str, Any]:
+        """The editor's object, each value left as the mask replaced by what it stands for;
+        ValueError names what is wrong."""
+        try:
+            data = json.loads(self.query_one("#json-editor", TextArea).text)
+        except ValueError as exc:
+            raise ValueError(f"secret: not valid JSON ({exc})") from None
+        if not isinstance(data, dict) or not data:
+            raise ValueError("secret: must be a JSON object with at least one key")
+        return {
+            key: self.behind_masks[key] if value == MASK and key in self.behind_masks else value
+            for key, value in data.items()
+        }
 
     def action_reveal(self) -> None:
         self.revealed = not self.revealed
         self.query_one("#json-view", Static).update(self._view_text())
 
+    def action_toggle_values(self) -> None:
+        """Show or hide the values in the editor, keeping what was typed."""
+        try:
+            values = self._typed()
+        except ValueError as exc:
+            self.query_one("#json-error", Label).update(
+                plain(f"{exc}: fix it before showing or hiding values", DETAIL_LIMIT)
+            )
+            return
+        self.behind_masks = dict(values)
+        self.revealed = not self.revealed
+        self.query_one("#json-editor", TextArea).text = self._editor_text(values)
+        self.query_one("#json-keys", Label).update(plain(self._keys_hint()))
+
     async def action_edit(self) -> None:
         self.editing = True
-        editor = TextArea(json.dumps(self.data, indent=2), id="json-editor", soft_wrap=True)
+        editor = TextArea(self._editor_text(self.data), id="json-editor", soft_wrap=True)
         await self.query_one("#json-view-box", VerticalScroll).remove()
         await self.query_one("#json-dialog", Vertical).mount(editor, before="#json-error")
         self.query_one("#json-keys", Label).update(plain(self._keys_hint()))
@@ -372,14 +514,9 @@ class JsonScreen(FormScreen):
         self.refresh_bindings()
 
     def action_save(self) -> None:
-        error = self.query_one("#json-error", Label)
-        text = self.query_one("#json-editor", TextArea).text
         try:
-            data = json.loads(text)
+            data = self._typed()
         except ValueError as exc:
-            error.update(plain(f"secret: not valid JSON ({exc})", DETAIL_LIMIT))
-            return
-        if not isinstance(data, dict) or not data:
-            error.update(plain("secret: must be a JSON object with at least one key"))
+            self.query_one("#json-error", Label).update(plain(exc, DETAIL_LIMIT))
             return
         self.submit_result(FormResult(self.path, data))

@@ -158,6 +158,22 @@ def _read_secret(kv: KvStore, path: str, version: int | None) -> ShownSecret:
     return ShownSecret(kv.mount, kv.version, secret, metadata)
 
 
+def _no_data(shown: ShownSecret, action: str) -> str:
+    """Why a version without data cannot be ``action`` (edited, shown...), and what can
+    still be done with it."""
+    version = shown.secret.version
+    if shown.secret.destroyed:
+        return (
+            f"Version {version} is destroyed: its data is gone for good and it cannot be "
+            f"{action}. [ and ] open the other versions; e on one of them makes a new "
+            "latest version from it."
+        )
+    return (
+        f"Version {version} is deleted (soft): it cannot be {action} as it is. u undeletes "
+        "it, X destroys it for good; [ and ] open the other versions."
+    )
+
+
 class MainScreen(Screen[None]):
     """Mounts and secrets; all IO goes through ``app.run_io`` in thread workers."""
 
@@ -686,10 +702,10 @@ class MainScreen(Screen[None]):
             event.stop()
 
     @on(OptionList.OptionSelected, "#filter-results")
-    def _filter_chosen(self, event: OptionList.OptionSelected) -> None:
+    async def _filter_chosen(self, event: OptionList.OptionSelected) -> None:
         found = self.mount_for(str(event.option.id))
         if found:
-            self.open_secret(*found)
+            await self.go_to_secret(*found)  # shown in the tree too, cursor on it
 
     def key_escape(self) -> None:
         if self.has_class("-filtering"):
@@ -713,7 +729,12 @@ class MainScreen(Screen[None]):
                 await self.go_to_secret(*found)
 
         self.app.push_screen(
-            PromptScreen("Open a secret by path", "ai-models/prod/openai", check=check), go
+            PromptScreen(
+                "Open a secret by path (mount/path/in/mount)",
+                "for example ai-models/prod/openai",
+                check=check,
+            ),
+            go,
         )
 
     def _selected_mount(self) -> MountInfo | None:
@@ -778,12 +799,7 @@ class MainScreen(Screen[None]):
         if shown is None:
             return None
         if shown.secret.data is None:
-            state = "destroyed" if shown.secret.destroyed else "deleted"
-            self.notify(
-                f"Version {shown.secret.version} is {state}: it has no values "
-                "(u undeletes a deleted version; [ and ] step through the others)",
-                severity="warning",
-            )
+            self.notify(_no_data(shown, "shown"), severity="warning")
             return None
         return self.query_one(SecretPanel)
 
@@ -832,7 +848,12 @@ class MainScreen(Screen[None]):
         await self.action_show_tab("audit")
         panel = cast("AuditPanel", await self.open_panel("audit"))
         panel.audit_query = query
-        panel.query_one("#audit-query", Input).value = to_text(query)
+        line = panel.query_one("#audit-query", Input)
+        line.value = to_text(query)
+        # The view was opened to answer a query: the focus is in it, so what is typed next
+        # refines the query instead of firing the table's keys.
+        line.focus()
+        line.cursor_position = len(line.value)
         panel.rescan()
 
     def action_older(self) -> None:
@@ -869,7 +890,7 @@ class MainScreen(Screen[None]):
         if shown is None:
             return
         if shown.secret.data is None:
-            self.notify("This version is deleted; undelete it or open another", severity="warning")
+            self.notify(_no_data(shown, "edited"), severity="warning")
             return
         self._edit(shown, dict(shown.secret.data), editor)
 
@@ -926,6 +947,11 @@ class MainScreen(Screen[None]):
             )
 
         def submit(result: FormResult, form: FormScreen) -> None:
+            if result.data == opened and older is None:
+                # Nothing changed: writing would only make an identical new version.
+                form.dismiss(None)
+                self.notify(f"No changes: {shown.full_path} was not written")
+                return
             if older is None:
                 write(result, form)
                 return
@@ -1059,6 +1085,10 @@ class MainScreen(Screen[None]):
                 k: v for k, v in result.data.items() if current.get(k) != v
             }
             changes.update({k: None for k in current if k not in result.data})
+            if not changes:
+                form.dismiss(None)
+                self.notify(f"No changes: the metadata of {shown.full_path} was not written")
+                return
             self._write(
                 form,
                 lambda: kv.patch_custom_metadata(shown.secret.path, changes),
@@ -1110,6 +1140,9 @@ class MainScreen(Screen[None]):
             return
         version = shown.secret.version
         assert version is not None
+        if shown.secret.state != "active":
+            self.notify(_no_data(shown, "deleted again"), severity="warning")
+            return
         self._confirm_then(
             f"Delete version {version} of {shown.full_path}",
             "A soft delete: the version can be undeleted later.",
@@ -1121,8 +1154,13 @@ class MainScreen(Screen[None]):
         shown = self._shown(need_v2=True)
         if shown is None or shown.secret.version is None:
             return
-        if not shown.secret.deletion_time or shown.secret.destroyed:
-            self.notify("This version is not soft-deleted", severity="warning")
+        if shown.secret.state != "deleted":
+            why = (
+                _no_data(shown, "undeleted")
+                if shown.secret.destroyed
+                else f"Version {shown.secret.version} is not deleted: nothing to undelete"
+            )
+            self.notify(why, severity="warning")
             return
         kv = self.vc.gateway.kv(self._mount_of(shown))
         version = shown.secret.version
@@ -1136,6 +1174,9 @@ class MainScreen(Screen[None]):
     def action_destroy(self) -> None:
         shown = self._shown(need_v2=True)
         if shown is None or shown.secret.version is None:
+            return
+        if shown.secret.destroyed:
+            self.notify(_no_data(shown, "destroyed again"), severity="warning")
             return
         kv = self.vc.gateway.kv(self._mount_of(shown))
         version = shown.secret.version

@@ -36,6 +36,7 @@ class ConfirmScreen(ModalScreen[bool]):
             if self.confirm_word:
                 yield Label(plain(f"Type {self.confirm_word!r} to confirm:"))
                 yield Input(id="confirm-word")
+                yield Label("", id="confirm-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Confirm", variant="error", id="yes")
                 yield Button("Cancel", id="no")
@@ -48,7 +49,14 @@ class ConfirmScreen(ModalScreen[bool]):
         if self.confirm_word:
             typed = self.query_one("#confirm-word", Input).value.strip()
             if typed != self.confirm_word:
-                self.notify(f"Type {self.confirm_word!r} exactly to confirm", severity="error")
+                said = (
+                    f"you typed {typed!r}, not {self.confirm_word!r}"
+                    if typed
+                    else (f"type {self.confirm_word!r} first")
+                )
+                self.query_one("#confirm-error", Label).update(
+                    plain(f"Nothing was done: {said}. Type it exactly, or Cancel.", DETAIL_LIMIT)
+                )
                 return
         self.dismiss(True)
 

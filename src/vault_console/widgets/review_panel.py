@@ -12,7 +12,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import (
+    DataTable,
+    Input,
+    Label,
+    OptionList,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 from textual.widgets.option_list import Option
 
 from vault_console import config
@@ -32,7 +40,21 @@ POLICY_TEXT_LIMIT = 50_000
 class ReviewPanel(Vertical):
     """Everything here only reads; the export writes a local file, never to Vault."""
 
-    BINDINGS = [Binding("x", "export", "Export findings", id="review.export")]
+    BINDINGS = [
+        Binding("x", "export", "Export findings", id="review.export"),
+        # The sub-tabs' keys are in help (?) and the palette; the footer fits 80 columns.
+        Binding("P", "sub_tab('review-policies')", "Policies", id="review.policies", show=False),
+        Binding("w", "sub_tab('review-who')", "Who can read", id="review.who", show=False),
+        Binding("a", "sub_tab('review-age')", "Secret age", id="review.age", show=False),
+        Binding("l", "sub_tab('review-leases')", "Leases", id="review.leases", show=False),
+    ]
+
+    QUERY_INPUTS = {
+        "review-who": "#who-path",
+        "review-age": "#age-mount",
+        "review-leases": "#lease-prefix",
+    }
+    """The input each sub-tab takes its query in."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -92,6 +114,27 @@ class ReviewPanel(Vertical):
 
     def focus_main(self) -> None:
         self.query_one("#policy-list", OptionList).focus()
+
+    def key_escape(self) -> None:
+        """Esc leaves a query input for the sub-tab's table, as it leaves the audit query."""
+        tables = {
+            "review-who": "#who-table",
+            "review-age": "#age-table",
+            "review-leases": "#lease-table",
+        }
+        focused = self.screen.focused
+        active = self.query_one("#review-tabs", TabbedContent).active
+        if isinstance(focused, Input) and active in tables:
+            self.query_one(tables[active], DataTable).focus()
+
+    def action_sub_tab(self, pane: str) -> None:
+        """Open a sub-tab; one that takes a query opens with the focus in its input, so
+        what is typed next goes there and never to the single-key actions around it."""
+        self.query_one("#review-tabs", TabbedContent).active = pane
+        if pane in self.QUERY_INPUTS:
+            self.query_one(self.QUERY_INPUTS[pane], Input).focus()
+        else:
+            self.focus_main()
 
     def _loaded(self, result: tuple[dict[str, str], list[review.AuthRole]]) -> None:
         self.policy_texts, self.roles = result
@@ -227,14 +270,19 @@ class ReviewPanel(Vertical):
     @on(Input.Submitted, "#lease-prefix")
     def _leases(self, event: Input.Submitted) -> None:
         gateway, prefix = self.vc.gateway, event.value.strip()
-        self.query_one("#lease-table", DataTable).focus()
         self.vc.run_io(lambda: review.leases(gateway, prefix), self._leased, description="leases")
 
     def _leased(self, rows: list[review.LeaseRow]) -> None:
         table = self.query_one("#lease-table", DataTable)
         table.clear()
         for row in rows:
-            table.add_row(plain(row.lease_id), str(row.ttl), plain(row.expire_time))
+            # A lease without an expire time never expires: its TTL of 0 means "none".
+            never = not row.expire_time
+            table.add_row(
+                plain(row.lease_id),
+                "none" if never else str(row.ttl),
+                "never" if never else plain(row.expire_time),
+            )
 
     def findings(self) -> list[review.Finding]:
         found = [

@@ -11,28 +11,25 @@ from vault_console.text import MASK
 
 
 class SecretInput(Input):
-    """A password input that shows the same fixed mask whatever it holds until it is
-    edited, and a show/hide toggle (ctrl+t).
+    """A password input that shows the same fixed mask whatever it holds, and a show/hide
+    toggle (ctrl+t).
 
-    Textual's password input draws one dot per character, so a field still tells a
-    shoulder-surfer (or a screenshot) how long the secret is. Here the value the field was
-    given shows as a fixed mask, focused or not; once it is edited, the dots follow the
-    cursor as usual while the field has focus (the user is typing it, and needs to see
-    where), and the fixed mask comes back on leaving.
+    Textual's password input draws one dot per character, so a field tells a
+    shoulder-surfer (or a screenshot) how long the secret is, and a new value's length
+    shows as it is typed. Here any value shows as the same fixed mask, focused or not,
+    while typing too, with the cursor after it (typing appends); ctrl+t shows the value
+    itself, to check it or to edit inside it.
     """
 
     BINDINGS = [Binding("ctrl+t", "toggle_shown", "Show/hide", id="secret-input.toggle")]
 
     def __init__(self, value: str = "", **kwargs: object) -> None:
-        self._given = value  # before Input's own set-up, which may already ask `masked`
         super().__init__(value, password=True, **kwargs)  # type: ignore[arg-type]
 
     @property
     def masked(self) -> bool:
         """Whether the fixed mask is drawn instead of one dot per character."""
-        if not (self.password and self.value):
-            return False
-        return not self.has_focus or self.value == self._given
+        return bool(self.password and self.value)
 
     @property
     def _value(self) -> Text:

@@ -107,9 +107,11 @@ class SecretPanel(Vertical):
                 parts[0] += f" of {meta.current_version}"
             parts.append(f"created {format_time(secret.created_time)}")
             if secret.destroyed:
-                parts.append("DESTROYED")
+                parts.append("DESTROYED: no values, for good ([ ] other versions)")
             elif secret.deletion_time:
-                parts.append(f"DELETED {format_time(secret.deletion_time)}")
+                parts.append(
+                    f"DELETED {format_time(secret.deletion_time)}: no values until undeleted (u)"
+                )
             state.update("  ·  ".join(parts))
         if meta is not None:
             for info in reversed(meta.versions):
@@ -131,7 +133,10 @@ class SecretPanel(Vertical):
     def _render_values(self) -> None:
         table = self.query_one("#secret-values", DataTable)
         cursor = table.cursor_row
-        table.clear()
+        # Columns again too: a column keeps the width of the widest cell it ever held, so
+        # a long type from the last secret would stay.
+        table.clear(columns=True)
+        table.add_columns("Key", "Type", "Value")
         shown = self.shown
         if shown is None or shown.secret.data is None:
             return
