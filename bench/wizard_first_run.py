@@ -86,7 +86,9 @@ async def one_round(server: DevServer, cli: str, home: Path, work: Path) -> dict
         await pilot.press("W")
         screen = app.screen
         assert isinstance(screen, WizardScreen)
-        screen.command_factory = lambda: TimedCli(shutil.which("pulumi", path=env["PATH"]) or cli, commands)
+        screen.command_factory = lambda: TimedCli(
+            shutil.which("pulumi", path=env["PATH"]) or cli, commands
+        )
         await until(lambda: screen.state.report is not None)
         times["W to the target's report"] = time.perf_counter() - started
 

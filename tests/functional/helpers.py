@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Label
 from textual.worker import WorkerFailed
 
 from vault_console.app import VaultConsoleApp
+from vault_console.widgets.fitted_table import FittedTable
 
 
 async def settle(pilot: Pilot[int]) -> None:
@@ -38,6 +39,11 @@ async def open_path(pilot: Pilot[int], full_path: str) -> None:
     await pilot.pause()
     await pilot.press(*full_path, "enter")
     await settle(pilot)
+
+
+def fitted_rows(table: FittedTable) -> list[list[str]]:
+    """A fitted table's rows as given, every column in full (whatever the width hides)."""
+    return [[str(cell) for cell in row] for row in table.rows_as_given]
 
 
 def row_text(table: DataTable[Any], index: int) -> list[str]:

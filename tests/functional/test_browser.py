@@ -6,12 +6,12 @@ import base64
 import uuid
 from typing import Any
 
-from textual.widgets import DataTable, Input, Label, TabbedContent, Tree
+from textual.widgets import Input, Label, TabbedContent, Tree
 from textual.widgets._footer import FooterKey
 from textual.widgets.tree import TreeNode
 
 from tests.conftest import settings_for
-from tests.functional.helpers import open_path, row_text, screen_text, settle
+from tests.functional.helpers import fitted_rows, open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.screens.edit import KeyValueForm
@@ -24,6 +24,7 @@ from vault_console.screens.modals import (
 )
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.fitted_table import FittedTable
 from vault_console.widgets.secret_panel import SecretPanel
 from vault_console.widgets.status_bar import StatusBar
 
@@ -38,8 +39,8 @@ async def test_navigate_mounts_tree_and_secret(root_settings: Settings) -> None:
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        mounts = app.screen.query_one("#mounts-table", DataTable)
-        paths = [row_text(mounts, i)[0] for i in range(mounts.row_count)]
+        mounts = app.screen.query_one("#mounts-table", FittedTable)
+        paths = [fitted_rows(mounts)[i][0] for i in range(mounts.row_count)]
         assert paths[:2] == ["ai-models/", "cubbyhole/"]
         assert "approle/" in paths
         status = app.screen.query_one(StatusBar)
@@ -307,7 +308,7 @@ async def test_server_going_away_mid_session_is_shown_with_retry() -> None:
         app = make_app(settings_for(server.address, server.root_token))
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            assert app.screen.query_one("#mounts-table", DataTable).row_count > 0
+            assert app.screen.query_one("#mounts-table", FittedTable).row_count > 0
             server.stop()
             await pilot.press("ctrl+r")
             await settle(pilot)

@@ -15,10 +15,11 @@ import pytest
 from textual.widgets import DataTable, Static, Tree
 
 from tests.conftest import settings_for
-from tests.functional.helpers import open_path, row_text, screen_text, settle
+from tests.functional.helpers import fitted_rows, open_path, row_text, screen_text, settle
 from vault_console.app import VaultConsoleApp, make_app
 from vault_console.screens.modals import ErrorScreen
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.fitted_table import FittedTable
 
 SIZE = (160, 50)
 MARKUP = "[/]"
@@ -86,10 +87,10 @@ async def test_every_view_shows_hostile_data_as_escaped_text(
     app = make_app(settings)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        mounts = app.screen.query_one("#mounts-table", DataTable)
+        mounts = app.screen.query_one("#mounts-table", FittedTable)
         alive(app)
         no_raw_controls(app)
-        descriptions = [row_text(mounts, i)[6] for i in range(mounts.row_count)]
+        descriptions = [str(cells[2]) for cells in mounts.rows_as_given]
         assert f"desc {MARKUP} {CLICK} {SHOWN[OSC0]}" in descriptions  # literal, not markup
 
         await pilot.press("2")
@@ -138,12 +139,15 @@ async def test_every_view_shows_hostile_data_as_escaped_text(
         await settle(pilot)
         alive(app)
         no_raw_controls(app)
-        table = app.screen.query_one("#audit-table", DataTable)
-        paths = [row_text(table, i)[2] for i in range(table.row_count)]
+        table = app.screen.query_one("#audit-table", FittedTable)
+        paths = [row[2] for row in fitted_rows(table)]
         assert f"{hostile_mount}/data/denied{MARKUP}{CLICK}" in paths
         table.focus()
-        for _ in range(table.row_count):
-            await pilot.press("down")
+        # Each row of the hostile mount's requests, selected: its details are drawn.
+        for index, path in enumerate(paths):
+            if hostile_mount in path:
+                table.move_cursor(row=index)
+                await pilot.press("down", "up")
         await pilot.pause()
         alive(app)
 

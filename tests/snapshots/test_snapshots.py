@@ -17,7 +17,8 @@ from vault_console.vault import demo_seed
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 
-SIZE = (120, 34)
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+"""The smallest terminal operators use, and a common one: each view is compared at both."""
 
 
 @pytest.fixture
@@ -32,9 +33,10 @@ def proxied() -> Iterator[tuple[str, str]]:
             yield proxy.address, server.root_token
 
 
+@pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("scene", sorted(SCENES))
 def test_main_screens(
-    scene: str, proxied: tuple[str, str], snap_compare: Callable[..., Any]
+    scene: str, size: str, proxied: tuple[str, str], snap_compare: Callable[..., Any]
 ) -> None:
     address, token = proxied
     # A committed synthetic log at a repo-relative path keeps the audit view repeatable.
@@ -45,13 +47,15 @@ def test_main_screens(
     async def run_before(pilot: Any) -> None:
         await SCENES[scene](pilot, gateway)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
 
 
 @pytest.mark.needs_pulumi_cli
+@pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("scene", SNAPSHOT_SCENES)
 def test_wizard_review_and_confirm(
     scene: str,
+    size: str,
     proxied: tuple[str, str],
     snap_compare: Callable[..., Any],
     pulumi_cli: str,
@@ -68,7 +72,7 @@ def test_wizard_review_and_confirm(
     async def run_before(pilot: Any) -> None:
         await WIZARD_SCENES[scene](pilot, gateway)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
 
 
 def test_plan_viewer(snap_compare: Callable[..., Any]) -> None:
@@ -78,4 +82,4 @@ def test_plan_viewer(snap_compare: Callable[..., Any]) -> None:
 
     log = pulumi_log("webserver-userdata.json")
     app = PlanViewerApp(load_plan(log), log.name)
-    assert snap_compare(app, terminal_size=SIZE, press=["down", "down"])
+    assert snap_compare(app, terminal_size=SIZES["120x40"], press=["down", "down"])

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.syntax import Syntax
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,6 +29,7 @@ from vault_console.screens.modals import ChoiceScreen, PromptScreen
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 from vault_console.vault import review
 from vault_console.vault.policies import api_paths, broad_rules, who_can_read
+from vault_console.widgets.fitted_table import Column, FittedTable
 
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
@@ -35,6 +37,28 @@ if TYPE_CHECKING:
 
 POLICY_TEXT_LIMIT = 50_000
 """Characters of one policy the HCL view lays out."""
+
+WHO_COLUMNS = (
+    Column("API path", 90, min_width=16, max_width=36, elide="middle"),
+    Column("Policy", 100, min_width=10),
+    Column("Capabilities", 80, min_width=12),
+    Column("By rule", 60, min_width=10, max_width=30, elide="middle"),
+    Column("Auth roles carrying it", 70, min_width=12, flex=True),
+)
+AGE_COLUMNS = (
+    Column("status", 95, min_width=7),
+    Column("path", 100, min_width=16, max_width=40, elide="middle", flex=True),
+    Column("updated", 60, min_width=10),
+    Column("age_days", 80, min_width=4),
+    Column("versions", 40, min_width=4),
+    Column("rotate_by", 70, min_width=10),
+    Column("owner", 50, min_width=8),
+)
+LEASE_COLUMNS = (
+    Column("Lease", 100, min_width=20, elide="middle", flex=True),
+    Column("TTL (s)", 90, min_width=6),
+    Column("Expires", 80, min_width=10),
+)
 
 
 class ReviewPanel(Vertical):
@@ -63,7 +87,9 @@ class ReviewPanel(Vertical):
         self.age_rows: list[review.AgeRow] = []
         self.age_mount: str | None = None
         """The mount the age report last read (None: not run yet)."""
-        self._age_sort: tuple[str, bool] = ("status", False)
+        self._age_sort: tuple[str, bool] | None = None
+        """(column, descending) once a header was clicked; else the report's own order
+        (those that need attention first)."""
 
     @property
     def vc(self) -> VaultConsoleApp:
@@ -85,24 +111,14 @@ class ReviewPanel(Vertical):
                     id="who-accessor",
                 )
                 yield Label("", id="who-summary")
-                who: DataTable[str] = DataTable(cursor_type="row", id="who-table")
-                who.add_columns(
-                    "API path", "Policy", "Capabilities", "By rule", "Auth roles carrying it"
-                )
-                yield who
+                yield FittedTable(WHO_COLUMNS, cursor_type="row", id="who-table")
             with TabPane("Secret age", id="review-age"):
                 yield Input(placeholder="KV v2 mount, then Enter", id="age-mount")
                 yield Label("", id="age-summary")
-                age: DataTable[str] = DataTable(cursor_type="row", id="age-table")
-                age.add_columns(
-                    "status", "path", "updated", "age_days", "versions", "rotate_by", "owner"
-                )
-                yield age
+                yield FittedTable(AGE_COLUMNS, cursor_type="row", id="age-table")
             with TabPane("Leases", id="review-leases"):
                 yield Input(placeholder="lease prefix, e.g. auth/token/create", id="lease-prefix")
-                leases: DataTable[str] = DataTable(cursor_type="row", id="lease-table")
-                leases.add_columns("Lease", "TTL (s)", "Expires")
-                yield leases
+                yield FittedTable(LEASE_COLUMNS, cursor_type="row", id="lease-table")
 
     def on_mount(self) -> None:
         gateway = self.vc.gateway
@@ -164,22 +180,23 @@ class ReviewPanel(Vertical):
         kv2 = [m.path for m in mounts if m.kv_version == 2]
         paths, note = api_paths(typed, kv2)
         policies = review.parsed(self.policy_texts)
-        table = self.query_one("#who-table", DataTable)
-        table.clear()
+        rows: list[tuple[list[Text], str | None]] = []
         counts = []
         for api_path in paths:
             answer = who_can_read(policies, api_path)
             for grant in answer.grants + answer.denied_by:
                 carriers = [f"{r.mount}{r.role}" for r in self.roles if grant.policy in r.policies]
-                table.add_row(
+                cells = [
                     plain(api_path),
                     plain(grant.policy),
                     plain(", ".join(sorted(grant.capabilities))),
                     plain(grant.pattern),
                     plain(", ".join(carriers) or "-"),
-                )
+                ]
+                rows.append((cells, None))
             denied = f", {len(answer.denied_by)} deny it" if answer.denied_by else ""
             counts.append(f"{api_path}: {len(answer.grants)} policies grant read or more{denied}")
+        self.query_one("#who-table", FittedTable).set_rows(rows)
         summary = "; ".join(counts) + (f". {note}" if note else "")
         self.query_one("#who-summary", Label).update(plain(summary, DETAIL_LIMIT))
         if accessor:
@@ -244,28 +261,44 @@ class ReviewPanel(Vertical):
             f"{len(rows)} secrets in {mount}/, {attention} need attention. "
             "updated: when the current version's data was written."
         )
-        table = self.query_one("#age-table", DataTable)
-        table.clear()
-        for row in rows:
-            table.add_row(
-                row.status,
-                plain(row.path),
-                plain(row.updated),
-                str(row.age_days),
-                str(row.versions),
-                plain(row.rotate_by),
-                plain(row.owner),
+        self._show_age()
+
+    def _show_age(self) -> None:
+        rows = list(self.age_rows)
+        if self._age_sort is not None:
+            column, reverse = self._age_sort
+            numeric = column in {"age_days", "versions"}
+            rows.sort(
+                key=lambda r: getattr(r, column) if numeric else str(getattr(r, column)),
+                reverse=reverse,
             )
+        self.query_one("#age-table", FittedTable).set_rows(
+            [
+                (
+                    [
+                        row.status,
+                        plain(row.path),
+                        plain(row.updated),
+                        str(row.age_days),
+                        str(row.versions),
+                        plain(row.rotate_by),
+                        plain(row.owner),
+                    ],
+                    None,
+                )
+                for row in rows
+            ]
+        )
 
     @on(DataTable.HeaderSelected, "#age-table")
     def _sort_age(self, event: DataTable.HeaderSelected) -> None:
-        column = str(event.label)
+        label = str(event.label)
+        column = next(
+            (c.label for c in AGE_COLUMNS if c.label.startswith(label.rstrip("…"))), label
+        )
         reverse = self._age_sort == (column, False)
         self._age_sort = (column, reverse)
-        numeric = column in {"age_days", "versions"}
-        event.data_table.sort(
-            event.column_key, key=lambda v: int(str(v)) if numeric else str(v), reverse=reverse
-        )
+        self._show_age()
 
     @on(Input.Submitted, "#lease-prefix")
     def _leases(self, event: Input.Submitted) -> None:
@@ -273,16 +306,17 @@ class ReviewPanel(Vertical):
         self.vc.run_io(lambda: review.leases(gateway, prefix), self._leased, description="leases")
 
     def _leased(self, rows: list[review.LeaseRow]) -> None:
-        table = self.query_one("#lease-table", DataTable)
-        table.clear()
+        shown: list[tuple[list[Text | str], str | None]] = []
         for row in rows:
             # A lease without an expire time never expires: its TTL of 0 means "none".
             never = not row.expire_time
-            table.add_row(
+            cells: list[Text | str] = [
                 plain(row.lease_id),
                 "none" if never else str(row.ttl),
                 "never" if never else plain(row.expire_time),
-            )
+            ]
+            shown.append((cells, None))
+        self.query_one("#lease-table", FittedTable).set_rows(shown)
 
     def findings(self) -> list[review.Finding]:
         found = [
