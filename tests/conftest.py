@@ -9,8 +9,10 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.app import App
 
 from vault_console import config
 from vault_console.config import Settings, Token
@@ -20,6 +22,20 @@ from vault_console.vault.devserver import DevServer
 
 # No animations in tests: a tab underline caught mid-slide makes snapshots flaky.
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture(autouse=True)
+def notifications_are_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot tests see what a person sees: toasts are rendered (``run_test`` draws none by
+    default, so a toast that crashed the console went unseen by every test)."""
+    run_test = App.run_test
+
+    def drawn(self: App[Any], **kwargs: Any) -> Any:
+        kwargs.setdefault("notifications", True)
+        return run_test(self, **kwargs)
+
+    monkeypatch.setattr(App, "run_test", drawn)
+
 
 SCRATCH = "scratch"
 

@@ -46,6 +46,15 @@ _RESERVED_MOUNTS = {"sys", "cubbyhole", "identity", "auth", "token"}
 _HOSTNAME_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/.*)?$")
 
 
+def model_secret_resource(path: str) -> str:
+    """The resource name of the model secret at ``path`` (in state and in plans).
+
+    Two paths can share one (``team-a/llm`` and ``team_a/llm``): ``parse`` refuses that,
+    naming both, instead of letting the engine fail on a duplicate name.
+    """
+    return "model-secret-" + re.sub(r"[^A-Za-z0-9-]+", "-", path).strip("-").lower()
+
+
 class StackConfigError(ValueError):
     """One or more bad values; each line names the field and the reason."""
 
@@ -426,10 +435,19 @@ def parse(
     if not isinstance(raw_secrets, dict):
         c.fail("model_secrets.secrets", "must be a table of path = { key = value }")
         raw_secrets = {}
+    resources: dict[str, str] = {}
     for path, data in raw_secrets.items():
         where = f"model_secrets.secrets.{path}"
         if not _SECRET_PATH.match(path):
             c.fail(where, "is not a secret path (letters, digits, _ . - and /)")
+        resource = model_secret_resource(path)
+        if resource in resources:
+            c.fail(
+                where,
+                f"is named like {resources[resource]!r} in the stack ({resource}); rename one "
+                "(paths that differ only in _ . - / or case cannot both be in one stack)",
+            )
+        resources.setdefault(resource, path)
         if not isinstance(data, dict) or not data:
             c.fail(where, "must be a non-empty table of key = value")
             continue

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +42,7 @@ from vault_console_programs.ai_secrets.config import (
     SETTINGS_KEY,
     WORKLOAD_SERVICES,
     StackConfig,
+    model_secret_resource,
 )
 
 
@@ -51,15 +51,6 @@ class Created:
     """The resources the program made, for exports and tests."""
 
     resources: dict[str, pulumi.Resource] = field(default_factory=dict)
-
-
-def _slug(path: str) -> str:
-    return re.sub(r"[^A-Za-z0-9-]+", "-", path).strip("-").lower()
-
-
-def model_secret_resource(path: str) -> str:
-    """The resource name of the model secret at ``path`` (in state and in plans)."""
-    return f"model-secret-{_slug(path)}"
 
 
 def _secret_json(all_secrets_json: str, path: str) -> str:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import os
+import signal
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +41,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 W = TypeVar("W", bound=Widget)
 STATUS_REFRESH_SECONDS = 30.0
+EXIT_GRACE_SECONDS = 5.0
+"""After SIGTERM or SIGHUP, how long the app has to close before the process ends."""
 
 
 @dataclass
@@ -54,6 +60,9 @@ class VaultConsoleApp(App[int]):
 
     TITLE = "vault-console"
     CSS_PATH = "styles/app.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (150, "-very-wide")]
+    """Side-by-side panes stack below a width (app.tcss): the audit details under 110
+    columns, the review's policies under 150 (the diff needs the width more)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("p", "switch_profile", "Profiles", show=False, id="app.profiles"),
@@ -80,6 +89,7 @@ class VaultConsoleApp(App[int]):
         self.token_info: TokenInfo | None = None
         self._pending: dict[Worker[Any], _Pending] = {}
         self._status_refresh = status_refresh
+        self._signal_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def gateway(self) -> VaultGateway:
@@ -107,7 +117,40 @@ class VaultConsoleApp(App[int]):
     def get_default_screen(self) -> Screen[Any]:
         return MainScreen()
 
+    def exit_on_signal(self, signum: int) -> None:
+        """Called from a signal handler: cancel what runs, exit, and if the app cannot get
+        there (a terminal gone, a stuck driver), end the process after a few seconds."""
+        code = 128 + signum
+        last_resort = threading.Timer(EXIT_GRACE_SECONDS, os._exit, [code])
+        last_resort.daemon = True
+        last_resort.start()
+        loop = self._signal_loop
+        if loop is None:
+            raise SystemExit(code)
+        loop.call_soon_threadsafe(self._stop_for_signal, code)
+
+    def _stop_for_signal(self, code: int) -> None:
+        for screen in self.screen_stack:
+            cancel = getattr(screen, "cancel_engine", None)
+            if callable(cancel):
+                cancel()  # SIGINT to the CLI: it saves the state and releases the lock
+        self.exit(return_code=code)
+
+    def _check_terminal(self) -> None:
+        """Leave when the terminal is gone (its window closed without a SIGHUP reaching
+        us): Textual's input thread then reads end-of-file forever and the app lives on."""
+        import termios
+
+        try:
+            termios.tcgetattr(sys.__stdin__.fileno() if sys.__stdin__ else 0)
+        except (OSError, termios.error) as exc:
+            if getattr(exc, "errno", None) == errno.EIO or (exc.args and exc.args[0] == errno.EIO):
+                self.exit_on_signal(signal.SIGHUP)
+
     def on_mount(self) -> None:
+        self._signal_loop = asyncio.get_running_loop()
+        if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self.set_interval(2.0, self._check_terminal)
         self.update_status_bar()
         self.set_interval(1.0, self._tick)
         self.set_interval(self._status_refresh, self.refresh_status)
@@ -158,7 +201,7 @@ class VaultConsoleApp(App[int]):
     def problem(self, error: BaseException) -> ConsoleError:
         """``error`` described for the operator of this session."""
         if self.settings.token is None and is_forbidden(error):
-            return no_token_error()  # not the token's policies: there is no token
+            return no_token_error(self.settings.token_source)  # no token: not its policies
         return describe(error)
 
     def show_error(
@@ -373,7 +416,11 @@ class VaultConsoleApp(App[int]):
     def open_wizard(self, preview: bool = False, stack: str | None = None) -> None:
         from vault_console.screens.wizard.screen import WizardScreen
 
-        self.push_screen(WizardScreen(stack or self.setup_stack or "dev"))
+        def closed(_: object) -> None:
+            self.setup_stack = wizard.state.stack  # W opens the stack last set up
+
+        wizard = WizardScreen(stack or self.setup_stack or "dev")
+        self.push_screen(wizard, closed)
         if preview:
             self.notify("Check the target and the answers, type the secret values, then Next")
 
@@ -399,11 +446,27 @@ class VaultConsoleApp(App[int]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Textual's notify, but plain text by default: messages name paths and keys that
-        come from the server, and markup in them would be parsed (or crash the app)."""
-        if not markup:
-            message, title = plain_str(message, DETAIL_LIMIT), plain_str(title)
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        """Every notification, as plain text whatever the caller asked for.
+
+        Messages name paths and keys that come from the server, and markup in them would be
+        parsed: ``[/]`` crashes the app, ``[@click=app.quit]`` makes the toast a button.
+        Every screen's and widget's ``notify`` ends here (Textual's ``Widget.notify`` passes
+        ``markup=True`` explicitly), so ``markup`` is ignored: no notification is markup.
+        """
+        message, title = plain_str(message, DETAIL_LIMIT), plain_str(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: Textual's hint is markup; this one is plain. The wizard cancels a run
+        with it instead (WizardScreen binds ctrl+c)."""
+        keys = [
+            key
+            for key, active in self.active_bindings.items()
+            if active.binding.action in ("quit", "app.quit")
+        ]
+        self.notify(
+            f"Press {keys[0] if keys else 'ctrl+q'} to quit the app", title="Do you want to quit?"
+        )
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         self.notify(

@@ -156,6 +156,14 @@ def _run_console(
     from vault_console.app import make_app
 
     app = make_app(settings, env=env, setup_stack=setup_stack)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # SIGTERM, or SIGHUP when the terminal goes away: leave within seconds (a running
+        # engine is cancelled the graceful way) instead of living on without a screen.
+        app.exit_on_signal(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
     result = app.run()
     return int(result or app.return_code or 0)
 
@@ -247,12 +255,15 @@ def _stack_command(args: argparse.Namespace, settings: config.Settings) -> int:
     )
     if isinstance(engine, int):
         return engine
-    if args.command == "preview":
-        return commands.preview(
-            engine, settings, args.json, sys.stdout, sys.stderr, adopt=args.adopt
-        )
-    if args.command == "up":
-        return commands.up(
-            engine, settings, args.yes, sys.stdout, sys.stderr, sys.stdin, adopt=args.adopt
-        )
-    return commands.destroy(engine, settings, args.yes, sys.stdout, sys.stderr, sys.stdin)
+    # Closed whatever happens (a failure, Ctrl+C, SIGTERM: they unwind as exceptions): its
+    # temporary work folder and the CLI's automatic logs go (Engine.close).
+    with engine:
+        if args.command == "preview":
+            return commands.preview(
+                engine, settings, args.json, sys.stdout, sys.stderr, adopt=args.adopt
+            )
+        if args.command == "up":
+            return commands.up(
+                engine, settings, args.yes, sys.stdout, sys.stderr, sys.stdin, adopt=args.adopt
+            )
+        return commands.destroy(engine, settings, args.yes, sys.stdout, sys.stderr, sys.stdin)

@@ -19,22 +19,6 @@ from vault_console.errors import ConsoleError
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2, 64
 
 
-def provider_env(settings: Settings) -> dict[str, str]:
-    """What the Vault provider (run by Pulumi) needs to reach the same server."""
-    env = {"VAULT_ADDR": settings.address}
-    if settings.token:
-        env["VAULT_TOKEN"] = settings.token.reveal()
-    if settings.namespace:
-        env["VAULT_NAMESPACE"] = settings.namespace
-    if settings.ca_cert:
-        env["VAULT_CACERT"] = settings.ca_cert
-    if settings.ca_path:
-        env["VAULT_CAPATH"] = settings.ca_path
-    if settings.skip_verify:
-        env["VAULT_SKIP_VERIFY"] = "true"
-    return env
-
-
 def _fail(error: ConsoleError, out: TextIO) -> int:
     print(f"vault-console: {error.title}: {error.message}", file=out)
     return EXIT_ERROR
@@ -69,7 +53,7 @@ def build_engine(
                 verbose=verbose,
             ),
             env=env,
-            provider_env=provider_env(settings),
+            vault=settings,
         )
         return EXIT_OK
 
@@ -79,7 +63,7 @@ def build_engine(
 
 def _guard(run: Callable[[], int], err: TextIO, stack: str) -> int:
     from vault_console.infra.engine import describe_failure
-    from vault_console.infra.existing import ExistingObjects
+    from vault_console.infra.existing import PreviewRefused
     from vault_console_programs.ai_secrets.config import StackConfigError
 
     try:
@@ -89,20 +73,11 @@ def _guard(run: Callable[[], int], err: TextIO, stack: str) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=err)
         return EXIT_ERROR
-    except ExistingObjects as exc:
-        print(
-            "vault-console: these exist on the server and this stack did not make them; "
-            "creating them would replace what is there. Nothing was run:",
-            file=err,
-        )
-        for existing in exc.found:
-            print(f"  {existing.line}", file=err)
-        print(
-            "Choose other names or paths in the config, or run again with --adopt: the "
-            "preview then imports them into the stack and shows what it would change in "
-            "each as an update.",
-            file=err,
-        )
+    except PreviewRefused as exc:
+        print(f"vault-console: {exc.title}; nothing was run:", file=err)
+        for line in exc.lines:
+            print(f"  {line}", file=err)
+        print(exc.advice, file=err)
         return EXIT_ERROR
     except Exception as exc:
         return _fail(describe_failure(exc, stack), err)
@@ -131,9 +106,11 @@ def _checked_preview(engine: Any, settings: Settings, adopt: bool) -> Any:
     return outcome, found
 
 
-def _adopted_lines(found: list[Any], out: TextIO) -> None:
+def _adopted_lines(found: list[Any], out: TextIO, outcome: Any = None) -> None:
     for existing in found:
         print(f"Adopting {existing.line}: imported into the stack; the update is below.", file=out)
+    for line in getattr(outcome, "unseen_drift", []):
+        print(f"Drift the preview cannot show: {line}", file=out)
 
 
 def preview(
@@ -145,15 +122,15 @@ def preview(
         outcome, found = _checked_preview(engine, settings, adopt)
         if as_json:
             body = outcome.plan.to_json() | {
-                "plan_file": str(outcome.plan_file),
                 "adopted": [
                     {"kind": e.planned.kind, "where": e.planned.where, "holds": e.holds}
                     for e in found
                 ],
+                "unseen_drift": outcome.unseen_drift,
             }
             print(json.dumps(body, indent=2), file=out)
         else:
-            _adopted_lines(found, out)
+            _adopted_lines(found, out, outcome)
             print(render_text(outcome.plan), file=out)
         return EXIT_CHANGES if outcome.plan.has_changes else EXIT_OK
 
@@ -178,14 +155,14 @@ def up(
 
     def run() -> int:
         previewed, found = _checked_preview(engine, settings, adopt)
-        _adopted_lines(found, out)
+        _adopted_lines(found, out, previewed)
         print(render_text(previewed.plan), file=out)
         if not previewed.plan.has_changes:
             print("No changes.", file=out)
             return EXIT_OK
         if not _confirm("Apply exactly these changes?", assume_yes, stdin, err):
             return EXIT_ERROR
-        applied = engine.up(previewed.plan_file)
+        applied = engine.up(previewed.plan_file, reviewed=previewed.plan)
         print(render_text(applied.plan), file=out)
         for key, value in sorted(applied.outputs.items()):
             print(f"  {key} = {json.dumps(value)}", file=out)
@@ -203,9 +180,21 @@ def destroy(
         return _fail(ConsoleError("read-only mode never destroys.", "Read-only mode"), err)
 
     def run() -> int:
-        previewed = engine.preview_destroy()
+        from vault_console.infra.existing import checked_destroy_preview
+        from vault_console.vault.client import VaultGateway
+
+        gateway = VaultGateway(settings)
+        try:
+            previewed = checked_destroy_preview(engine, gateway)
+        finally:
+            gateway.close()
         print(render_text(previewed.plan), file=out)
-        if not _confirm("Destroy these resources?", assume_yes, stdin, err):
+        for line in previewed.mount_losses:
+            print(f"Also gone: {line}", file=out)
+        question = "Destroy these resources?"
+        if previewed.mount_losses:
+            question = "Destroy these resources and every secret in the mounts above?"
+        if not _confirm(question, assume_yes, stdin, err):
             return EXIT_ERROR
         destroyed = engine.destroy()
         print(render_text(destroyed.plan), file=out)

@@ -167,6 +167,12 @@ def parse_timeout(name: str, text: str) -> float:
 
 
 def _check_address(name: str, text: str) -> str:
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        shown = escape_controls(text.strip()[:200])
+        raise ConfigError(
+            f"{name}: {shown!r} holds a space or a control character (a line break at its "
+            "end?): an address has none"
+        )
     reason = ""
     try:
         parts = urlsplit(text)
@@ -174,10 +180,50 @@ def _check_address(name: str, text: str) -> str:
     except ValueError as exc:
         reason = f" ({exc})"
         parts = None
+    if parts is not None and "@" in parts.netloc:
+        # The vault CLI ignores a user and password in the address; shown or logged, they
+        # would leak: refused, and never echoed.
+        bare = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+        raise ConfigError(
+            f"{name}: an address with a user name or password in it is refused "
+            f"({escape_controls(bare[:200])!r} without them); Vault takes a token "
+            "(VAULT_TOKEN), not credentials in the address"
+        )
     if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
         shown = escape_controls(text[:200])
         raise ConfigError(f"{name}: {shown!r} is not an http:// or https:// address{reason}")
     return text.rstrip("/")
+
+
+def check_namespace(source: str, namespace: str) -> str:
+    """A namespace that can be sent in a header, or an error naming where it came from
+    (the value itself is not echoed). Names outside ASCII are sent as UTF-8, as OpenBao
+    and curl do."""
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or 0x80 <= ord(c) <= 0x9F for c in namespace):
+        raise ConfigError(
+            f"{source}: the namespace holds a control character (a line break?); "
+            "a namespace path is names separated by /"
+        )
+    return namespace.strip("/")
+
+
+def _check_file(source: str, path: str, folder: bool = False) -> str:
+    """A certificate, key or CA folder that exists, or an error naming the setting and
+    the path (a missing client certificate looked like an unreachable server)."""
+    found = Path(path).expanduser()
+    if not (found.is_dir() if folder else found.is_file()):
+        what = "folder" if folder else "file"
+        raise ConfigError(
+            f"{source}: {escape_controls(str(path))[:300]!r} is not a {what} that exists here"
+        )
+    return path
+
+
+def _size(limit: int) -> str:
+    """``64 KiB``, ``4 MiB``: a limit in words (its integer MiB would say 0 for 64 KiB)."""
+    if limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MiB"
+    return f"{limit // 1024} KiB"
 
 
 def check_token(source: str, token: str) -> str:
@@ -234,7 +280,7 @@ def _read_bounded(path: Path, limit: int) -> str:
     with path.open("rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise ConfigError(f"{path}: larger than {limit // (1024 * 1024)} MiB; not read")
+        raise ConfigError(f"{path}: larger than {_size(limit)}; not read")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -363,12 +409,23 @@ def _token_from(
             return Token(check_token(name, value.strip())), name
     token_file = home / ".vault-token"
     try:
-        value = _read_bounded(token_file, 64 * 1024).strip()
-    except (OSError, ConfigError):
+        value = _read_bounded(token_file, TOKEN_FILE_LIMIT).strip()
+    except FileNotFoundError:
         return None, "none"
+    except OSError as exc:
+        return None, f"none: {token_file} was not read ({exc.strerror})"
+    except ConfigError as exc:
+        return None, f"none: {token_file} was ignored ({str(exc).partition(': ')[2]})"
     if not value:
         return None, "none"
     return Token(check_token(str(token_file), value)), str(token_file)
+
+
+_CHECKED_FILES = ("ca_cert", "client_cert", "client_key", "ca_path")
+"""Settings that name a file (or, ca_path, a folder): checked to exist at start-up."""
+
+TOKEN_FILE_LIMIT = 64 * 1024
+"""The largest ``~/.vault-token`` read: a token is a few hundred bytes at most."""
 
 
 def resolve(
@@ -397,8 +454,10 @@ def resolve(
         if setting in flags:
             raw, source = flags[setting], f"--{setting.replace('_', '-')}"
         elif profile is not None and getattr(profile, setting) is not None:
-            values[setting] = getattr(profile, setting)
-            continue
+            raw, source = getattr(profile, setting), f"profile {profile.name}: {setting}"
+            if setting not in _CHECKED_FILES:
+                values[setting] = raw
+                continue
         elif (found := _from_env(env, setting)) is not None:
             source, raw = found
         else:
@@ -409,6 +468,10 @@ def resolve(
             values[setting] = parse_timeout(source, str(raw))
         elif setting == "address":
             values[setting] = _check_address(source, str(raw))
+        elif setting == "namespace":
+            values[setting] = check_namespace(source, str(raw)) or None
+        elif setting in _CHECKED_FILES:
+            values[setting] = _check_file(source, str(raw), folder=setting == "ca_path")
         else:
             values[setting] = str(raw)
 

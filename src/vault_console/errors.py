@@ -75,10 +75,14 @@ def invalid_token_error() -> ConsoleError:
     )
 
 
-def no_token_error() -> ConsoleError:
-    """A 403 while no token is configured at all."""
+def no_token_error(source: str = "none") -> ConsoleError:
+    """A 403 while no token is configured at all; ``source`` says why when a token file
+    was there but not used (``none: ~/.vault-token was ignored (larger than 64 KiB)``)."""
+    why = f" ({source.removeprefix('none: ')})" if source.startswith("none: ") else ""
     return ConsoleError(
-        f"No token is set, so the server refuses this. {LOGIN_HINT}", "No token", retryable=False
+        f"No token is set{why}, so the server refuses this. {LOGIN_HINT}",
+        "No token",
+        retryable=False,
     )
 
 

@@ -8,13 +8,14 @@ import os
 import time
 from pathlib import Path
 
-from textual.widgets import DataTable, Label
+from textual.widgets import Label
 
 from tests.audit.test_reader_hostile import entry, write_lines
-from tests.functional.helpers import row_text, settle
+from tests.functional.helpers import fitted_rows, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.widgets.audit_panel import AuditPanel
+from vault_console.widgets.fitted_table import FittedTable
 
 SIZE = (140, 40)
 
@@ -30,7 +31,7 @@ async def test_follow_appends_rows_and_pairs_responses_without_a_rebuild(
         await pilot.press("3")
         await settle(pilot)
         panel = app.screen.query_one(AuditPanel)
-        table = app.screen.query_one("#audit-table", DataTable)
+        table = app.screen.query_one("#audit-table", FittedTable)
         assert table.row_count == 2
         rebuilds: list[int] = []
         show = panel._show
@@ -51,7 +52,7 @@ async def test_follow_appends_rows_and_pairs_responses_without_a_rebuild(
             await pilot.pause(0.1)
         await pilot.pause(0.3)
         assert table.row_count == 3
-        assert row_text(table, 0)[5] == "ok"  # request 1's row now has its response
+        assert fitted_rows(table)[0][5] == "ok"  # request 1's row now has its response
         assert rebuilds == []  # appended, not rebuilt
         await pilot.press("f")  # follow off
 
@@ -66,13 +67,13 @@ async def test_a_long_log_shows_its_latest_requests_and_says_so(
         await settle(pilot)
         await pilot.press("3")
         await settle(pilot)
-        table = app.screen.query_one("#audit-table", DataTable)
+        table = app.screen.query_one("#audit-table", FittedTable)
         for _ in range(30):  # rows are added 100 a frame
             if table.row_count == 1000:
                 break
             await pilot.pause(0.05)
         assert table.row_count == 1000
-        assert row_text(table, 999)[2] == "ai-models/data/new"  # the newest, last
+        assert fitted_rows(table)[999][2] == "ai-models/data/new"  # the newest, last
         status = str(app.screen.query_one("#audit-status", Label).render())
         assert "the latest 1000 matches" in status
 
@@ -91,3 +92,38 @@ async def test_a_profile_audit_log_that_is_a_fifo_is_not_read(
         status = str(app.screen.query_one("#audit-status", Label).render())
         assert "is not a regular file" in status
     assert time.monotonic() - started < 30  # the exit did not hang on the FIFO
+
+
+async def test_follow_keeps_the_latest_1000_requests_however_long_it_runs(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    """Following a busy log used to grow the table without end (78,701 rows in 40 s)."""
+    log = tmp_path / "audit.log"
+    write_lines(log, [entry(n, path=f"ai-models/data/k/{n}") for n in range(900)])
+    app = make_app(dataclasses.replace(root_settings, audit_log=str(log)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        panel = app.screen.query_one(AuditPanel)
+        table = app.screen.query_one("#audit-table", FittedTable)
+        table.focus()
+        await pilot.press("f")
+        await pilot.pause(0.5)  # the follower starts at the end of the file
+        for start in range(900, 3400, 500):
+            with log.open("a") as out:
+                out.writelines(
+                    json.dumps(entry(n, path=f"ai-models/data/k/{n}")) + "\n"
+                    for n in range(start, start + 500)
+                )
+            await pilot.pause(0.3)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if fitted_rows(table) and fitted_rows(table)[-1][2].endswith("/3399"):
+                break
+            await pilot.pause(0.1)
+        rows = fitted_rows(table)
+        assert table.row_count == len(rows) == 1000  # the table, and what it keeps
+        assert len(panel.pairs) == 1000 and len(panel._row_of) == 1000
+        assert rows[0][2].endswith("/2400") and rows[-1][2].endswith("/3399")  # the latest
+        await pilot.press("f")

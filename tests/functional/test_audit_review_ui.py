@@ -9,16 +9,18 @@ import os
 import uuid
 from pathlib import Path
 
+import hvac
 import pytest
-from textual.widgets import DataTable, Input, Label, Static, TabbedContent
+from textual.widgets import Input, Label, Static, TabbedContent
 
-from tests.functional.helpers import open_path, row_text, screen_text, settle
+from tests.functional.helpers import fitted_rows, open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.screens.modals import ChoiceScreen, PromptScreen
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 from vault_console.widgets.audit_panel import AuditPanel
+from vault_console.widgets.fitted_table import FittedTable
 from vault_console.widgets.review_panel import ReviewPanel
 
 
@@ -46,9 +48,9 @@ async def test_audit_query_details_and_hmac_search(
         await settle(pilot)
         assert app.focused is panel.query_one("#audit-query", Input)  # typing goes on here
         await pilot.press("escape")  # to the table, where its keys work
-        table = panel.query_one("#audit-table", DataTable)
+        table = panel.query_one("#audit-table", FittedTable)
         assert table.row_count == 1
-        assert row_text(table, 0)[1:3] == ["read", f"scratch/data/{folder}/key"]
+        assert fitted_rows(table)[0][1:3] == ["read", f"scratch/data/{folder}/key"]
         details = screen_text(app)
         assert "hmac-sha256:" in details and "sk-ui-hmac-target" not in details
 
@@ -59,7 +61,7 @@ async def test_audit_query_details_and_hmac_search(
         assert prompt.query_one("#prompt", Input).password
         await pilot.press(*"sk-ui-hmac-target", "enter")
         await settle(pilot)
-        paths = {row_text(table, i)[2] for i in range(table.row_count)}
+        paths = {fitted_rows(table)[i][2] for i in range(table.row_count)}
         assert paths == {f"scratch/data/{folder}/key"}
         assert "sk-ui-hmac-target" not in screen_text(app)
 
@@ -75,7 +77,7 @@ async def test_follow_mode_shows_new_requests(read_only: Settings, gateway: Vaul
         panel.query_one("#audit-query", Input).value = f"path:scratch/data/{folder}/"
         await pilot.press("slash", "enter", "escape")
         await settle(pilot)
-        table = panel.query_one("#audit-table", DataTable)
+        table = panel.query_one("#audit-table", FittedTable)
         assert table.row_count == 0
         await pilot.press("f")
         await pilot.pause()
@@ -84,7 +86,7 @@ async def test_follow_mode_shows_new_requests(read_only: Settings, gateway: Vaul
             await pilot.pause(0.05)
             if table.row_count:
                 break
-        assert table.row_count == 1 and row_text(table, 0)[2] == f"scratch/data/{folder}/new"
+        assert table.row_count == 1 and fitted_rows(table)[0][2] == f"scratch/data/{folder}/new"
         await pilot.press("f")
         await asyncio.sleep(0)
 
@@ -111,8 +113,8 @@ async def test_access_history_lists_every_operation_on_exactly_that_secret(
         await pilot.press("A")
         await settle(pilot)
         assert app.screen.query_one("#tabs", TabbedContent).active == "audit"
-        table = app.screen.query_one("#audit-table", DataTable)
-        rows = [row_text(table, i)[1:3] for i in range(table.row_count)]
+        table = app.screen.query_one("#audit-table", FittedTable)
+        rows = [fitted_rows(table)[i][1:3] for i in range(table.row_count)]
         secret = f"{folder}/openai"
         paths = {path for _, path in rows}
         assert paths >= {
@@ -131,7 +133,7 @@ async def test_access_history_lists_every_operation_on_exactly_that_secret(
         line.focus()
         await pilot.press("enter")
         await settle(pilot)
-        assert [row_text(table, i)[1:3] for i in range(table.row_count)] == rows
+        assert [fitted_rows(table)[i][1:3] for i in range(table.row_count)] == rows
         assert app.focused is line  # the query keeps the focus after Enter
 
 
@@ -160,8 +162,8 @@ async def test_review_policies_who_can_read_age_leases_and_export(
         who.focus()
         await pilot.press("enter")
         await settle(pilot)
-        table = review.query_one("#who-table", DataTable)
-        rows = {row_text(table, i)[1]: row_text(table, i) for i in range(table.row_count)}
+        table = review.query_one("#who-table", FittedTable)
+        rows = {fitted_rows(table)[i][1]: fitted_rows(table)[i] for i in range(table.row_count)}
         assert set(rows) == {"ai-models-admin", "ai-models-read"}
         assert {row[0] for row in rows.values()} == {"ai-models/data/prod/openai"}
         assert "approle/inference-api" in rows["ai-models-read"][4]
@@ -171,29 +173,29 @@ async def test_review_policies_who_can_read_age_leases_and_export(
         who.value = "ai-models/prod/openai"
         await pilot.press("enter")
         await settle(pilot)
-        checked = {(row_text(table, i)[0], row_text(table, i)[1]) for i in range(table.row_count)}
+        checked = {
+            (fitted_rows(table)[i][0], fitted_rows(table)[i][1]) for i in range(table.row_count)
+        }
         assert ("ai-models/data/prod/openai", "ai-models-read") in checked
         assert ("ai-models/metadata/prod/openai", "ai-models-read") in checked
         summary = str(review.query_one("#who-summary", Label).content)
         assert "ai-models/ is KV v2: checked ai-models/data/prod/openai (the values)" in summary
 
         # Secret age loads when its tab opens, on the model secrets' mount.
-        review.query_one("#review-tabs", TabbedContent).active = "review-age"
+        await pilot.press("escape", "a")
         await settle(pilot)
         assert review.query_one("#age-mount", Input).value == "ai-models"
         assert "14 secrets in ai-models/" in str(review.query_one("#age-summary", Label).content)
-        ages = review.query_one("#age-table", DataTable)
-        statuses = [row_text(ages, i)[0] for i in range(ages.row_count)]
+        ages = review.query_one("#age-table", FittedTable)
+        statuses = [fitted_rows(ages)[i][0] for i in range(ages.row_count)]
         assert (
             ages.row_count == 14 and statuses[0] == "overdue"
         )  # the demo's prod keys are past rotate-by
 
-        review.query_one("#review-tabs", TabbedContent).active = "review-leases"
-        review.query_one("#lease-prefix", Input).value = "auth/token/create"
-        review.query_one("#lease-prefix", Input).focus()
-        await pilot.press("enter")
+        await pilot.press("escape", "l")
+        await pilot.press(*"auth/token/create", "enter")
         await settle(pilot)
-        assert review.query_one("#lease-table", DataTable).row_count >= 1
+        assert review.query_one("#lease-table", FittedTable).row_count >= 1
         assert review.query_one("#lease-prefix", Input).has_focus  # Enter keeps it there
 
         await pilot.press("escape", "x")  # Esc leaves the input; x is the export then
@@ -260,3 +262,66 @@ async def test_palette_runs_an_action_of_a_tab_not_visited_yet(read_only: Settin
         await pilot.press("escape")
         assert app.screen.query_one("#tabs", TabbedContent).active == "review"
         assert app.screen.query_one(ReviewPanel).policy_texts
+
+
+async def test_a_write_with_a_deeply_nested_body_cannot_hide_from_access_history(
+    read_only: Settings, gateway: VaultGateway
+) -> None:
+    """A token allowed one write sent a body nested 600 levels deep: OpenBao stored and
+    logged it, and the Audit tab used to skip that line as unreadable."""
+    folder = f"deep-{uuid.uuid4().hex[:6]}"
+    kv = gateway.kv("scratch", 2)
+    kv.write(f"{folder}/target", {"password": "before"}, cas=0)
+    gateway.client.sys.create_or_update_policy(
+        f"write-{folder}", f'path "scratch/data/{folder}/target" {{ capabilities = ["update"] }}'
+    )
+    writer = gateway.client.auth.token.create(policies=[f"write-{folder}"], ttl="10m")
+    hidden: object = 1
+    for _ in range(600):
+        hidden = [hidden]
+    limited = hvac.Client(read_only.address, token=writer["auth"]["client_token"])
+    limited.secrets.kv.v2.create_or_update_secret(
+        f"{folder}/target", {"password": "EVIL", "x": hidden}, mount_point="scratch"
+    )
+    app = make_app(read_only)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{folder}/target")
+        await pilot.press("A")
+        await settle(pilot)
+        table = app.screen.query_one("#audit-table", FittedTable)
+        rows = fitted_rows(table)
+        updates = [r for r in rows if r[1] == "update" and r[2] == f"scratch/data/{folder}/target"]
+        assert updates, rows  # the write is listed
+        assert "unreadable" not in str(app.screen.query_one("#audit-status").render())
+        table.focus()
+        table.move_cursor(row=rows.index(updates[-1]))
+        await settle(pilot)
+        details = app.screen.query_one("#audit-details", Static)
+        assert "nested too deep to show" in str(getattr(details.content, "code", ""))
+        assert "EVIL" not in screen_text(app)
+
+
+async def test_enter_on_access_history_reruns_it_for_a_name_with_a_comma(
+    read_only: Settings, gateway: VaultGateway
+) -> None:
+    """``exact:`` split on commas: Enter on the line A wrote gave another secret's rows."""
+    folder = f"comma-{uuid.uuid4().hex[:6]}"
+    kv = gateway.kv("scratch", 2)
+    kv.write(f"{folder}/a,b", {"k": "v"}, cas=0)
+    kv.write(f"{folder}/a", {"k": "other"}, cas=0)
+    kv.read(f"{folder}/a")
+    app = make_app(read_only)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"scratch/{folder}/a,b")
+        await pilot.press("A")
+        await settle(pilot)
+        table = app.screen.query_one("#audit-table", FittedTable)
+        first = {row[2] for row in fitted_rows(table)}
+        assert f"scratch/data/{folder}/a,b" in first
+        await pilot.press("enter")  # run the line as it stands
+        await settle(pilot)
+        again = {row[2] for row in fitted_rows(table)}
+        assert again == first
+        assert f"scratch/data/{folder}/a" not in again

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.widgets import DataTable, TabbedContent
+from textual.widgets import TabbedContent
 
 from tests.conftest import settings_for
 from tests.functional.helpers import screen_text, settle
@@ -23,6 +23,7 @@ from vault_console.screens.main import MainScreen
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.fitted_table import FittedTable
 from vault_console.widgets.review_panel import ReviewPanel
 from vault_console.widgets.status_bar import StatusBar
 
@@ -151,7 +152,7 @@ async def test_switching_profile_reconnects(
         await settle(pilot)
         assert app.settings.profile == "lab" and app.settings.read_only
         assert app.settings.address == bao.address
-        assert app.screen.query_one("#mounts-table", DataTable).row_count > 0
+        assert app.screen.query_one("#mounts-table", FittedTable).row_count > 0
         assert "READ-ONLY" in screen_text(app) and "[lab]" in screen_text(app)
 
 
@@ -196,20 +197,20 @@ async def test_switching_to_an_unreachable_profile_leaves_nothing_of_the_old_ser
         await settle(pilot)
         main = app.screen
         assert isinstance(main, MainScreen)
-        assert main.query_one("#mounts-table", DataTable).row_count > 0
+        assert main.query_one("#mounts-table", FittedTable).row_count > 0
         await pilot.press("p")
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
         # At once: the old server's mounts are gone and the view says what it is doing.
-        assert main.query_one("#mounts-table", DataTable).row_count == 0
+        assert main.query_one("#mounts-table", FittedTable).row_count == 0
         assert main.mounts == []
         await settle(pilot)
         assert isinstance(app.screen, ErrorScreen)
         assert app.screen.error.title == "Unreachable"
         await pilot.press("escape")
         await settle(pilot)
-        assert main.query_one("#mounts-table", DataTable).row_count == 0
+        assert main.query_one("#mounts-table", FittedTable).row_count == 0
         state = str(main.query_one("#mounts-state").render())
         assert state.startswith("✖ No mounts listed: Unreachable. Cannot reach http://127.0.0.1:9")
         status = str(main.query_one(StatusBar).render())

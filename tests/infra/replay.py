@@ -46,6 +46,7 @@ class ReplayCommand(PulumiCli):
         self.secrets = set()
         self._running = set()
         self._lock = threading.Lock()
+        self.pids: list[int] = []
         self.version = VersionInfo.parse(version)
         self.events = list(iter_log_objects(event_log.read_text(encoding="utf-8")))
         self.outputs = dict(outputs or {})

@@ -97,7 +97,7 @@ def test_preview_exit_2_with_changes_and_json_plan(tmp_path: Path, settings: Set
     assert len(body["steps"]) == 6 and {"urn", "type", "name", "op", "changes"} <= set(
         body["steps"][0]
     )
-    assert Path(body["plan_file"]).is_file()
+    assert "plan_file" not in body  # the run's work folder is gone when it ends
 
 
 def test_preview_exit_0_without_changes(tmp_path: Path, settings: Settings) -> None:
@@ -246,7 +246,8 @@ def test_preview_refuses_objects_that_exist_and_names_each(
     err = io.StringIO()
     assert commands.preview(engine, settings, False, io.StringIO(), err) == commands.EXIT_ERROR
     said = err.getvalue()
-    assert "this stack did not make them" in said and "Nothing was run" in said
+    assert said.startswith("vault-console: Exists on the server; nothing was run:")
+    assert "this stack did not make them" in said
     assert "  KV v2 mount ai-models/ (kv v2 mount" in said
     assert "  ACL policy ai-models-read (" in said
     assert "  secret ai-models/openai/api-key" not in said  # the seed has prod/openai, not this

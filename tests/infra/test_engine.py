@@ -116,7 +116,29 @@ def test_stack_is_created_with_the_local_backend_and_passphrase_provider(tmp_pat
     assert [c.args[1] for c in command.calls if c.args[0] == "stack"][2:] == ["select"]
     env = command.calls[-1].env
     assert env["VAULT_ADDR"] == PROVIDER_ENV["VAULT_ADDR"]
-    assert env["PULUMI_CONFIG_PASSPHRASE"] == ENV["PULUMI_CONFIG_PASSPHRASE"]
+    # The passphrase goes as a private file, so no process's environment holds it.
+    assert "PULUMI_CONFIG_PASSPHRASE" not in env
+    passphrase = Path(env["PULUMI_CONFIG_PASSPHRASE_FILE"])
+    assert passphrase.read_text() == ENV["PULUMI_CONFIG_PASSPHRASE"]
+    assert oct(passphrase.stat().st_mode & 0o777) == "0o600"
+    again.close()
+    assert not passphrase.exists()
+
+
+def test_the_cli_gets_only_what_it_needs_from_the_consoles_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Headless runs handed the CLI (and the provider it starts) the whole environment:
+    the token, the passphrase and every secret's variable."""
+    from vault_console.infra.engine import process_env
+
+    monkeypatch.setenv("VAULT_TOKEN", "s.console-own-token")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "the-passphrase")
+    env = process_env({"VAULT_ADDR": "http://x"})
+    assert "PATH" in env and env["VAULT_ADDR"] == "http://x"
+    for name in ("VAULT_TOKEN", "OPENAI_API_KEY", "PULUMI_CONFIG_PASSPHRASE"):
+        assert name not in env
 
 
 def test_backend_url_honours_pulumi_backend_url() -> None:
@@ -263,7 +285,7 @@ LOCKED = (
         (
             "error: Error making API request.\n\nURL: PUT http://v/v1/sys/mounts/x\nCode: 403. Errors:\n\n* permission denied",
             "Vault refused a change",
-            "403: permission denied",
+            "403 to PUT sys/mounts/x: permission denied",
         ),
         ("error: * plugin not found in the catalog: aws", "Server lacks the AWS plugin", "OpenBao"),
     ],
@@ -353,3 +375,18 @@ def test_refresh_destroy_outputs_and_cancel_go_through_the_cli(tmp_path: Path) -
     assert "--show-secrets" not in refresh and "--show-secrets" not in destroy
     # `pulumi cancel` would delete the lock under a running update: never run.
     assert not any(a[0] == "cancel" for a in verbs)
+
+
+def test_a_refusal_keeps_vaults_whole_answer_with_the_path() -> None:
+    """Vault's errors span lines; keeping the first lost "permission denied" and the path."""
+    from pulumi.automation.errors import create_command_error
+
+    stderr = (
+        "error: update failed\n  vault:index/mount:Mount (model-secrets-mount):\n"
+        "    error: error writing to Vault: Error making API request.\n\n"
+        "URL: POST http://127.0.0.1:8200/v1/sys/mounts/ai-models\n"
+        "Code: 403. Errors:\n\n* 1 error occurred:\n\t* permission denied\n\n\n"
+    )
+    described = describe_failure(create_command_error(CommandResult("", stderr, 255)))
+    assert described.title == "Vault refused a change"
+    assert described.message == "Vault answered 403 to POST sys/mounts/ai-models: permission denied"

@@ -22,6 +22,7 @@ import hvac
 import pytest
 from pulumi.automation.events import EngineEvent
 
+from tests.conftest import settings_for
 from tests.infra.gate_program import gated, wait_for
 from vault_console.infra.engine import (
     Engine,
@@ -97,7 +98,10 @@ class Bed:
         program: Callable[[], None] | None = None,
         env: Mapping[str, str] | None = None,
         verbose: bool = False,
+        read_only: bool = False,
     ) -> Engine:
+        """An engine whose vault provider goes through the console's guard proxy, as the
+        console's own engines do."""
         config, secrets = parse(raw or model_raw(self.prefix), {})
         cli = RecordingCli(self.cli_path)
         self.clis.append(cli)
@@ -106,7 +110,7 @@ class Bed:
             secrets,
             options=EngineOptions(stack=self.stack, work_dir=self.tmp / "work", verbose=verbose),
             env={**self.env, **(env or {})},
-            provider_env=self.provider_env,
+            vault=settings_for(self.server.address, self.server.root_token, read_only=read_only),
             command=cli,
             program=program,
         )
@@ -466,7 +470,9 @@ def test_headless_preview_up_destroy_exit_codes_for_real(bed: Bed) -> None:
         "VAULT_ADDR": bed.server.address,
         "VAULT_TOKEN": bed.server.root_token,
         "MODEL_KEY": "sk-headless-value-123",
+        "TMPDIR": str(bed.tmp / "tmp"),  # where each run's work folder goes, and goes away
     }
+    (bed.tmp / "tmp").mkdir()
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
@@ -477,6 +483,7 @@ def test_headless_preview_up_destroy_exit_codes_for_real(bed: Bed) -> None:
         for text in (done.stdout, done.stderr):
             assert "sk-headless-value-123" not in text
             assert bed.server.root_token not in text
+        assert list((bed.tmp / "tmp").glob("vault-console-stack-*")) == []  # none left
         return done
 
     preview = run("preview", "--json")
@@ -484,7 +491,6 @@ def test_headless_preview_up_destroy_exit_codes_for_real(bed: Bed) -> None:
     body = json.loads(preview.stdout)
     assert body["summary"] == {"create": 4}
     assert not [d for d in body["diagnostics"] if d.startswith("debug:")]
-    assert Path(body["plan_file"]).is_file()
 
     verbose = run("preview", "--verbose")
     assert verbose.returncode == 2
@@ -506,3 +512,70 @@ def test_headless_preview_up_destroy_exit_codes_for_real(bed: Bed) -> None:
     destroyed = run("destroy", "--yes")
     assert destroyed.returncode == 0, destroyed.stderr
     assert f"{bed.prefix}/" not in bed.hvac().sys.list_mounted_secrets_engines()["data"]
+
+
+def test_state_is_private_and_nothing_is_left_behind(bed: Bed) -> None:
+    """The file backend used to be 0755/0644 (the secrets' ciphertext and salt readable by
+    every local user); every headless run left a vault-console-stack-* folder in /tmp; the
+    CLI's automatic logs kept the secret values, encrypted, for a week."""
+    state = bed.tmp / "state" / "vault-console" / "pulumi"
+    state.mkdir(parents=True)
+    state.chmod(0o755)
+    (state / "left-by-an-older-run.json").write_text("{}")
+    (state / "left-by-an-older-run.json").chmod(0o644)
+    config, secrets = parse(model_raw(bed.prefix), {})
+    cli = RecordingCli(bed.cli_path)
+    engine = Engine(
+        config,
+        secrets,
+        options=EngineOptions(stack=bed.stack),  # no work dir given: a temporary one
+        env=bed.env,
+        vault=settings_for(bed.server.address, bed.server.root_token),
+        command=cli,
+    )
+    with engine:
+        preview = engine.preview()
+        assert preview.plan_file is not None
+        work = preview.plan_file.parent
+        assert work.name.startswith("vault-console-stack-")
+        engine.up(preview.plan_file)
+        logs = Path(bed.env["PULUMI_HOME"]) / "logs"
+        assert any(str(pid) in p.name for p in logs.iterdir() for pid in cli.pids)
+    assert not work.exists()  # the temporary work folder is gone
+    assert not [p for p in logs.iterdir() for pid in cli.pids if f"-{pid}-" in p.name]
+    assert not [p for p in logs.iterdir() if "+vault-ai-secrets+" in p.name]
+    modes = {
+        path: path.stat().st_mode & 0o777
+        for path in [state, *state.rglob("*")]
+        if not path.is_symlink()
+    }
+    assert modes and all(
+        mode == (0o700 if path.is_dir() else 0o600) for path, mode in modes.items()
+    ), {str(p): oct(m) for p, m in modes.items() if m not in (0o700, 0o600)}
+    bed.engine().destroy()
+
+
+def test_an_apply_checks_the_server_before_it_writes_anything(bed: Bed) -> None:
+    """The engine's own "violates plan" check comes per resource: the reviewed secret
+    update was written before the changed policy stopped the apply. Checked first now."""
+    engine = bed.engine()
+    first = engine.preview()
+    assert first.plan_file is not None
+    engine.up(first.plan_file)
+    changed = bed.engine(model_raw(bed.prefix, value="sk-real-engine-value-2"))
+    reviewed = changed.preview()  # the secret's value changes: one update
+    assert ops(reviewed)["vault:kv/secretV2:SecretV2"] == "update"
+    client = bed.hvac()
+    client.sys.delete_policy(f"{bed.prefix}-read")  # the server changes after the review
+    assert reviewed.plan_file is not None
+    with pytest.raises(EngineError) as caught:
+        changed.up(reviewed.plan_file, reviewed=reviewed.plan)
+    assert caught.value.title == "Changed since the preview"
+    assert "model-secrets-read-policy" in caught.value.message
+    assert "Nothing was written" in caught.value.message
+    held = client.secrets.kv.v2.read_secret_version(
+        "openai/api-key", mount_point=bed.prefix, raise_on_deleted_version=True
+    )["data"]
+    assert held["metadata"]["version"] == 1 and held["data"]["api_key"] == "sk-real-engine-value-1"
+    assert not bed.clis[1].verb("up")  # the apply never started
+    changed.destroy()

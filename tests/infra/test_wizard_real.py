@@ -17,7 +17,7 @@ from typing import Any
 import hvac
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Log, Tree
+from textual.widgets import Log, Tree
 
 from tests.conftest import settings_for
 from tests.functional.helpers import screen_text, settle
@@ -29,6 +29,7 @@ from vault_console.screens.main import MainScreen
 from vault_console.screens.wizard.destroy import DestroyScreen
 from vault_console.screens.wizard.screen import WizardScreen
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.fitted_table import FittedTable
 from vault_console_programs.ai_secrets.program import read_policy_hcl
 
 pytestmark = pytest.mark.needs_pulumi_cli
@@ -104,8 +105,9 @@ async def fill_model_secrets(pilot: Pilot[int], app: VaultConsoleApp, run: Run) 
 
 
 def diff_rows(app: VaultConsoleApp) -> list[str]:
-    table = app.screen.query_one("#review-diff", DataTable)
-    return [" ".join(str(c) for c in table.get_row_at(i)).strip() for i in range(table.row_count)]
+    """The diff's rows, each cell in full (a narrow terminal would shorten what shows)."""
+    table = app.screen.query_one("#review-diff", FittedTable)
+    return [" ".join(str(c) for c in row).strip() for row in table.rows_as_given]
 
 
 async def test_wizard_previews_applies_the_reviewed_plan_verifies_and_destroys(run: Run) -> None:
@@ -120,6 +122,18 @@ async def test_wizard_previews_applies_the_reviewed_plan_verifies_and_destroys(r
         assert screen.current == "review"
         await until(pilot, lambda: screen.running is None)
         await settle(pilot)
+
+        # Progress showed from the key press on: the set-up steps, then the engine's.
+        lines = list(app.screen.query_one("#review-progress", Log).lines)
+        steps = [
+            f"Selecting stack {run.stack} (created on its first run)…",
+            "Setting the stack's config (secret values through stdin)…",
+            "Checking the provider plugins…",
+            "Looking for what exists on the server already…",
+            "Previewing (refreshing what the stack holds first)…",
+        ]
+        assert [line for line in lines if line in steps] == steps
+        assert len(lines) > len(steps)  # and the engine's own lines after them
 
         # The review: counts, the diff by component, the secret masked, the policy HCL.
         assert shown(app, "#review-header") == f"Stack {run.stack}: +4 create"

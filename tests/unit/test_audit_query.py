@@ -73,3 +73,26 @@ def test_exact_paths_round_trip() -> None:
 def test_bad_words_are_named(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_query(text, now=NOW)
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ("secret/data/a,b", "secret/metadata/a,b"),
+        ("team a/data/x y",),
+        ('q"uote/data/x', "back\\slash/data/y"),
+        ("co:lon/data/x",),
+    ],
+)
+def test_exact_paths_with_commas_spaces_quotes_and_colons_read_back_the_same(
+    paths: tuple[str, ...],
+) -> None:
+    """The line A writes means exactly the secret's paths when it is run again."""
+    query = Query(paths=paths)
+    assert parse_query(to_text(query)) == query
+
+
+def test_a_quoted_prefix_and_an_unclosed_quote() -> None:
+    assert parse_query('path:"team a/" op:read').path_prefix == "team a/"
+    with pytest.raises(ValueError, match="a quote is not closed"):
+        parse_query('exact:"secret/data/a')

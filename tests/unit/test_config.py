@@ -103,19 +103,72 @@ def test_bad_address_names_the_flag() -> None:
         resolve(flags={"address": "vault:8200"}, env={}, home=NO_HOME)
 
 
-def test_tls_and_namespace_from_env_with_bao_first() -> None:
+def test_tls_and_namespace_from_env_with_bao_first(tmp_path: Path) -> None:
+    for name in ("ca.pem", "c.pem", "k.pem"):
+        (tmp_path / name).write_text("PEM")
+    (tmp_path / "cas").mkdir()
     env = {
         "VAULT_NAMESPACE": "team-v",
         "BAO_NAMESPACE": "team-b",
-        "VAULT_CACERT": "/ca.pem",
-        "VAULT_CAPATH": "/cas",
-        "VAULT_CLIENT_CERT": "/c.pem",
-        "VAULT_CLIENT_KEY": "/k.pem",
+        "VAULT_CACERT": f"{tmp_path}/ca.pem",
+        "VAULT_CAPATH": f"{tmp_path}/cas",
+        "VAULT_CLIENT_CERT": f"{tmp_path}/c.pem",
+        "VAULT_CLIENT_KEY": f"{tmp_path}/k.pem",
     }
     settings = resolve(env=env, home=NO_HOME)
     assert settings.namespace == "team-b"
-    assert (settings.ca_cert, settings.ca_path) == ("/ca.pem", "/cas")
-    assert (settings.client_cert, settings.client_key) == ("/c.pem", "/k.pem")
+    assert (settings.ca_cert, settings.ca_path) == (f"{tmp_path}/ca.pem", f"{tmp_path}/cas")
+    assert (settings.client_cert, settings.client_key) == (f"{tmp_path}/c.pem", f"{tmp_path}/k.pem")
+
+
+@pytest.mark.parametrize("variable", ["VAULT_CLIENT_CERT", "VAULT_CLIENT_KEY", "VAULT_CACERT"])
+def test_a_missing_certificate_file_names_the_variable_and_the_file(variable: str) -> None:
+    with pytest.raises(ConfigError, match=rf"{variable}: '/nope/x.pem' is not a file that exists"):
+        resolve(env={variable: "/nope/x.pem"}, home=NO_HOME)
+
+
+def test_an_address_with_a_password_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve(env={"VAULT_ADDR": "http://admin:S3CRET-PW@vault.example:8200"}, home=NO_HOME)
+    said = str(caught.value)
+    assert said.startswith("VAULT_ADDR: an address with a user name or password in it is refused")
+    assert "'http://vault.example:8200' without them" in said
+    assert "S3CRET-PW" not in said and "admin" not in said
+
+
+def test_an_address_with_a_trailing_newline_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"VAULT_ADDR: .* holds a space or a control character"):
+        resolve(env={"VAULT_ADDR": "http://127.0.0.1:8200\n"}, home=NO_HOME)
+
+
+@pytest.mark.parametrize("value", ["team-a\n", "team\r-a", "a\x1bb"])
+def test_a_namespace_with_a_control_character_names_the_variable_not_the_value(
+    value: str,
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve(env={"VAULT_NAMESPACE": value}, home=NO_HOME)
+    assert str(caught.value).startswith("VAULT_NAMESPACE: the namespace holds a control character")
+    assert value.strip() not in str(caught.value)
+
+
+def test_a_namespace_outside_ascii_is_kept() -> None:
+    assert resolve(env={"VAULT_NAMESPACE": "ünï/emoji😀"}, home=NO_HOME).namespace == "ünï/emoji😀"
+
+
+@pytest.mark.parametrize(("size", "said"), [(70 * 1024, "64 KiB"), (1024 * 1024, "64 KiB")])
+def test_a_token_file_over_the_limit_is_said_to_be_ignored(
+    tmp_path: Path, size: int, said: str
+) -> None:
+    (tmp_path / ".vault-token").write_text("s." + "x" * size)
+    settings = resolve(env={}, home=tmp_path)
+    assert settings.token is None
+    assert settings.token_source == (
+        f"none: {tmp_path}/.vault-token was ignored (larger than {said}; not read)"
+    )
+    from vault_console.errors import no_token_error
+
+    message = no_token_error(settings.token_source).message
+    assert message.startswith(f"No token is set ({tmp_path}/.vault-token was ignored (larger")
 
 
 PROFILES = """

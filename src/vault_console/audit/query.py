@@ -75,21 +75,77 @@ def _time(key: str, value: str, now: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+Char = tuple[str, bool]
+"""One character of the line, and whether it was inside quotes."""
+
+
+def _words(text: str) -> list[list[Char]]:
+    """The line's words: whitespace outside quotes separates them. ``"…"`` quotes any
+    character (spaces, commas, colons), with ``\\"`` and ``\\\\`` inside."""
+    words: list[list[Char]] = []
+    word: list[Char] | None = None
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char.isspace():
+            word = None
+            position += 1
+            continue
+        if word is None:
+            word = []
+            words.append(word)
+        if char != '"':
+            word.append((char, False))
+            position += 1
+            continue
+        position += 1
+        while True:
+            if position >= len(text):
+                raise ValueError('query: a quote is not closed (" opens and closes a value)')
+            char = text[position]
+            if char == '"':
+                position += 1
+                break
+            if char == "\\" and position + 1 < len(text):
+                position += 1
+                char = text[position]
+            word.append((char, True))
+            position += 1
+    return words
+
+
+def _split(chars: list[Char], separator: str) -> list[str]:
+    """``chars`` cut at each ``separator`` outside quotes."""
+    parts: list[list[str]] = [[]]
+    for char, quoted in chars:
+        if char == separator and not quoted:
+            parts.append([])
+        else:
+            parts[-1].append(char)
+    return ["".join(part) for part in parts]
+
+
 def parse_query(text: str, now: datetime | None = None) -> Query:
-    """Words ``key:value`` and the flag ``errors``; a bare word is a path prefix.
+    """Words ``key:value`` and the flag ``errors``; a bare word is a path prefix. A value
+    in double quotes may hold spaces, commas and colons (``exact:"a,b"``).
 
     Raises ValueError naming the bad word and the reason.
     """
     now = now or datetime.now(UTC)
     query = Query()
     seen: set[str] = set()
-    for word in text.split():
-        if word == "errors":
+    for chars in _words(text):
+        word = "".join(char for char, _ in chars)
+        if chars == [(c, False) for c in "errors"]:
             query = replace(query, errors_only=True)
             continue
-        key, sep, value = word.partition(":")
-        if not sep:
-            key, value = "path", word
+        head = _split(chars, ":")
+        if len(head) > 1:
+            key = head[0]
+            rest = chars[len(key) + 1 :]
+        else:
+            key, rest = "path", chars
+        value = "".join(char for char, _ in rest)
         if key not in _KEYS:
             raise ValueError(
                 f"query: unknown key {key!r} in {word!r} (known: {', '.join(_KEYS)}, errors)"
@@ -103,7 +159,7 @@ def parse_query(text: str, now: datetime | None = None) -> Query:
         if key == "path":
             parsed = value.lstrip("/")
         elif key == "exact":
-            parsed = tuple(p.strip("/") for p in value.split(",") if p.strip("/"))
+            parsed = tuple(p.strip("/") for p in _split(rest, ",") if p.strip("/"))
             if not parsed:
                 raise ValueError(f"query: exact: {value!r} names no path")
         elif key == "op" and value not in OPERATIONS:
@@ -118,13 +174,22 @@ def parse_query(text: str, now: datetime | None = None) -> Query:
     return query
 
 
+def quoted(value: str) -> str:
+    """``value`` as the query line writes it: in quotes when it holds a space, a comma,
+    a colon, a quote or a backslash, so it reads back as exactly that value."""
+    if value and not any(c.isspace() or c in ',:"\\' for c in value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def to_text(query: Query) -> str:
     """The query as a line that parses back to the same query (the times absolute)."""
     words = []
     for key, name in _KEYS.items():
         value = getattr(query, name)
         if value:
-            words.append(f"{key}:{','.join(value) if key == 'exact' else value}")
+            shown = ",".join(quoted(p) for p in value) if key == "exact" else quoted(value)
+            words.append(f"{key}:{shown}")
     if query.errors_only:
         words.append("errors")
     return " ".join(words)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from vault_console.audit import shallow
+
 CHUNK = 4 * 1024 * 1024
 MAX_LINE = 4 * 1024 * 1024
 """The longest line parsed (bytes). Longer ones are counted as bad and skipped without
@@ -46,8 +48,9 @@ class AuditEntry:
     mount_point: str
     remote_address: str
     display_name: str
-    accessor: str
-    client_token: str
+    accessor: str = field(repr=False)
+    client_token: str = field(repr=False)
+    """As logged (an HMAC, or raw with log_raw): matched by ``token:``, never shown."""
     policies: tuple[str, ...]
     error: str
     raw: dict[str, Any] = field(repr=False)
@@ -57,6 +60,8 @@ class AuditEntry:
     """Fields in ``data`` holding numbers, booleans or times, which Vault logs unhashed by design."""
     prefix: str = ""
     bad_utf8: bool = False
+    too_deep: bool = False
+    """Parts of its body were nested too deep to show (shown as "[too deep to show]")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +96,7 @@ def _mask_data(value: Any, where: str, findings: list[str], scalars: list[str]) 
     if isinstance(value, list):
         return [_mask_data(v, f"{where}[{i}]", findings, scalars) for i, v in enumerate(value)]
     if isinstance(value, str):
-        if value.startswith(HMAC_PREFIX) or value == "":
+        if value.startswith(HMAC_PREFIX) or value == "" or isinstance(value, shallow.TooDeep):
             return value
         if _TIMESTAMP.match(value):
             # Go time values are not strings to the HMAC walk, so Vault logs them as-is.
@@ -101,6 +106,49 @@ def _mask_data(value: Any, where: str, findings: list[str], scalars: list[str]) 
         return PLAINTEXT_MASK
     if isinstance(value, bool | int | float):
         scalars.append(where)
+    return value
+
+
+CREDENTIAL_KEYS = frozenset(
+    {
+        "client_token",
+        "accessor",
+        "client_token_accessor",
+        "token",
+        "wrapped_accessor",
+        "secret_id",
+        "secret_id_accessor",
+        "password",
+        "secret_key",
+        "private_key",
+    }
+)
+"""Fields that hold a credential wherever they are in an entry: Vault logs them HMAC'd
+unless told not to (``log_raw``, ``hmac_accessor=false``); a raw one is masked and flagged."""
+
+
+def _mask_credentials(value: Any, where: str, findings: list[str]) -> Any:
+    """``value`` with every credential field that is not an HMAC masked (``data`` is
+    masked whole by ``_mask_data``)."""
+    if isinstance(value, dict):
+        masked = {}
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if key == "data" and where in ("request", "response"):
+                masked[key] = item
+            elif (
+                key in CREDENTIAL_KEYS
+                and isinstance(item, str)
+                and item
+                and not item.startswith(HMAC_PREFIX)
+            ):
+                findings.append(f"unhashed credential at {path} (log_raw or hmac_accessor=false)")
+                masked[key] = PLAINTEXT_MASK
+            else:
+                masked[key] = _mask_credentials(item, path, findings)
+        return masked
+    if isinstance(value, list):
+        return [_mask_credentials(v, f"{where}[{i}]", findings) for i, v in enumerate(value)]
     return value
 
 
@@ -115,18 +163,28 @@ def parse_line(raw: bytes, line: int) -> AuditEntry | BadLine:
     bad_utf8 = "\ufffd" in text
     try:
         doc = json.loads(text)
+        if not isinstance(doc, dict):
+            return BadLine(line, "not a JSON object")
+        return _entry(doc, raw, start, line, bad_utf8)
     except json.JSONDecodeError as exc:
         return BadLine(line, f"not JSON ({exc.msg} at column {exc.pos + start + 1})")
-    except RecursionError:
-        return BadLine(line, "nested deeper than the parser allows")
-    except ValueError as exc:  # an integer past Python's digit limit
-        return BadLine(line, f"not readable ({str(exc)[:80]})")
+    except (RecursionError, ValueError):
+        # Nested deeper than Python's parser recurses, or a number past its digit limit:
+        # the request is still read (its body shown as too deep), never dropped.
+        return _shallow_entry(text, raw, start, line, bad_utf8)
+
+
+def _shallow_entry(
+    text: str, raw: bytes, start: int, line: int, bad_utf8: bool
+) -> AuditEntry | BadLine:
+    try:
+        doc = shallow.loads(text)
+    except shallow.ShallowError as exc:
+        return BadLine(line, str(exc))
     if not isinstance(doc, dict):
         return BadLine(line, "not a JSON object")
-    try:
-        return _entry(doc, raw, start, line, bad_utf8)
-    except RecursionError:
-        return BadLine(line, "nested deeper than the parser allows")
+    entry = _entry(doc, raw, start, line, bad_utf8)
+    return replace(entry, too_deep=shallow.too_deep(doc))
 
 
 def _entry(doc: dict[str, Any], raw: bytes, start: int, line: int, bad_utf8: bool) -> AuditEntry:
@@ -134,10 +192,15 @@ def _entry(doc: dict[str, Any], raw: bytes, start: int, line: int, bad_utf8: boo
     auth: dict[str, Any] = doc["auth"] if isinstance(doc.get("auth"), dict) else {}
     findings: list[str] = []
     scalars: list[str] = []
+    identity = {
+        "accessor": str(auth.get("accessor", "") or request.get("client_token_accessor", "")),
+        "client_token": str(auth.get("client_token", "") or request.get("client_token", "")),
+    }
     for part in ("request", "response"):
         body = doc.get(part)
         if isinstance(body, dict) and "data" in body:
             body["data"] = _mask_data(body["data"], f"{part}.data", findings, scalars)
+    doc = _mask_credentials(doc, "", findings)
     prefix = raw[:start].decode("utf-8", errors="replace").strip()
     return AuditEntry(
         line=line,
@@ -149,8 +212,9 @@ def _entry(doc: dict[str, Any], raw: bytes, start: int, line: int, bad_utf8: boo
         mount_point=str(request.get("mount_point", "")),
         remote_address=str(request.get("remote_address", "")),
         display_name=str(auth.get("display_name", "")),
-        accessor=str(auth.get("accessor", "") or request.get("client_token_accessor", "")),
-        client_token=str(auth.get("client_token", "") or request.get("client_token", "")),
+        # Read before masking: the token: filter compares them (the details show the mask).
+        accessor=identity["accessor"],
+        client_token=identity["client_token"],
         policies=tuple(str(p) for p in auth.get("policies") or ()),
         error=str(doc.get("error", "") or ""),
         raw=doc,

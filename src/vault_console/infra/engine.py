@@ -39,8 +39,10 @@ from pulumi.automation.events import EngineEvent
 from semver import VersionInfo
 
 from vault_console import config as console_config
+from vault_console.config import Settings
 from vault_console.errors import ConsoleError
 from vault_console.infra.plan import SECRET_MASK, Plan
+from vault_console.vault.guard_proxy import GuardProxy
 from vault_console_programs.ai_secrets.config import (
     AWS_SECRET_KEY,
     MODEL_SECRETS_KEY,
@@ -96,6 +98,38 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
+BASE_ENV = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
+"""What the CLI (and the plugins it starts) take from the console's own environment: the
+rest, a VAULT_TOKEN or a secret's variable, never reaches them. The workspace adds the
+PULUMI_* and AWS_* settings and the vault provider's VAULT_* (see ``Engine.workspace_env``)."""
+
+
+def process_env(additional: Mapping[str, str]) -> dict[str, str]:
+    """The environment of one CLI command: BASE_ENV from ours, and ``additional``."""
+    env = {k: v for k, v in os.environ.items() if k in BASE_ENV}
+    env.update(additional)
+    return env
+
+
 class PulumiCli(auto.PulumiCommand):
     """The ``pulumi`` CLI, with stdin for secret values and redacted output in errors.
 
@@ -117,13 +151,15 @@ class PulumiCli(auto.PulumiCommand):
         self.secrets: set[str] = set(secrets)
         self._running: set[subprocess.Popen[str]] = set()
         self._lock = threading.Lock()
+        self.pids: list[int] = []
+        """Every command's process id: its automatic log is named after it."""
         version = (
             subprocess.run(
                 [found, "version"],
                 capture_output=True,
                 text=True,
                 check=False,
-                env={**os.environ, "PULUMI_SKIP_UPDATE_CHECK": "true"},
+                env=process_env({"PULUMI_SKIP_UPDATE_CHECK": "true"}),
             )
             .stdout.strip()
             .lstrip("v")
@@ -141,7 +177,7 @@ class PulumiCli(auto.PulumiCommand):
     ) -> CommandResult:
         if "--non-interactive" not in args[: args.index("--") if "--" in args else len(args)]:
             args = ["--non-interactive", *args]
-        env = {**os.environ, **additional_env, "PULUMI_AUTOMATION_API": "true"}
+        env = process_env({**additional_env, "PULUMI_AUTOMATION_API": "true"})
         if os.path.isabs(self.command):
             env = _fixup_path(env, os.path.dirname(self.command))
         out: list[str] = []
@@ -163,9 +199,13 @@ class PulumiCli(auto.PulumiCommand):
             cwd=cwd,
             env=env,
             encoding="utf-8",
+            # Whatever the CLI writes (state, backups, history, plan files, logs) is the
+            # user's alone: the state holds the secrets' ciphertext and its salt.
+            umask=0o077,
         ) as process:
             with self._lock:
                 self._running.add(process)
+                self.pids.append(process.pid)
             threads = [
                 threading.Thread(target=pump, args=(process.stdout, on_output, out)),
                 threading.Thread(target=pump, args=(process.stderr, on_error, err)),
@@ -264,6 +304,13 @@ class RunOutcome:
     plan_file: Path | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     stdout: str = ""
+    unseen_drift: list[str] = field(default_factory=list)
+    """Changes on the server the engine's refresh cannot see (a model secret written by
+    someone else since the stack wrote it), found by the console itself."""
+    mount_losses: list[str] = field(default_factory=list)
+    """What goes with each mount the plan deletes or replaces: every secret in it."""
+    lost_secrets: int = 0
+    """How many secrets those mounts hold in all (the typed confirmation says it)."""
 
 
 class Engine:
@@ -277,6 +324,7 @@ class Engine:
         options: EngineOptions | None = None,
         env: Mapping[str, str] | None = None,
         provider_env: Mapping[str, str] | None = None,
+        vault: Settings | None = None,
         command: auto.PulumiCommand | None = None,
         program: Callable[[], None] | None = None,
     ) -> None:
@@ -284,8 +332,15 @@ class Engine:
         self.secrets = secrets
         self.options = options or EngineOptions()
         self.env = dict(os.environ if env is None else env)
+        self.vault = vault
+        """The console's connection: the vault provider then talks to Vault through a
+        GuardProxy with its rules (read-only, redirects, TLS), never directly."""
         self.provider_env = dict(provider_env or {})
+        """What the vault provider gets when no ``vault`` is given (replayed tests)."""
+        self._proxy: GuardProxy | None = None
+        token = vault.token.reveal() if vault is not None and vault.token else ""
         self.secret_strings = {
+            token,
             *([secrets.aws_secret_key] if secrets.aws_secret_key else []),
             *(v for data in secrets.model_data.values() for v in data.values()),
             *(self.provider_env.get(k, "") for k in ("VAULT_TOKEN", "BAO_TOKEN")),
@@ -295,10 +350,16 @@ class Engine:
         self._command = command
         self._program = program
         self._stack: auto.Stack | None = None
+        self._work_dir: Path | None = None
+        self._owns_work_dir = False
+        self._passphrase_path: Path | None = None
         _drop_abandoned_program_cleanup()
         self.callback_errors: list[str] = []
         self.last_plan: Plan | None = None
         """The plan of the latest operation, kept when it fails: what was done and what not."""
+        self.on_step: Callable[[str], None] | None = None
+        """Told each set-up step (stack, config, plugins, the check for existing objects)
+        so a first run shows progress before the engine's first event."""
         self.cancel_requested = False
         """``cancel`` was called: a failure that follows is the cancellation, whatever
         command it interrupted (an update, or ``config set`` before it)."""
@@ -337,10 +398,76 @@ class Engine:
         return self._command
 
     def workspace_env(self) -> dict[str, str]:
+        """What the CLI runs with, on top of BASE_ENV: the PULUMI_* and AWS_* settings
+        and the vault provider's VAULT_*. The passphrase goes as a file (0600, removed
+        when the engine closes), so no process's environment holds it."""
         env = {k: v for k, v in self.env.items() if k.startswith(("PULUMI_", "AWS_"))}
-        env.update(self.provider_env)
+        passphrase = env.pop("PULUMI_CONFIG_PASSPHRASE", None)
+        if passphrase is not None and "PULUMI_CONFIG_PASSPHRASE_FILE" not in env:
+            env["PULUMI_CONFIG_PASSPHRASE_FILE"] = str(self._passphrase_file(passphrase))
+        env.update(self.vault_env())
         env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
         return env
+
+    def vault_env(self) -> dict[str, str]:
+        """The vault provider's settings: the guard proxy's address (started on first use,
+        stopped by ``close``), the token and namespace; in read-only mode no child token."""
+        if self.vault is None:
+            return dict(self.provider_env)
+        if self._proxy is None:
+            self._proxy = GuardProxy(self.vault).start()
+        env = {"VAULT_ADDR": self._proxy.address}
+        if self.vault.token:
+            env["VAULT_TOKEN"] = self.vault.token.reveal()
+        if self.vault.namespace:
+            env["VAULT_NAMESPACE"] = self.vault.namespace
+        if self.vault.read_only:
+            # The provider's child token is a write (auth/token/create): none is made.
+            env["TERRAFORM_VAULT_SKIP_CHILD_TOKEN"] = "true"
+        return env
+
+    def _passphrase_file(self, passphrase: str) -> Path:
+        """This engine's own file (0600): engines share a work folder (the wizard's), and
+        each may hold another passphrase."""
+        if self._passphrase_path is None:
+            descriptor, name = tempfile.mkstemp(prefix=".passphrase-", dir=self.work_dir())
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                out.write(passphrase)
+            self._passphrase_path = Path(name)
+        return self._passphrase_path
+
+    def work_dir(self) -> Path:
+        """The stack's work folder: the given one, or a private temporary one this engine
+        removes when it closes."""
+        if self._work_dir is None:
+            if self.options.work_dir is not None:
+                self._work_dir = self.options.work_dir
+            else:
+                self._work_dir = Path(tempfile.mkdtemp(prefix="vault-console-stack-"))
+                self._owns_work_dir = True
+            self._work_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return self._work_dir
+
+    def close(self) -> None:
+        """Remove what this engine left outside the stack's state: its temporary work
+        folder, the passphrase file, and the Pulumi CLI's automatic logs of its commands
+        (encrypted copies of the secret values, kept a week in PULUMI_HOME/logs)."""
+        if self._passphrase_path is not None:
+            self._passphrase_path.unlink(missing_ok=True)
+        if self._work_dir is not None and self._owns_work_dir:
+            shutil.rmtree(self._work_dir, ignore_errors=True)
+        command = self._command
+        if isinstance(command, PulumiCli):
+            remove_automatic_logs(self.env, command.pids, self.options.project)
+        proxy, self._proxy = self._proxy, None
+        if proxy is not None:
+            proxy.stop()  # revokes a child token the provider made
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def stack(self) -> auto.Stack:
         """Create or select the stack, with its config set (secrets through stdin)."""
@@ -349,9 +476,8 @@ class Engine:
         self._check_secrets_provider()
         url = backend_url(self.env, self.options.backend_url)
         if url.startswith("file://"):
-            Path(url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
-        work_dir = self.options.work_dir or Path(tempfile.mkdtemp(prefix="vault-console-stack-"))
-        work_dir.mkdir(parents=True, exist_ok=True)
+            make_private(Path(url.removeprefix("file://")))
+        work_dir = self.work_dir()
         workspace = SafeWorkspace(
             work_dir=str(work_dir),
             program=self._program or _inline_program,
@@ -364,11 +490,24 @@ class Engine:
             ),
             pulumi_command=self.command(),
         )
+        self.say(f"Selecting stack {self.options.stack} (created on its first run)…")
         stack = auto.Stack.create_or_select(self.options.stack, workspace)
+        self.say("Setting the stack's config (secret values through stdin)…")
         self._set_config(workspace)
+        self.say("Checking the provider plugins…")
         self._install_plugins(workspace)
         self._stack = stack
         return stack
+
+    def say(self, line: str) -> None:
+        """Report a step of the set-up before the engine's own events start (never raises:
+        it runs in the middle of the engine's work)."""
+        if self.on_step is None:
+            return
+        try:
+            self.on_step(line)
+        except Exception as exc:
+            self.callback_errors.append(f"{type(exc).__name__}: {exc}")
 
     def _set_config(self, workspace: auto.LocalWorkspace, secrets: bool = True) -> None:
         name = self.options.stack
@@ -415,15 +554,20 @@ class Engine:
                 ) from exc
         return wanted
 
-    def managed(self) -> dict[str, str]:
-        """The stack's own resources: name -> the id its state holds (empty when new)."""
+    def state_resources(self) -> dict[str, dict[str, Any]]:
+        """The stack's own resources as its state holds them (``id``, ``outputs``, secret
+        outputs still encrypted), by name; empty for a new stack."""
         deployment = self.stack().export_stack().deployment or {}
         found = {}
         for resource in deployment.get("resources") or []:
             urn = str(resource.get("urn") or "")
             if resource.get("custom") and not urn.split("::")[-2].startswith("pulumi:"):
-                found[urn.rsplit("::", 1)[-1]] = str(resource.get("id") or "")
+                found[urn.rsplit("::", 1)[-1]] = resource
         return found
+
+    def managed(self) -> dict[str, str]:
+        """The stack's own resources: name -> the id its state holds (empty when new)."""
+        return {name: str(r.get("id") or "") for name, r in self.state_resources().items()}
 
     def reconfigure(self, config: StackConfig) -> None:
         """Run with ``config`` from now on (the stack's settings are written again)."""
@@ -468,6 +612,7 @@ class Engine:
         stack = self.stack()
         plan = self._new_plan()
         plan_file = self.plan_path()
+        self.say("Previewing (refreshing what the stack holds first)…")
         # refresh: the review shows what the server holds now (drift included), not only
         # what the last apply left in the state.
         result = stack.preview(
@@ -479,9 +624,17 @@ class Engine:
         return RunOutcome(plan, plan_file, stdout=result.stdout)
 
     def up(
-        self, plan_file: Path, on_event: Callable[[EngineEvent], None] | None = None
+        self,
+        plan_file: Path,
+        on_event: Callable[[EngineEvent], None] | None = None,
+        reviewed: Plan | None = None,
     ) -> RunOutcome:
-        """Apply exactly the saved plan; secret outputs come back masked."""
+        """Apply exactly the saved plan; secret outputs come back masked.
+
+        With the ``reviewed`` plan, a fresh preview runs first and the apply is refused
+        before anything is written if the server changed since the review: the engine's
+        own check ("violates plan") comes per resource, after earlier ones were written.
+        """
         if not plan_file.is_file():
             raise EngineError(
                 f"No saved plan at {plan_file}: run a preview first; an apply only does what "
@@ -490,6 +643,19 @@ class Engine:
                 False,
             )
         stack = self.stack()
+        if reviewed is not None:
+            self.say("Checking that the server still matches the review…")
+            check = self._new_plan()
+            stack.preview(refresh=True, color="never", on_event=self._events(check, None))
+            changed = _differences(reviewed, check)
+            if changed:
+                raise EngineError(
+                    "The server no longer matches the preview ("
+                    + "; ".join(changed[:5])
+                    + "). Nothing was written. Preview again.",
+                    "Changed since the preview",
+                    False,
+                )
         plan = self._new_plan()
         # refresh with the plan: if the server changed since the preview, the engine finds
         # steps the plan does not hold and refuses ("violates plan") instead of applying.
@@ -538,6 +704,71 @@ class Engine:
         return bool(interrupt()) if interrupt is not None else False
 
 
+def make_private(folder: Path) -> None:
+    """``folder`` and everything in it readable by its owner only (0700/0600): a file
+    backend holds the secrets' ciphertext and the salt a passphrase is tried against.
+    An existing folder made before is corrected too."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for root, dirs, files in os.walk(folder):
+        os.chmod(root, 0o700)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o600)
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o700)
+
+
+def remove_automatic_logs(env: Mapping[str, str], pids: Iterable[int], project: str) -> int:
+    """Delete the automatic logs the Pulumi CLI wrote for these commands; how many.
+
+    Pulumi 3.2xx writes one log per command under ``PULUMI_HOME/logs`` (encrypted with the
+    stack's secrets provider once a stack is selected) and keeps them a week; there is no
+    setting to turn them off. A log is named after its command's process id, and renamed
+    after the stack (``organization+PROJECT+STACK-TIME.log``) once it is encrypted.
+    """
+    home = Path(env.get("PULUMI_HOME") or Path(env.get("HOME", "~")).expanduser() / ".pulumi")
+    folder = home / "logs"
+    if not folder.is_dir():
+        return 0
+    ours = re.compile(
+        r"^pulumi-\d{8}T\d{6}-(" + "|".join(str(p) for p in pids) + r")(-.*)?\.log$"
+        if pids
+        else r"^$"
+    )
+    removed = 0
+    for path in folder.iterdir():
+        if ours.match(path.name) or f"+{project}+" in path.name:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _differences(reviewed: Plan, now: Plan) -> list[str]:
+    """What a fresh preview would do that the reviewed one did not, in words."""
+
+    def steps(plan: Plan) -> dict[tuple[str, str], tuple[str, ...]]:
+        return {
+            (s.urn, s.op): tuple(sorted(c.path for c in s.changes))
+            for s in plan.steps
+            if s.op != "same" and not s.type.startswith("pulumi:")
+        }
+
+    before, after = steps(reviewed), steps(now)
+    said = []
+    for (urn, op), paths in sorted(after.items()):
+        name = urn.rsplit("::", 1)[-1]
+        if (urn, op) not in before:
+            said.append(f"{op} {name} was not in the review")
+        elif before[(urn, op)] != paths:
+            said.append(f"{op} {name} now changes {', '.join(paths) or 'nothing'}")
+    said += [
+        f"{op} {urn.rsplit('::', 1)[-1]} is no longer needed"
+        for urn, op in sorted(set(before) - set(after))
+    ]
+    return said
+
+
 def mask_outputs(outputs: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
     return {k: SECRET_MASK if v.secret else v.value for k, v in outputs.items()}
 
@@ -563,7 +794,40 @@ _MISSING_PLUGIN = re.compile(
 )
 _PLUGIN_NAME = re.compile(r"plugin[^\n]*?\b(vault|aws)\b")
 _PLAN_VIOLATION = re.compile(r"resource (urn:\S+) violates plan")
-_VAULT_ERROR = re.compile(r"Code: (\d{3})\. Errors:\s*\n?\s*\*?\s*(.+)")
+_VAULT_ERROR = re.compile(r"Code: (\d{3})\. Errors:")
+_VAULT_URL = re.compile(r"URL: ([A-Z]+) (\S+)")
+_COUNT_LINE = re.compile(r"^\d+ errors? occurred:?$")
+
+
+def _vault_error(text: str) -> str | None:
+    """Vault's whole answer to a refused request, in one message: the status, the request
+    (method and API path), and every error line. Vault's errors span lines ("1 error
+    occurred:", then "* permission denied"): keeping one line lost the reason."""
+    found = _VAULT_ERROR.search(text)
+    if found is None:
+        return None
+    reasons: list[str] = []
+    for line in text[found.end() :].splitlines()[:12]:
+        stripped = line.strip()
+        if not stripped:
+            if reasons:
+                break  # the end of Vault's block
+            continue
+        if not stripped.startswith("*"):  # Vault's own lines are bullets; the rest is not
+            if not reasons:
+                reasons.append(stripped)
+            break
+        item = stripped.lstrip("*").strip()
+        if not _COUNT_LINE.match(item):
+            reasons.append(item)
+    request = ""
+    urls = list(_VAULT_URL.finditer(text[: found.start()]))
+    url = urls[-1] if urls else None  # the last URL before the code is this request's
+    if url is not None:
+        path = url[2].split("/v1/", 1)[-1].split("?", 1)[0]
+        request = f" to {url[1]} {path}"
+    said = "; ".join(reasons) or "no reason given"
+    return f"Vault answered {found[1]}{request}: {said}"
 
 
 CANCELLED = EngineError(
@@ -664,11 +928,32 @@ def describe_failure(
                 "server, then preview again to see what is left.",
                 "Vault unreachable",
             )
-        vault = _VAULT_ERROR.search(text)
-        if vault:
+        if "vault-console refused a redirect" in text:
+            found = re.search(r"vault-console refused a redirect: ([^\n\"]+)", text)
             return EngineError(
-                f"Vault answered {vault[1]}: {vault[2].strip()}", "Vault refused a change"
+                "The server redirected the engine to another host; the console refused to "
+                "send it there (the token would go with it). "
+                + (found[1].strip() if found else ""),
+                "Redirected to another host",
+                False,
             )
+        unreached = re.search(r"vault-console could not reach Vault: ([^\n\"]+)", text)
+        if unreached:
+            return EngineError(
+                f"{unreached[1].strip()} Operations that finished before that are in the "
+                "stack's state; check the server, then preview again to see what is left.",
+                "Vault unreachable",
+            )
+        if "vault-console read-only mode" in text:
+            return EngineError(
+                "Read-only mode: the engine asked for a change, which the console refused "
+                "before it left the process. Nothing was written.",
+                "Read-only mode",
+                False,
+            )
+        vault = _vault_error(text)
+        if vault is not None:
+            return EngineError(vault, "Vault refused a change")
         lines = [ln for ln in text.splitlines() if ln.strip().startswith(("error:", "Error"))]
         said = [ln.strip() for ln in text.splitlines() if ln.strip()]
         detail = (
@@ -677,4 +962,6 @@ def describe_failure(
             or ("the pulumi command failed without a message")
         )
         return EngineError(detail, "Pulumi failed")
-    return ConsoleError(f"{type(exc).__name__}: {exc}", "Unexpected error")
+    from vault_console.errors import describe
+
+    return describe(exc)  # Vault's own errors (unreachable, 403, TLS) as everywhere else

@@ -19,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from vault_console.vault.client import VaultGateway
-from vault_console_programs.ai_secrets.config import StackConfig
+from vault_console_programs.ai_secrets.config import StackConfig, model_secret_resource
 
 if TYPE_CHECKING:
     from vault_console.infra.engine import Engine, RunOutcome
@@ -61,25 +61,46 @@ class Existing:
         return f"{self.planned.kind} {self.planned.where} ({self.holds})"
 
 
-class ExistingObjects(Exception):
+class PreviewRefused(Exception):
+    """What the server holds or allows rules out these answers; nothing was run. The
+    wizard's review and the headless commands say ``title``, each of ``lines``, and
+    ``advice``."""
+
+    title = "Refused before the preview"
+
+    def __init__(self, lines: list[str], advice: str) -> None:
+        self.lines = lines
+        self.advice = advice
+        super().__init__(f"{'; '.join(lines)}. {advice}")
+
+
+class ExistingObjects(PreviewRefused):
     """A preview would create objects that exist already; nothing was run."""
+
+    title = "Exists on the server"
 
     def __init__(self, found: list[Existing]) -> None:
         self.found = found
-        listed = "; ".join(e.line for e in found)
         unreadable = any(e.unreadable for e in found)
         super().__init__(
-            f"These exist on the server and this stack did not make them: {listed}. "
-            "Creating them would replace what is there. Choose other names or paths, or "
-            "adopt them (vault-console preview/up --adopt; the wizard's Adopt): the preview "
-            "then shows what the stack would change in each, as an update."
+            [e.line for e in found],
+            "These exist on the server and this stack did not make them; creating them "
+            "would replace what is there. Choose other names or paths, or adopt them "
+            "(vault-console preview/up --adopt; the wizard's Adopt): the preview then "
+            "shows what the stack would change in each, as an update."
             + (
                 " What this token may not read cannot be adopted either: use a token "
                 "that may read it, or other names."
                 if unreadable
                 else ""
-            )
+            ),
         )
+
+
+class ServerCannot(PreviewRefused):
+    """The server lacks what an enabled component needs, or the token may not do it."""
+
+    title = "The server cannot run these answers"
 
 
 def planned_objects(config: StackConfig) -> list[Planned]:
@@ -91,8 +112,6 @@ def planned_objects(config: StackConfig) -> list[Planned]:
         found.append(
             Planned("model-secrets-mount", "KV v2 mount", f"{mount}/", mount, f"sys/mounts/{mount}")
         )
-        from vault_console_programs.ai_secrets.program import model_secret_resource
-
         found.extend(
             Planned(
                 model_secret_resource(name),
@@ -263,6 +282,24 @@ def check_or_adopt(
     return adopted(config, found), found
 
 
+def check_target(gateway: VaultGateway, config: StackConfig, *, read_only: bool) -> None:
+    """ServerCannot when an enabled component needs a plugin the server lacks, or (unless
+    only previewing in read-only mode) when the token may not write where the stack
+    writes: checked with the final answers, before anything runs."""
+    from vault_console.infra.setup import target_report
+
+    report = target_report(gateway, config)
+    lines = list(report.unavailable(config).values())
+    if not read_only:
+        lines += [f"this token may not {c.needs} at {c.path}" for c in report.denied]
+    if lines:
+        raise ServerCannot(
+            lines,
+            "Turn the component off, register the plugin, or use a token that may do it; "
+            "nothing was previewed or changed.",
+        )
+
+
 def checked_preview(
     engine: Engine,
     gateway: VaultGateway,
@@ -272,6 +309,119 @@ def checked_preview(
 ) -> tuple[RunOutcome, list[Existing]]:
     """The one way a preview runs (wizard and headless): look for existing objects first,
     refuse them unless adopted, then preview (the plan file then holds the imports)."""
-    config, found = check_or_adopt(gateway, engine.config, engine.managed, adopt)
+    engine.command()  # no Pulumi CLI: said first, before the server is asked anything
+    engine.say("Checking what the server has and what this token may do…")
+    check_target(gateway, engine.config, read_only=gateway.settings.read_only)
+    resources = engine.state_resources()
+    managed = {name: str(r.get("id") or "") for name, r in resources.items()}
+    engine.say("Looking for what exists on the server already…")
+    config, found = check_or_adopt(gateway, engine.config, lambda: managed, adopt)
+    drift = secret_drift(gateway, config, resources)
     engine.reconfigure(config)
-    return engine.preview(on_event=on_event), found
+    outcome = engine.preview(on_event=on_event)
+    outcome.unseen_drift = drift
+    _note_losses(outcome, lost_with_mounts(gateway, outcome.plan.steps, resources))
+    return outcome, found
+
+
+def _note_losses(outcome: RunOutcome, losses: list[MountLoss]) -> None:
+    outcome.mount_losses = [loss.line for loss in losses]
+    outcome.lost_secrets = sum(len(loss.secrets) for loss in losses)
+
+
+def checked_destroy_preview(
+    engine: Engine, gateway: VaultGateway, on_event: Callable[[Any], None] | None = None
+) -> RunOutcome:
+    """The destroy's preview, with what goes with each mount it deletes."""
+    outcome = engine.preview_destroy(on_event=on_event)
+    resources = engine.state_resources()
+    _note_losses(outcome, lost_with_mounts(gateway, outcome.plan.steps, resources))
+    return outcome
+
+
+def secret_drift(
+    gateway: VaultGateway, config: StackConfig, resources: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """Model secrets written on the server since the stack wrote them.
+
+    The vault provider does not read a secret's value back on refresh, so a preview shows
+    no change when someone else wrote a new version (and the apply would silently write
+    the stack's value over it). The stack's state records the version it wrote; a newer
+    current version on the server is said, as drift the apply overwrites.
+    """
+    spec = config.model_secrets
+    if not spec.enabled:
+        return []
+    lines = []
+    for name in spec.names:
+        state = resources.get(model_secret_resource(name))
+        metadata = (state or {}).get("outputs", {}).get("metadata")
+        if not isinstance(metadata, dict) or not str(metadata.get("version", "")).isdigit():
+            continue
+        written = int(metadata["version"])
+        now = _readable(partial(gateway.read_path, f"{spec.mount_path}/metadata/{name}"))
+        current = (now or {}).get("data", {}).get("current_version") if now else None
+        if isinstance(current, int) and current > written:
+            lines.append(
+                f"secret {spec.mount_path}/{name}: the stack wrote version {written}, the "
+                f"server now holds version {current} (written by someone else); the apply "
+                "writes the reviewed value over it"
+            )
+    return lines
+
+
+@dataclass(frozen=True)
+class MountLoss:
+    """A mount a plan deletes or replaces, and the secrets that go with it."""
+
+    mount: str
+    secrets: list[str]
+    """Every secret in it, as paths in the mount."""
+    not_ours: list[str]
+    """Those the stack did not make."""
+
+    @property
+    def line(self) -> str:
+        shown = ", ".join(self.not_ours[:10]) + (" …" if len(self.not_ours) > 10 else "")
+        theirs = (
+            f", {len(self.not_ours)} of them not made by this stack ({shown})"
+            if self.not_ours
+            else ""
+        )
+        return (
+            f"deleting mount {self.mount}/ deletes the {len(self.secrets)} secret(s) in it{theirs}"
+        )
+
+
+def lost_with_mounts(
+    gateway: VaultGateway, steps: Iterable[Any], resources: Mapping[str, Mapping[str, Any]]
+) -> list[MountLoss]:
+    """For each KV mount the plan's ``steps`` delete or replace: the secrets in it now.
+
+    A plan names only the mount; every secret in it goes too, including ones the stack
+    never made, and the typed confirmation must say how many.
+    """
+    ours = {
+        str(r.get("outputs", {}).get("name") or "")
+        for r in resources.values()
+        if str(r.get("type", "")).endswith("SecretV2")
+    }
+    losses: list[MountLoss] = []
+    for step in steps:
+        if not str(step.type).endswith("mount:Mount") or step.op not in (
+            "delete",
+            "replace",
+            "delete-replaced",
+        ):
+            continue
+        state = resources.get(step.name) or {}
+        path = str(state.get("outputs", {}).get("path") or state.get("id") or "").strip("/")
+        if not path or any(loss.mount == path for loss in losses):
+            continue
+        entry = gateway.mount_table("secret").get(f"{path}/")
+        if not entry or entry.get("type") != "kv":
+            continue
+        version = 2 if (entry.get("options") or {}).get("version") == "2" else 1
+        secrets = sorted(gateway.kv(path, version).walk())
+        losses.append(MountLoss(path, secrets, [p for p in secrets if p not in ours]))
+    return losses

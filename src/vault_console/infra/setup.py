@@ -9,6 +9,7 @@ and the values stay in memory, handed to the engine's environment for the run.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -31,10 +32,15 @@ _FIELD = re.compile(r"^([a-z_]+(?:\.[a-z_]+)?)(?::|\s)")
 
 
 def secret_env_name(field_name: str) -> str:
-    """The environment variable a secret field is read from, e.g.
-    ``model_secrets.secrets."openai/api-key".api_key`` -> ``VAULT_CONSOLE_SECRET_OPENAI_API_KEY__API_KEY``."""
-    parts = field_name.removeprefix("model_secrets.secrets.").replace('"', "")
-    return SECRET_PREFIX + re.sub(r"[^A-Z0-9]+", "_", parts.upper().replace(".", "__")).strip("_")
+    """The environment variable a secret field is read from: a readable part and the first
+    8 hex digits of the field name's SHA-256, so two fields never share a variable (and
+    with it a value), e.g. ``model_secrets.secrets."openai/api-key".api_key`` ->
+    ``VAULT_CONSOLE_SECRET_OPENAI_API_KEY_API_KEY_1C6F0E2B``. Before, ``team-a/llm``.
+    ``api_key`` and ``team-a/llm/api``.``key`` both became ``…_TEAM_A_LLM_API_KEY``."""
+    readable = field_name.removeprefix("model_secrets.secrets.").replace('"', "")
+    readable = re.sub(r"[^A-Z0-9]+", "_", readable.upper()).strip("_")[:64]
+    digest = hashlib.sha256(field_name.encode()).hexdigest()[:8].upper()
+    return f"{SECRET_PREFIX}{readable}_{digest}"
 
 
 @dataclass
@@ -73,11 +79,27 @@ class SetupAnswers:
 
     def problems(self, env: Mapping[str, str] | None = None) -> dict[str, str]:
         """Each problem by the field it names (``model_secrets.mount_path``), with its reason."""
+        found: dict[str, str] = {}
+        variables: dict[str, str] = {}
+        for name in self.secrets:
+            variable = secret_env_name(name)
+            if variable in variables:  # astronomically unlikely: still never one value for two
+                found[name] = f"shares its variable {variable} with {variables[variable]}"
+            variables.setdefault(variable, name)
         try:
             self.build(env)
         except StackConfigError as exc:
-            return _by_field(exc.problems)
-        return {}
+            found.update(_by_field(exc.problems))
+        return found
+
+    def digest(self) -> str:
+        """What the answers are, values included, as one SHA-256 (kept in memory only):
+        a review is reused only for exactly the answers it previewed."""
+        material = json.dumps(
+            {"config": self.config_toml(), "values": sorted(self.secrets.items())},
+            sort_keys=True,
+        )
+        return hashlib.sha256(material.encode()).hexdigest()
 
     # -- files ----------------------------------------------------------------------------
 
@@ -105,6 +127,26 @@ class SetupAnswers:
             return cls(raw=tomllib.loads(path.read_text(encoding="utf-8")), loaded=True)
         except FileNotFoundError:
             return None
+
+
+def save_made(state_dir: Path, stack: str, made: Mapping[str, str]) -> None:
+    """Record what the stack's last apply holds (resource name -> id, no value), so the
+    target step can tell the stack's own objects from someone else's without the engine."""
+    path = answers_path(state_dir, stack).with_suffix(".made.json")
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        json.dump(dict(made), out, sort_keys=True)
+
+
+def load_made(state_dir: Path, stack: str) -> dict[str, str]:
+    """What ``save_made`` recorded for ``stack`` (empty when nothing was applied)."""
+    try:  # a bad stack name (ValueError) has no record either
+        text = answers_path(state_dir, stack).with_suffix(".made.json").read_text("utf-8")
+        made = json.loads(text)
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in made.items()} if isinstance(made, dict) else {}
 
 
 def answers_path(state_dir: Path, stack: str) -> Path:
@@ -361,8 +403,11 @@ def verify(gateway: VaultGateway, config: StackConfig) -> list[Verification]:
             def metadata(name: str = name) -> str:
                 meta = client.secrets.kv.v2.read_secret_metadata(name, mount_point=spec.mount_path)
                 data = meta["data"]
+                current = data["current_version"]
+                # The current version's own time: the metadata's created_time is version 1's.
+                written = (data.get("versions") or {}).get(str(current), {}).get("created_time")
                 return (
-                    f"version {data['current_version']}, created {data['created_time'][:19]}Z "
+                    f"version {current}, written {str(written or data['created_time'])[:19]}Z "
                     "(value not read)"
                 )
 

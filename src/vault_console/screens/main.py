@@ -42,6 +42,7 @@ from vault_console.vault.model import (
     SecretVersion,
     diff_versions,
 )
+from vault_console.widgets.fitted_table import Column, FittedTable
 from vault_console.widgets.footer import Footer
 from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
 from vault_console.widgets.status_bar import StatusBar
@@ -60,6 +61,17 @@ WRITE_ACTIONS = frozenset(
 """Actions that change the server; read-only mode hides and disables them."""
 
 TABS = Binding.Group("Tabs", compact=True)
+
+MOUNT_COLUMNS = (
+    Column("Path", 100, min_width=12, elide="middle"),
+    Column("Type", 90, min_width=6),
+    Column("Description", 80, min_width=20, max_width=48, flex=True),
+    Column("Kind", 70, min_width=7),
+    Column("Options", 60, min_width=9),
+    Column("Plugin version", 30, min_width=8),
+    Column("Accessor", 20, min_width=8),
+)
+"""The mounts table's columns, most telling first; at 80 columns the last ones give way."""
 
 SECRETS_TAB_ACTIONS = WRITE_ACTIONS - {"renew_token"} | {
     "reveal_value",
@@ -286,11 +298,7 @@ class MainScreen(Screen[None]):
         with TabbedContent(initial="mounts", id="tabs"):
             with TabPane("Mounts", id="mounts"):
                 yield Label("", id="mounts-state", classes="hint")
-                table: DataTable[str] = DataTable(cursor_type="row", id="mounts-table")
-                table.add_columns(
-                    "Path", "Kind", "Type", "Plugin version", "Options", "Accessor", "Description"
-                )
-                yield table
+                yield FittedTable(MOUNT_COLUMNS, cursor_type="row", id="mounts-table")
             yield TabPane("Secrets", id="secrets")
             yield TabPane("Audit", id="audit")
             yield TabPane("Review", id="review")
@@ -307,7 +315,7 @@ class MainScreen(Screen[None]):
         """List the mounts; ``then`` runs once they are shown."""
         if self.vc.settings.token is None:
             # Without a token the server shows next to nothing: say how to provide one.
-            problem = no_token_error()
+            problem = no_token_error(self.vc.settings.token_source)
             self._mounts_state(f"✖ {problem.title}. {problem.message}")
             self.vc.refresh_status()
             self.vc.show_error(problem, None)
@@ -358,7 +366,7 @@ class MainScreen(Screen[None]):
     def forget_server(self) -> None:
         """A switch of server: nothing of the previous one stays on screen."""
         self.mounts = []
-        self.query_one("#mounts-table", DataTable).clear()
+        self.query_one("#mounts-table", FittedTable).clear_rows()
         self._fill_tree()
         for panel in self.query(SecretPanel):
             panel.shown = None
@@ -367,24 +375,24 @@ class MainScreen(Screen[None]):
     def _show_mounts(self, mounts: list[MountInfo]) -> None:
         self._mounts_state("")
         self.mounts = mounts
-        table = self.query_one("#mounts-table", DataTable)
-        table.clear()
+        rows = []
         for mount in mounts:
             options = [f"{k}={v}" for k, v in sorted(mount.options.items())]
             if mount.default_lease_ttl or mount.max_lease_ttl:
                 options.append(
                     f"ttl={format_ttl(mount.default_lease_ttl)}/{format_ttl(mount.max_lease_ttl)}"
                 )
-            table.add_row(
+            cells = [
                 plain(mount.path),
-                "auth" if mount.category == "auth" else "secrets",
                 plain(mount.type),
-                plain(mount.plugin_version),
-                plain(" ".join(options)),
-                plain(mount.accessor),
                 plain(mount.description),
-                key=f"{mount.category}:{mount.path}",
-            )
+                "auth" if mount.category == "auth" else "secrets",
+                plain(" ".join(options)),
+                plain(mount.plugin_version),
+                plain(mount.accessor),
+            ]
+            rows.append((cells, f"{mount.category}:{mount.path}"))
+        self.query_one("#mounts-table", FittedTable).set_rows(rows)
         self._fill_tree()
         self.vc.refresh_status()
         # KV actions build their store on the UI thread: load hvac for them in a worker first,
@@ -586,9 +594,8 @@ class MainScreen(Screen[None]):
             await self.action_show_tab(active)
 
     def action_setup_wizard(self) -> None:
-        from vault_console.screens.wizard.screen import WizardScreen
-
-        self.app.push_screen(WizardScreen())
+        # The app's own opener: the stack of `setup --stack`, or the one last set up.
+        self.vc.open_wizard()
 
     def jump_to(self, full_path: str) -> None:
         """Reload the mounts (a stack may have made one), then open ``full_path``."""

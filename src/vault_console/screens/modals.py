@@ -200,11 +200,17 @@ class ConflictScreen(ModalScreen[str]):
             yield Label("Changed by someone else", classes="dialog-title")
             yield Static(
                 plain(
-                    f"{self.path} has a newer version than version {self.loaded_version}, "
-                    "which your edit started from. The server refused the write "
-                    "(check-and-set) and nothing was overwritten.\n\n"
-                    "Reload to see the current version and discard your edit, or go back "
-                    "to your edit.",
+                    (
+                        f"{self.path} has a newer version than version {self.loaded_version}, "
+                        "which your edit started from. The server refused the write "
+                        "(check-and-set) and nothing was overwritten."
+                        if self.loaded_version is not None
+                        else f"{self.path} changed since you opened it: KV v1 keeps no "
+                        "versions, so it was read again just before saving, and it differed. "
+                        "Nothing was written."
+                    )
+                    + "\n\nReload to see the current version and discard your edit, or "
+                    "go back to your edit.",
                     DETAIL_LIMIT,
                     multiline=True,
                 ),

@@ -167,7 +167,9 @@ class Urllib3Adapter:
         if self.token:
             headers["X-Vault-Token"] = self.token
         if self.namespace:
-            headers["X-Vault-Namespace"] = self.namespace
+            # UTF-8 on the wire, as OpenBao reads it (and curl sends it): http.client would
+            # encode a str as Latin-1, sending another name or failing on an emoji.
+            headers["X-Vault-Namespace"] = self.namespace.encode().decode("latin-1")
         wrap_ttl = kwargs.pop("wrap_ttl", None)
         if wrap_ttl:
             headers["X-Vault-Wrap-TTL"] = str(wrap_ttl)
@@ -190,6 +192,20 @@ class Urllib3Adapter:
             except ValueError:
                 pass
         return response
+
+    def raw_request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> Response:
+        """``path`` (with its query) as another client sent it, through the same guard and
+        redirect rule as every request of ours, adding only this adapter's own token and
+        namespace when it has them; the answer whatever its status (guard_proxy)."""
+        method = method.upper()
+        if self._guard is not None:
+            self._guard(method, path.split("?")[0])
+        headers = dict(headers)
+        if self.token:
+            headers["X-Vault-Token"] = self.token
+        return self._send(method, self.urljoin(self.base_uri, path), headers, body)
 
     def _send(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Response:
         origin = parse_url(url)

@@ -18,19 +18,30 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
-from textual.widgets.data_table import ColumnKey
 
 from vault_console.audit.query import HELP, parse_query
 from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan_latest
 from vault_console.errors import describe, is_forbidden
 from vault_console.screens.modals import PromptScreen
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
+from vault_console.widgets.fitted_table import Column, FittedTable
 
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
 
 SHOWN = 1000
-"""The newest matches shown at once; follow mode adds to them."""
+"""The newest matches shown at once; follow mode adds to them and drops the oldest."""
+
+AUDIT_COLUMNS = (
+    Column("Time", 90, min_width=19),
+    Column("Op", 80, min_width=6),
+    Column("Path", 100, min_width=16, max_width=30, elide="middle", flex=True),
+    Column("Who", 60, min_width=8, max_width=20),
+    Column("From", 50, min_width=9, max_width=15),
+    Column("Result", 85, min_width=5),
+)
+"""The path gives way last (shortened in the middle, so rows stay apart); at 80 columns
+the table shows time, op, path and result, and the details go below it."""
 
 
 ROW_BATCH = 100
@@ -69,7 +80,8 @@ class AuditPanel(Vertical):
     BINDINGS = [
         Binding("f", "follow", "Follow", id="audit.follow"),
         Binding("H", "hmac_search", "Find a value", id="audit.hmac-search"),
-        Binding("L", "open_log", "Open log file", id="audit.open-log"),
+        # In help (?) and the palette: the footer fits 80 columns.
+        Binding("L", "open_log", "Open log file", id="audit.open-log", show=False),
     ]
 
     class NewEntries(Message):
@@ -86,6 +98,9 @@ class AuditPanel(Vertical):
         self.audit_query = Query()
         self.entries: list[AuditEntry] = []
         self.pairs: list[AuditPair] = []
+        """The shown requests, oldest first: row ``n`` of the table is ``pairs[n - first]``."""
+        self.first = 0
+        """The row number of ``pairs[0]``: follow mode drops the oldest, numbers stay."""
         self._stop_follow: threading.Event | None = None
 
     @property
@@ -93,28 +108,15 @@ class AuditPanel(Vertical):
         return cast("VaultConsoleApp", self.app)
 
     def compose(self) -> ComposeResult:
-        self._columns: list[ColumnKey] = []
         self._row_of: dict[str, int] = {}
-        """Row index of each shown request, by request id (or line), for follow mode."""
+        """Row number of each shown request, by request id (or line), for follow mode."""
         self._shown_rows = 0
         self._generation = 0
         yield Label("Audit devices: not loaded", id="audit-devices")
         yield Input(placeholder=HELP, id="audit-query")
         yield Label("", id="audit-status")
-        with Horizontal():
-            table: DataTable[str] = DataTable(cursor_type="row", id="audit-table")
-            # Fixed widths: columns stay put while follow mode appends, and do not wait for
-            # the table's idle-time measuring (which a table on a hidden tab can miss).
-            for label, width in (
-                ("Time", 19),
-                ("Op", 7),
-                ("Path", 36),
-                ("Who", 16),
-                ("From", 15),
-                ("Result", 8),
-            ):
-                self._columns.append(table.add_column(label, width=width))
-            yield table
+        with Horizontal(id="audit-body"):
+            yield FittedTable(AUDIT_COLUMNS, cursor_type="row", id="audit-table")
             with VerticalScroll(id="audit-details-box"):
                 yield Static("Select an entry", id="audit-details")
 
@@ -232,9 +234,10 @@ class AuditPanel(Vertical):
 
     def _show(self) -> None:
         self.pairs = pair(self.entries)
+        self.first = 0
         self._row_of = {_pair_key(p.first): i for i, p in enumerate(self.pairs)}
-        table = self.query_one("#audit-table", DataTable)
-        table.clear()
+        table = self.query_one("#audit-table", FittedTable)
+        table.clear_rows()
         if not self.pairs:
             self.query_one("#audit-details", Static).update("No matching entries")
         self._shown_rows = 0
@@ -249,10 +252,10 @@ class AuditPanel(Vertical):
         """
         if generation != self._generation:
             return  # a newer scan replaced these rows
-        table = self.query_one("#audit-table", DataTable)
+        table = self.query_one("#audit-table", FittedTable)
         end = min(self._shown_rows + ROW_BATCH, len(self.pairs))
         for index in range(self._shown_rows, end):
-            table.add_row(*self._cells(self.pairs[index]), key=str(index))
+            table.add_fitted_row(self._cells(self.pairs[index]), key=str(self.first + index))
         self._shown_rows = end
         if end < len(self.pairs):
             self.set_timer(0.001, lambda: self._add_rows(generation))
@@ -260,9 +263,9 @@ class AuditPanel(Vertical):
     def _flush_rows(self) -> None:
         """Add every row still waiting for its batch (before rows are appended)."""
         self._generation += 1
-        table = self.query_one("#audit-table", DataTable)
+        table = self.query_one("#audit-table", FittedTable)
         for index in range(self._shown_rows, len(self.pairs)):
-            table.add_row(*self._cells(self.pairs[index]), key=str(index))
+            table.add_fitted_row(self._cells(self.pairs[index]), key=str(self.first + index))
         self._shown_rows = len(self.pairs)
 
     @staticmethod
@@ -284,9 +287,12 @@ class AuditPanel(Vertical):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         # An empty table (no matches) still sends a highlight on PageDown, with no row.
         key = event.row_key.value if event.row_key is not None else None
-        if key is None or not key.isdigit() or int(key) >= len(self.pairs):
+        if key is None or not key.isdigit():
             return
-        found = self.pairs[int(key)]
+        index = int(key) - self.first
+        if not 0 <= index < len(self.pairs):
+            return
+        found = self.pairs[index]
         notes: list[str] = []
         for entry in (found.request, found.response):
             if entry is None:
@@ -302,6 +308,11 @@ class AuditPanel(Vertical):
                 )
             if entry.bad_utf8:
                 notes.append(f"Line {entry.line} had invalid UTF-8 (replaced with �)")
+            if entry.too_deep:
+                notes.append(
+                    f"Line {entry.line}: parts of the body are nested too deep to show; the "
+                    "request's own fields (time, path, operation, caller, result) are read"
+                )
         body = {
             "request": found.request.raw if found.request else None,
             "response": found.response.raw if found.response else None,
@@ -349,30 +360,38 @@ class AuditPanel(Vertical):
 
     def on_audit_panel_new_entries(self, message: NewEntries) -> None:
         # Rows are appended (or a request's row updated with its response), never rebuilt:
-        # a rebuild per batch stalled the UI for seconds at a few thousand rows.
-        table = self.query_one("#audit-table", DataTable)
+        # a rebuild per batch stalled the UI for seconds at a few thousand rows. Only the
+        # latest SHOWN requests stay: the oldest rows go as new ones come, so an hour of
+        # following holds as much as the first minute.
+        table = self.query_one("#audit-table", FittedTable)
         self._flush_rows()
         for entry in message.entries:
-            self.entries.append(entry)
             key = _pair_key(entry)
-            index = self._row_of.get(key)
-            if index is None:
+            row = self._row_of.get(key)
+            if row is None:
                 found = AuditPair()
-                self._row_of[key] = len(self.pairs)
+                row = self._row_of[key] = self.first + len(self.pairs)
                 self.pairs.append(found)
+                added = True
             else:
-                found = self.pairs[index]
+                found = self.pairs[row - self.first]
+                added = False
             if entry.type == "response":
                 found.response = entry
             else:
                 found.request = entry
-            cells = self._cells(found)
-            if index is None:
-                table.add_row(*cells, key=str(len(self.pairs) - 1))
-                self._shown_rows = len(self.pairs)
+            if added:
+                table.add_fitted_row(self._cells(found), key=str(row))
             else:
-                for column, cell in zip(self._columns, cells, strict=True):
-                    table.update_cell(str(index), column, cell)
+                table.update_fitted_row(str(row), self._cells(found))
+        self._shown_rows = len(self.pairs)
+        self.entries = []  # a rescan reads the file again; follow mode needs no copy
+        while len(self.pairs) > SHOWN:
+            oldest = self.pairs.pop(0)
+            self._row_of.pop(_pair_key(oldest.first), None)
+            table.remove_fitted_row(str(self.first))
+            self.first += 1
+        self._shown_rows = len(self.pairs)
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)
 

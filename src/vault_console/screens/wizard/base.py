@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from vault_console.errors import ConsoleError
     from vault_console.infra.aws import AwsIdentity, IamRole
     from vault_console.infra.engine import Engine, RunOutcome
-    from vault_console.infra.existing import Existing
+    from vault_console.infra.existing import Existing, PreviewRefused
     from vault_console.infra.plan import Plan
     from vault_console.infra.setup import TargetReport, Verification
     from vault_console.screens.wizard.screen import WizardScreen
@@ -40,12 +40,17 @@ class WizardState:
     engine: Engine | None = None
     preview: RunOutcome | None = None
     """The reviewed preview; the apply is held to its plan file."""
-    reviewed_toml: str = ""
-    """The answers the review ran with: a change afterwards means preview again."""
+    reviewed_digest: str = ""
+    """``SetupAnswers.digest()`` of the answers the review ran with, values included: any
+    change afterwards (a secret's value too) means preview again."""
+    previewing_digest: str = ""
+    """The digest of the answers the running preview was started with."""
     adopt: bool = False
     """The operator chose to adopt what exists on the server (the review's Adopt)."""
     preview_error: ConsoleError | None = None
     """Why the last preview did not run or failed (Next says so instead of "wait")."""
+    refused: PreviewRefused | None = None
+    """Why the last preview did not run: what the server holds or cannot do."""
     existing: list[Existing] = field(default_factory=list)
     """What the last preview found on the server: refused, or adopted when ``adopt``."""
     applied: RunOutcome | None = None

@@ -202,7 +202,25 @@ class ComponentsStep(WizardStep):
                 found = {k: v for k, v in found.items() if not k.startswith(section)}
         if "model_secrets" in enabled:
             rows = list(self.query(SecretRow))
-            found = {k: v for k, v in found.items() if not k.startswith("model_secrets.secrets")}
+            # The setup model's problems about a secret go under the row that holds it:
+            # its path (not a secret path, named like another) or its value. An unset
+            # value's problem is the emptiness check's below.
+            model = {k: v for k, v in found.items() if k.startswith("model_secrets.secrets")}
+            found = {k: v for k, v in found.items() if k not in model}
+            placed: set[str] = set()
+            for row in rows:
+                path, key, _ = row.read()
+                base = f"model_secrets.rows[{row.index}]"
+                for name, part in (
+                    (f"model_secrets.secrets.{path}", "path"),
+                    (f"model_secrets.secrets.{path}.{key}", "value"),
+                    (f'model_secrets.secrets."{path}".{key}', "value"),
+                ):
+                    if name in model:
+                        placed.add(name)
+                        if not model[name].startswith("environment variable"):
+                            found[f"{base}.{part}"] = model[name]
+            found.update({k: v for k, v in model.items() if k not in placed})
             seen: set[tuple[str, str]] = set()
             for row in rows:
                 path, key, value = row.read()

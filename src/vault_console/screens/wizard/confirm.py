@@ -28,6 +28,8 @@ class ConfirmStep(WizardStep):
         found = [f"{s.op} {short_type(s.type)} {s.name}" for s in steps if s.op in DESTRUCTIVE]
         if self.state.adopt:
             found += [f"adopt and change {e.line}" for e in self.state.existing]
+        if preview is not None:
+            found += preview.mount_losses  # a replaced mount takes every secret in it
         return found
 
     def load(self) -> None:

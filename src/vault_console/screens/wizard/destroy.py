@@ -14,16 +14,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Label, Log
+from textual.widgets import Button, Label, Log
 
 from vault_console import config as console_config
 from vault_console.errors import ConsoleError
 from vault_console.infra.plan import Plan
 from vault_console.infra.setup import SetupAnswers, config_for_destroy
 from vault_console.screens.wizard.base import Field
-from vault_console.screens.wizard.review import counts_line, fill_diff
+from vault_console.screens.wizard.review import DIFF_COLUMNS, counts_line, fill_diff
 from vault_console.screens.wizard.screen import CommandFactory
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
+from vault_console.widgets.fitted_table import FittedTable
 from vault_console.widgets.footer import Footer
 from vault_console.widgets.status_bar import StatusBar
 from vault_console_programs.ai_secrets.config import SecretValues
@@ -39,11 +40,21 @@ class DestroyScreen(Screen[None]):
     BINDINGS = [Binding("escape", "close", "Close / cancel", id="destroy.close")]
 
     class Finished(Message):
-        def __init__(self, kind: str, plan: Plan | None, error: ConsoleError | None) -> None:
+        def __init__(
+            self,
+            kind: str,
+            plan: Plan | None,
+            error: ConsoleError | None,
+            losses: list[str] | None = None,
+            lost_secrets: int = 0,
+        ) -> None:
             super().__init__()
             self.kind = kind
             self.plan = plan
             self.error = error
+            self.losses = losses or []
+            """What goes with each mount the destroy deletes (every secret in it)."""
+            self.lost_secrets = lost_secrets
 
     class Progress(Message):
         def __init__(self, line: str) -> None:
@@ -56,6 +67,8 @@ class DestroyScreen(Screen[None]):
         self.command_factory = command
         self.engine: Engine | None = None
         self.previewed: Plan | None = None
+        self.losses: list[str] = []
+        self.lost_secrets = 0
         self.running = False
         self.work_dir = Path(tempfile.mkdtemp(prefix="vault-console-destroy-"))
 
@@ -77,9 +90,7 @@ class DestroyScreen(Screen[None]):
         yield Label("", id="destroy-header", classes="section-title")
         yield Label("", id="destroy-status")
         yield Log(id="destroy-progress", max_lines=500)
-        table: DataTable[Any] = DataTable(id="destroy-diff", cursor_type="row")
-        table.add_columns("Op", "Resource / property", "Value (old → new)")
-        yield table
+        yield FittedTable(DIFF_COLUMNS, id="destroy-diff", cursor_type="row")
         yield Field("", "destroy.confirm")
         with Horizontal(classes="step-buttons"):
             yield Button("Destroy", id="destroy-run", variant="error")
@@ -92,6 +103,8 @@ class DestroyScreen(Screen[None]):
         self.query(Field).first().input.focus()
 
     def on_unmount(self) -> None:
+        if self.engine is not None:
+            self.engine.close()  # the CLI's automatic logs of its commands
         shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def _show_confirm(self, shown: bool) -> None:
@@ -99,14 +112,16 @@ class DestroyScreen(Screen[None]):
         confirm.display = shown
         self.query_one("#destroy-run").display = shown and not self.vc.settings.read_only
         if shown:
+            extra = f", and the {self.lost_secrets} secret(s) in its mounts" if self.losses else ""
             confirm.query_one(".field-label", Label).update(
-                plain(f"Type the stack name {self.stack!r} to destroy everything listed above")
+                plain(
+                    f"Type the stack name {self.stack!r} to destroy everything listed above{extra}"
+                )
             )
 
     # -- running ----------------------------------------------------------------------------
 
     def _engine(self) -> Engine | None:
-        from vault_console.commands import provider_env
         from vault_console.infra.engine import Engine, EngineOptions
 
         stack_field = self.query(Field).first()
@@ -129,7 +144,7 @@ class DestroyScreen(Screen[None]):
             SecretValues(),
             options=EngineOptions(stack=self.stack, work_dir=self.work_dir),
             env=env,
-            provider_env=provider_env(self.vc.settings),
+            vault=self.vc.settings,
             command=self.command_factory() if self.command_factory else None,
         )
 
@@ -140,8 +155,11 @@ class DestroyScreen(Screen[None]):
         self.query_one("#destroy-progress", Log).clear()
         self.query_one("#destroy-progress").display = True
 
+        gateway = self.vc.gateway
+
         def work() -> None:
             from vault_console.infra.engine import describe_failure
+            from vault_console.infra.existing import checked_destroy_preview
             from vault_console.infra.plan import progress_line
 
             def forward(event: Any) -> None:
@@ -150,8 +168,10 @@ class DestroyScreen(Screen[None]):
                     self.post_message(self.Progress(escape_controls(line)))
 
             try:
-                run = engine.preview_destroy if kind == "preview" else engine.destroy
-                outcome = run(on_event=forward)
+                if kind == "preview":
+                    outcome = checked_destroy_preview(engine, gateway, on_event=forward)
+                else:
+                    outcome = engine.destroy(on_event=forward)
             except BaseException as exc:
                 self.post_message(
                     self.Finished(
@@ -161,7 +181,11 @@ class DestroyScreen(Screen[None]):
                     )
                 )
             else:
-                self.post_message(self.Finished(kind, outcome.plan, None))
+                self.post_message(
+                    self.Finished(
+                        kind, outcome.plan, None, outcome.mount_losses, outcome.lost_secrets
+                    )
+                )
 
         self.run_worker(work, thread=True, exclusive=True, group="engine", exit_on_error=False)
 
@@ -174,7 +198,7 @@ class DestroyScreen(Screen[None]):
         header = self.query_one("#destroy-header", Label)
         status = self.query_one("#destroy-status", Label)
         if message.plan is not None:
-            fill_diff(self.query_one("#destroy-diff", DataTable), message.plan, True)
+            fill_diff(self.query_one("#destroy-diff", FittedTable), message.plan, True)
         if message.error is not None:
             header.update(plain(f"✖ {message.error.title}"))
             status.update(plain(message.error.message, DETAIL_LIMIT, multiline=True))
@@ -183,8 +207,12 @@ class DestroyScreen(Screen[None]):
         assert message.plan is not None
         if message.kind == "preview":
             self.previewed = message.plan
+            self.losses, self.lost_secrets = message.losses, message.lost_secrets
             header.update(plain(f"Destroy stack {self.stack}: {counts_line(message.plan)}"))
-            status.update("read-only mode: preview only" if self.vc.settings.read_only else "")
+            lines = [f"⚠ Also gone: {line}" for line in message.losses]
+            if self.vc.settings.read_only:
+                lines.append("read-only mode: preview only")
+            status.update(plain("\n".join(lines), DETAIL_LIMIT, multiline=True))
             self._show_confirm(message.plan.has_changes)
             if message.plan.has_changes and not self.vc.settings.read_only:
                 self.query(Field).last().input.focus()
@@ -226,9 +254,13 @@ class DestroyScreen(Screen[None]):
         else:
             self._preview()
 
-    def action_close(self) -> None:
+    def cancel_engine(self) -> None:
         if self.running and self.engine is not None:
             self.notify("Cancelling: the engine finishes what it started and saves the state")
             self.engine.cancel()
+
+    def action_close(self) -> None:
+        if self.running:
+            self.cancel_engine()
             return
         self.dismiss()

@@ -10,13 +10,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, DataTable, Label, Log, Static
+from textual.widgets import Button, Label, Log, Static
 
 from vault_console.errors import ConsoleError
 from vault_console.infra.plan import Plan, Step
 from vault_console.infra.setup import COMPONENTS, component_of, security_documents
 from vault_console.screens.wizard.base import WizardStep
 from vault_console.text import DETAIL_LIMIT, plain
+from vault_console.widgets.fitted_table import Column, FittedTable
 
 SYMBOLS = {
     "create": ("+", "green"),
@@ -65,13 +66,21 @@ def change_text(old: Any, new: Any, op: str) -> str:
     return f"{value_text(old)} → {value_text(new)}"
 
 
-def fill_diff(table: DataTable[Any], plan: Plan, changes_only: bool) -> None:
+DIFF_COLUMNS = (
+    Column("Op", 100, min_width=9),
+    Column("Resource / property", 95, min_width=20, max_width=44),
+    Column("Value (old → new)", 90, min_width=16, max_width=30, flex=True),
+)
+"""The diff's columns; the values take what the resource names leave."""
+
+
+def fill_diff(table: FittedTable, plan: Plan, changes_only: bool) -> None:
     """The plan's steps by component, each with its property changes (masked by the plan).
 
     Providers are left out, as the Pulumi CLI's own display does: they are how the engine
     talks to Vault, not something the stack makes.
     """
-    table.clear()
+    rows: list[tuple[list[Text | str], str | None]] = []
     groups: dict[str, list[Step]] = {}
     for step in plan.steps:
         if (changes_only and step.op == "same") or step.type.startswith("pulumi:providers:"):
@@ -83,30 +92,43 @@ def fill_diff(table: DataTable[Any], plan: Plan, changes_only: bool) -> None:
         steps = sorted(groups.get(part, []), key=lambda s: (s.type, s.name))
         if not steps:
             continue
-        table.add_row("", Text(COMPONENTS.get(part, part), style="bold"), "")
+        rows.append((["", Text(COMPONENTS.get(part, part), style="bold"), ""], None))
         for step in steps:
             symbol, style = SYMBOLS.get(step.op, ("?", ""))
             state = " FAILED" if step.failed else ""
-            table.add_row(
-                Text(f"{symbol} {step.op}{state}", style=style),
-                plain(f"  {short_type(step.type)} {step.name}"),
-                "",
+            rows.append(
+                (
+                    [
+                        Text(f"{symbol} {step.op}{state}", style=style),
+                        plain(f"  {short_type(step.type)} {step.name}"),
+                        "",
+                    ],
+                    None,
+                )
             )
             for change in step.changes:
-                table.add_row(
-                    "",
-                    plain(f"    {change.path}", style=style),
-                    plain(change_text(change.old, change.new, step.op)),
+                rows.append(
+                    (
+                        [
+                            "",
+                            plain(f"    {change.path}", style=style),
+                            plain(change_text(change.old, change.new, step.op)),
+                        ],
+                        None,
+                    )
                 )
-    if not table.row_count:
-        table.add_row("no changes", "", "")
+    if not rows:
+        rows.append((["no changes", "", ""], None))
+    table.set_rows(rows)
 
 
 class ReviewStep(WizardStep):
     title = "Review"
     BINDINGS = [
         Binding("c", "toggle_changes", "Changes only", id="wizard.changes-only"),
-        Binding("o", "open_recorded", "Recorded plan", id="wizard.recorded-plan"),
+        # In help (?) and the palette, and a button when no preview can run: the footer
+        # fits 80 columns.
+        Binding("o", "open_recorded", "Recorded plan", id="wizard.recorded-plan", show=False),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -119,9 +141,7 @@ class ReviewStep(WizardStep):
         yield Label("", id="review-drift")
         yield Log(id="review-progress", max_lines=500)
         with Horizontal(id="review-body"):
-            table: DataTable[Any] = DataTable(id="review-diff", cursor_type="row")
-            table.add_columns("Op", "Resource / property", "Value (old → new)")
-            yield table
+            yield FittedTable(DIFF_COLUMNS, id="review-diff", cursor_type="row")
             with VerticalScroll(id="review-docs"):
                 yield Static("", id="review-documents")
         with Horizontal(classes="step-buttons"):
@@ -134,8 +154,23 @@ class ReviewStep(WizardStep):
         state = self.state
         self.query_one("#open-recorded").display = False
         self.query_one("#adopt-existing").display = False
+        problems = state.answers.problems(self.wizard.env)
+        if problems:
+            # Components blocks Next on every one of these; should one get here anyway,
+            # it is said, and nothing runs (it used to end the app).
+            self.query_one("#review-header", Label).update("✖ The answers have problems")
+            self.query_one("#review-status", Label).update(
+                plain(
+                    "\n".join(f"{k}: {v}" for k, v in problems.items())
+                    + "\nBack (ctrl+b) to fix them; nothing was previewed.",
+                    DETAIL_LIMIT,
+                    multiline=True,
+                )
+            )
+            self.set_running(False)
+            return
         self.show_documents()
-        if state.preview is not None and state.reviewed_toml == state.answers.config_toml():
+        if state.preview is not None and state.reviewed_digest == state.answers.digest():
             self.show_plan(state.preview.plan)
             return
         state.adopt = False  # other answers: what exists is asked about again
@@ -162,8 +197,9 @@ class ReviewStep(WizardStep):
 
     def start(self) -> None:
         self.state.preview = None
+        self.state.previewing_digest = self.state.answers.digest()
         self.query_one("#review-progress", Log).clear()
-        self.query_one("#review-diff", DataTable).clear()
+        self.query_one("#review-diff", FittedTable).clear()
         self.query_one("#review-header", Label).update(
             plain(f"Previewing stack {self.state.stack}…")
         )
@@ -186,8 +222,8 @@ class ReviewStep(WizardStep):
 
     def finished(self, plan: Plan | None, error: ConsoleError | None) -> None:
         self.set_running(False)
-        if error is not None and self.state.existing:
-            self.show_existing()
+        if error is not None and self.state.refused is not None:
+            self.show_refused()
             return
         if error is not None:
             self.query_one("#review-header", Label).update(plain(f"✖ {error.title}"))
@@ -197,30 +233,37 @@ class ReviewStep(WizardStep):
             offline = error.title in {"Pulumi CLI missing", "Plugin missing"}
             self.query_one("#open-recorded").display = offline
             if plan is not None and plan.steps:
-                fill_diff(self.query_one("#review-diff", DataTable), plan, self.changes_only)
+                fill_diff(self.query_one("#review-diff", FittedTable), plan, self.changes_only)
             return
         assert plan is not None
         self.show_plan(plan)
 
-    def show_existing(self) -> None:
-        """What exists on the server and the stack did not make: nothing ran; the operator
-        picks other names (Back) or adopts them."""
+    def show_refused(self) -> None:
+        """Why nothing was previewed: what exists on the server and the stack did not make
+        (rename it with Back, or adopt it), or what the server cannot do (Back)."""
+        refused = self.state.refused
+        assert refused is not None
         found = self.state.existing
-        self.query_one("#review-header", Label).update(
-            plain(f"✖ {len(found)} object(s) exist on the server; this stack did not make them")
-        )
-        lines = [f"• {e.line}" for e in found]
-        lines.append(
-            "Creating them would replace what is there, so nothing was previewed or changed. "
-            "Back (ctrl+b) to choose other names or paths in Components, or adopt them: "
-            "they are imported into the stack, and the preview shows what it would change "
-            "in each as an update, before anything is applied."
-        )
+        if found:
+            header = f"✖ {len(found)} object(s) exist on the server; this stack did not make them"
+            advice = (
+                "Creating them would replace what is there, so nothing was previewed or "
+                "changed. Back (ctrl+b) to choose other names or paths in Components, or "
+                "adopt them: they are imported into the stack, and the preview shows what it "
+                "would change in each as an update, before anything is applied."
+            )
+        else:
+            header = f"✖ {refused.title}"
+            advice = f"{refused.advice} Back (ctrl+b) to change the answers."
+        self.query_one("#review-header", Label).update(plain(header))
+        lines = [*(f"• {line}" for line in refused.lines), advice]
         self.query_one("#review-status", Label).update(
             plain("\n".join(lines), DETAIL_LIMIT, multiline=True)
         )
-        self.query_one("#adopt-existing").display = True
-        self.query_one("#adopt-existing", Button).focus()
+        can_adopt = bool(found) and not any(e.unreadable for e in found)
+        self.query_one("#adopt-existing").display = can_adopt
+        if can_adopt:
+            self.query_one("#adopt-existing", Button).focus()
 
     def show_plan(self, plan: Plan) -> None:
         header = f"Stack {self.state.stack}: {counts_line(plan)}"
@@ -247,15 +290,19 @@ class ReviewStep(WizardStep):
         self.query_one("#review-status", Label).update(plain(status, DETAIL_LIMIT, multiline=True))
         self.show_documents()
         drift = plan.drift
+        unseen = self.state.preview.unseen_drift if self.state.preview else []
         label = self.query_one("#review-drift", Label)
-        label.display = bool(drift)
+        label.display = bool(drift or unseen)
+        lines = []
         if drift:
             names = ", ".join(
                 f"{s.name} ({'deleted' if s.gone else ', '.join(c.path for c in s.changes)})"
                 for s in drift
             )
-            label.update(plain(f"Drift: changed on the server since the last apply: {names}"))
-        table = self.query_one("#review-diff", DataTable)
+            lines.append(f"Drift: changed on the server since the last apply: {names}")
+        lines.extend(f"Drift: {line}" for line in unseen)
+        label.update(plain("\n".join(lines), DETAIL_LIMIT, multiline=True))
+        table = self.query_one("#review-diff", FittedTable)
         fill_diff(table, plan, self.changes_only)
         table.focus()
 
@@ -265,7 +312,7 @@ class ReviewStep(WizardStep):
         self.changes_only = not self.changes_only
         plan = self.state.preview.plan if self.state.preview else None
         if plan is not None:
-            fill_diff(self.query_one("#review-diff", DataTable), plan, self.changes_only)
+            fill_diff(self.query_one("#review-diff", FittedTable), plan, self.changes_only)
         self.notify("Showing changes only" if self.changes_only else "Showing every resource")
 
     def action_open_recorded(self) -> None:

@@ -27,7 +27,7 @@ from textual.widgets import Button, ContentSwitcher, Label
 from vault_console import config as console_config
 from vault_console.errors import ConsoleError
 from vault_console.infra.plan import Plan
-from vault_console.infra.setup import SetupAnswers
+from vault_console.infra.setup import SetupAnswers, save_made
 from vault_console.screens.wizard.apply import ApplyStep
 from vault_console.screens.wizard.aws import AwsStep
 from vault_console.screens.wizard.base import WizardState, WizardStep
@@ -43,7 +43,7 @@ from vault_console.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from vault_console.app import VaultConsoleApp
     from vault_console.infra.engine import Engine, RunOutcome
-    from vault_console.infra.existing import Existing
+    from vault_console.infra.existing import Existing, PreviewRefused
     from vault_console.vault.client import VaultGateway
 
 STEPS: dict[str, type[WizardStep]] = {
@@ -68,6 +68,8 @@ class WizardScreen(Screen[None]):
         Binding("ctrl+n", "next", "Next", id="wizard.next"),
         Binding("ctrl+b", "back", "Back", id="wizard.back"),
         Binding("escape", "close", "Close / cancel", id="wizard.close"),
+        # Ctrl+C cancels a running preview or apply, as in a terminal running pulumi.
+        Binding("ctrl+c", "cancel_or_hint", "Cancel the run", show=False, id="wizard.cancel"),
     ]
 
     class EngineProgress(Message):
@@ -93,6 +95,8 @@ class WizardScreen(Screen[None]):
             self.plan = plan
             self.existing = existing or []
             """Objects that exist on the server: refused (with ``error``) or adopted."""
+            self.refused: PreviewRefused | None = None
+            """Why the preview did not run (what exists, what the server cannot do)."""
 
     def __init__(
         self,
@@ -116,6 +120,8 @@ class WizardScreen(Screen[None]):
         self.current = "target"
         self.running: str | None = None
         self._engine: Engine | None = None
+        self._engines: list[Engine] = []
+        """Every engine this wizard made, closed when it closes."""
 
     # -- context ------------------------------------------------------------------------------
 
@@ -165,7 +171,10 @@ class WizardScreen(Screen[None]):
         await self.go_to("target")
 
     def on_unmount(self) -> None:
-        # The work dir holds the stack's settings and the plan file (secrets encrypted).
+        # The work dir holds the stack's settings and the plan file (secrets encrypted);
+        # each engine removes the CLI's automatic logs of its commands.
+        for engine in self._engines:
+            engine.close()
         if self.state.work_dir is not None:
             shutil.rmtree(self.state.work_dir, ignore_errors=True)
 
@@ -219,7 +228,12 @@ class WizardScreen(Screen[None]):
             return
         name = self.current
         if name == "target" and self.state.stack != self.loaded_stack:
+            # Another stack: its own saved answers, checked against the server before going
+            # on (the report on screen was for the previous stack's answers).
             await self._switch_stack()
+            step.load()
+            self.notify(f"Checked again for stack {self.state.stack}: Next to go on")
+            return
         if name == "components":
             self._save_answers()
         if name == "review" and not self._can_leave_review():
@@ -264,6 +278,12 @@ class WizardScreen(Screen[None]):
             return
         self.step().store()
         await self.go_to(ORDER[index - 1])
+
+    def action_cancel_or_hint(self) -> None:
+        if self.running:
+            self.cancel_engine()
+        else:
+            self.vc.action_help_quit()
 
     def action_close(self) -> None:
         if self.running:
@@ -325,7 +345,6 @@ class WizardScreen(Screen[None]):
         return env
 
     def new_engine(self) -> Engine:
-        from vault_console.commands import provider_env
         from vault_console.infra.engine import Engine, EngineOptions
 
         config, secrets = self.state.answers.build(self.env)
@@ -334,7 +353,7 @@ class WizardScreen(Screen[None]):
             secrets,
             options=EngineOptions(stack=self.state.stack, work_dir=self.state.work_dir),
             env=self.engine_env(),
-            provider_env=provider_env(self.vc.settings),
+            vault=self.vc.settings,
             command=self.command_factory() if self.command_factory else None,
             program=self.program,
         )
@@ -346,14 +365,16 @@ class WizardScreen(Screen[None]):
             return
         if kind == "preview":
             engine = self._engine = self.new_engine()
+            self._engines.append(engine)
         else:
             assert self.state.engine is not None
             engine = self._engine = self.state.engine
         self.running = {"preview": "preview", "up": "apply", "refresh": "refresh"}[kind]
         plan_file = self.state.preview.plan_file if self.state.preview else None
+        reviewed = self.state.preview.plan if self.state.preview else None
         gateway, adopt = self.vc.gateway, self.state.adopt
         self.run_worker(
-            lambda: self._engine_work(engine, kind, plan_file, gateway, adopt),
+            lambda: self._engine_work(engine, kind, plan_file, reviewed, gateway, adopt),
             thread=True,
             exclusive=True,
             group="engine",
@@ -366,12 +387,17 @@ class WizardScreen(Screen[None]):
         engine: Engine,
         kind: str,
         plan_file: Path | None,
+        reviewed: Plan | None,
         gateway: VaultGateway,
         adopt: bool,
     ) -> None:
         """On the worker thread: run, and only post messages."""
         from vault_console.infra.engine import describe_failure
-        from vault_console.infra.existing import ExistingObjects, checked_preview
+        from vault_console.infra.existing import (
+            ExistingObjects,
+            PreviewRefused,
+            checked_preview,
+        )
         from vault_console.infra.plan import progress_line
 
         def forward(event: Any) -> None:
@@ -379,18 +405,26 @@ class WizardScreen(Screen[None]):
             if line is not None:
                 self.post_message(self.EngineProgress(escape_controls(line)))
 
+        def step(line: str) -> None:
+            self.post_message(self.EngineProgress(escape_controls(line)))
+
+        engine.on_step = step
         found: list[Existing] = []
         try:
             if kind == "preview":
                 outcome, found = checked_preview(engine, gateway, adopt=adopt, on_event=forward)
             elif kind == "up":
-                assert plan_file is not None
-                outcome = engine.up(plan_file, on_event=forward)
+                assert plan_file is not None and reviewed is not None
+                outcome = engine.up(plan_file, on_event=forward, reviewed=reviewed)
+                save_made(self.state_dir, self.state.stack, engine.managed())
             else:
                 outcome = engine.refresh(on_event=forward)
-        except ExistingObjects as exc:
-            error = ConsoleError(str(exc), "Exists on the server", retryable=False)
-            self.post_message(self.EngineFinished(kind, engine, None, error, None, exc.found))
+        except PreviewRefused as exc:
+            error = ConsoleError(str(exc), exc.title, retryable=False)
+            found = exc.found if isinstance(exc, ExistingObjects) else []
+            finished = self.EngineFinished(kind, engine, None, error, None, found)
+            finished.refused = exc
+            self.post_message(finished)
         except BaseException as exc:
             error = describe_failure(exc, self.state.stack, cancelled=engine.cancel_requested)
             self.post_message(self.EngineFinished(kind, engine, None, error, engine.last_plan))
@@ -420,7 +454,8 @@ class WizardScreen(Screen[None]):
             state.preview = message.outcome
             state.existing = message.existing
             state.preview_error = message.error
-            state.reviewed_toml = state.answers.config_toml()
+            state.refused = message.refused
+            state.reviewed_digest = state.previewing_digest
             state.applied = state.failed_plan = None
             review = self.query(ReviewStep)
             if review:

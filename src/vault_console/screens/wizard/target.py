@@ -7,7 +7,12 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Label, Static
 
 from vault_console.infra.existing import Existing, find_existing
-from vault_console.infra.setup import TargetReport, config_for_destroy, target_report
+from vault_console.infra.setup import (
+    TargetReport,
+    config_for_destroy,
+    load_made,
+    target_report,
+)
 from vault_console.screens.wizard.base import Field, WizardStep
 from vault_console.text import DETAIL_LIMIT, plain
 from vault_console_programs.ai_secrets.config import (
@@ -56,14 +61,9 @@ class TargetStep(WizardStep):
             found["stack"] = str(exc).partition(": ")[2]
         if self.wizard.needs_passphrase and not self.state.passphrase:
             found["passphrase"] = "is empty: the stack's secrets are encrypted with it"
-        report = self.state.report
-        if report is not None and report.denied:
-            found["target"] = "this token cannot do what the stack needs (see the list)"
-        if report is not None and report.unavailable(self.config()):
-            found["target"] = (
-                "this server lacks the aws plugins the AWS components need: press "
-                "'Skip the AWS components' to go on with the model secrets"
-            )
+        # What the server lacks or the token may not do does not stop Next: the answers
+        # that meet it are changed in Components (the defaults may be what is refused), and
+        # the review checks the final answers before anything runs.
         return found
 
     def config(self) -> StackConfig:
@@ -86,9 +86,12 @@ class TargetStep(WizardStep):
     def check(self) -> None:
         config = self.config()
         gateway = self.wizard.vc.gateway
+        state_dir, stack = self.wizard.state_dir, self.state.stack
 
         def work() -> tuple[TargetReport, list[Existing]]:
-            return target_report(gateway, config), find_existing(gateway, config, {})
+            # What the stack's last apply made is its own: not said to exist "already".
+            made = load_made(state_dir, stack)
+            return target_report(gateway, config), find_existing(gateway, config, made)
 
         def done(result: tuple[TargetReport, list[Existing]]) -> None:
             self.state.report = result[0]
@@ -119,6 +122,12 @@ class TargetStep(WizardStep):
             lines.append(f"! {reason}")
         if report.aws_secret_plugin is None:
             lines.append("? this token cannot read the plugin catalog: aws plugins not checked")
+        if report.denied or unavailable:
+            lines.append(
+                "Next goes on all the same: change what is refused in Components (paths, "
+                "names, the components themselves); the review checks the final answers "
+                "before anything runs."
+            )
         denied = len(report.denied)
         summary = f"{report.kind} {report.version}: " + (
             f"this token cannot do {denied} of {len(report.checks)} things the stack needs"
@@ -129,7 +138,9 @@ class TargetStep(WizardStep):
         self.query_one("#target-report", Static).update(
             plain("\n".join(lines), DETAIL_LIMIT, multiline=True)
         )
-        self.query_one("#skip-aws", Button).display = bool(unavailable)
+        aws_on = config.aws_secrets.enabled or config.aws_auth.enabled
+        unknown = report.aws_secret_plugin is None or report.aws_auth_plugin is None
+        self.query_one("#skip-aws", Button).display = aws_on and bool(unavailable or unknown)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "skip-aws":
