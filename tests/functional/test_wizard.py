@@ -296,3 +296,64 @@ def test_saved_answers_load_as_the_same_config(tmp_path: Path) -> None:
     answers.save(tmp_path, "s1")
     again = SetupAnswers.load(tmp_path, "s1")
     assert again is not None and again.raw == answers.raw
+
+
+async def test_a_bad_secret_path_or_key_is_said_under_its_field_and_never_ends_the_app(
+    stock_settings: Settings, tmp_path: Path
+) -> None:
+    """``team a/x`` in Components ended the console with StackConfigError on Next."""
+    env = wizard_env(tmp_path)
+    app = make_app(stock_settings, env=env)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await to_components(pilot, app)
+        await type_into(pilot, app, "model_secrets.mount_path", "wizard-bad-path")
+        await type_into(pilot, app, "model_secrets.rows[0].path", "team a/x")
+        await type_into(pilot, app, "model_secrets.rows[0].value", VALUE)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.is_running and app._exception is None
+        assert screen.current == "components"  # Next is blocked
+        assert error_of(app, "model_secrets.rows[0].path") == (
+            "is not a secret path (letters, digits, _ . - and /)"
+        )
+        said = [n.message for n in app._notifications][-1]
+        assert said.startswith("Secret path (secret 1): is not a secret path")
+    saved = tmp_path / "state" / "vault-console" / "setup" / "dev.toml"
+    assert not saved.exists()  # bad answers are not saved
+
+
+async def test_w_opens_the_stack_of_setup_and_a_new_stack_name_is_checked_again(
+    stock_settings: Settings, tmp_path: Path
+) -> None:
+    env = wizard_env(tmp_path)
+    wz = SetupAnswers(
+        raw={
+            "aws_secrets": {"enabled": False},
+            "aws_auth": {"enabled": False},
+            "model_secrets": {"mount_path": "wz-models", "policy_name": "wz-read"},
+        }
+    )
+    wz.set_model_secret("openai/api-key", "api_key", VALUE)
+    wz.save(tmp_path / "state" / "vault-console", "wz")
+    app = make_app(stock_settings, env=env, setup_stack="wz")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = wizard(app)
+        assert first.state.stack == "wz"  # `vault-console setup --stack wz`
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("W")  # W opens the same stack, not "dev"
+        await settle(pilot)
+        screen = wizard(app)
+        assert screen.state.stack == "wz"
+        assert screen.state.answers.raw["model_secrets"]["mount_path"] == "wz-models"
+
+        await type_into(pilot, app, "stack", "dev")  # another stack: checked again first
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "target"
+        assert "Checked again for stack dev" in [n.message for n in app._notifications][-1]
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "aws"

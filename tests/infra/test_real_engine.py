@@ -352,6 +352,9 @@ def test_cancel_mid_up_keeps_what_was_made_and_releases_the_lock(bed: Bed) -> No
         r["urn"].rsplit("::", 1)[-1] for r in state if r["type"] == "vault:index/mount:Mount"
     ] == ["first"]
     gate.touch()
+    with pytest.raises(EngineError, match="Cancelled at your request"):
+        engine.destroy()  # the cancel holds until a new run begins
+    engine.begin()
     engine.destroy()
 
 

@@ -153,3 +153,40 @@ def test_a_config_written_by_the_model_previews_with_the_headless_command(
     assert done.returncode == 2, done.stderr
     assert SECRET not in done.stdout + done.stderr
     assert '"create": 4' in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("team-a/llm", "api_key"), ("team-a/llm/api", "key")),
+        (("team-a/llm", "k"), ("team_a/llm", "k")),
+        (("a", "b.c"), ("a.b", "c")),
+    ],
+)
+def test_two_secret_fields_never_share_a_variable_so_neither_takes_the_others_value(
+    first: tuple[str, str], second: tuple[str, str]
+) -> None:
+    """Before, both became VAULT_CONSOLE_SECRET_TEAM_A_LLM_API_KEY: one value for both."""
+    chosen = SetupAnswers(raw={"aws_secrets": {"enabled": False}, "aws_auth": {"enabled": False}})
+    chosen.set_model_secret(*first, "value-of-the-first")
+    chosen.set_model_secret(*second, "value-of-the-second")
+    names = list(chosen.engine_env())
+    assert len(set(names)) == 2 and all(n.startswith("VAULT_CONSOLE_SECRET_") for n in names)
+    problems = chosen.problems()
+    if first[0].replace("-", "_") == second[0].replace("-", "_"):
+        # Paths that differ only in - and _ would share one resource name: refused, named.
+        assert "is named like 'team-a/llm'" in problems["model_secrets.secrets.team_a/llm"]
+        return
+    assert problems == {}
+    _, secrets = chosen.build()
+    assert secrets.model_data[first[0]][first[1]] == "value-of-the-first"
+    assert secrets.model_data[second[0]][second[1]] == "value-of-the-second"
+
+
+def test_the_digest_covers_the_values_and_nothing_of_it_is_written() -> None:
+    before = answers()
+    after = answers()
+    after.set_model_secret("openai/api-key", "api_key", "sk-another-value")
+    assert before.config_toml() == after.config_toml()  # the file cannot tell them apart
+    assert before.digest() != after.digest()  # the review can
+    assert SECRET not in before.digest()

@@ -256,7 +256,7 @@ async def test_cancel_mid_preview_and_mid_apply(run: Run, tmp_path: Path) -> Non
 
             return test
 
-        await until(pilot, logged("#review-progress", "first"))
+        await until(pilot, logged("#review-progress", "mount:Mount first"))
         await pilot.press("escape")  # cancel the running preview
         await until(pilot, lambda: screen.running is None)
         await settle(pilot)
@@ -364,3 +364,165 @@ async def test_an_existing_policy_is_shown_then_adopted_with_its_hcl_before_and_
             assert client.sys.read_policy("ai-models-read")["data"]["rules"] == hcl
     finally:
         client.sys.create_or_update_policy("ai-models-read", before)
+
+
+async def test_a_changed_value_alone_makes_a_new_preview_and_the_apply_writes_it(
+    run: Run,
+) -> None:
+    """The review was reused when only a value changed (the saved TOML holds none), and the
+    apply wrote the old value."""
+    app = run.app()
+    client = run.hvac()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard())
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.state.preview is not None)
+        previews = sum(len(cli.verb("preview")) for cli in run.clis)
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        await type_into(pilot, app, "model_secrets.rows[0].value", VALUE + "-3")
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.running is None and screen.state.preview is not None)
+        await settle(pilot)
+        assert sum(len(cli.verb("preview")) for cli in run.clis) > previews  # previewed anew
+        await pilot.press("ctrl+n", "ctrl+n")
+        await until(pilot, lambda: screen.current == "result")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        stored = client.secrets.kv.v2.read_secret_version(
+            "openai/api-key", mount_point=run.prefix, raise_on_deleted_version=True
+        )
+        assert stored["data"]["data"] == {"api_key": VALUE + "-3"}
+        assert "version 1, written " in shown(app, "#result-checks")
+
+
+async def test_what_the_preview_cannot_see_is_said(run: Run) -> None:
+    """A secret written by someone else since the apply, and a mount that holds secrets the
+    stack never made: the review and the destroy say so before anything is written."""
+    app = run.app()
+    client = run.hvac()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard())
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.state.preview is not None)
+        await pilot.press("ctrl+n", "ctrl+n")
+        await until(pilot, lambda: screen.current == "result")
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+n")  # Finish
+        await settle(pilot)
+
+        client.secrets.kv.v2.create_or_update_secret(
+            "openai/api-key", {"api_key": "by someone else", "extra": "x"}, mount_point=run.prefix
+        )
+        client.secrets.kv.v2.create_or_update_secret(
+            "not-stack/canary", {"k": "v"}, mount_point=run.prefix
+        )
+        await app.push_screen(run.wizard())
+        await settle(pilot)
+        again = app.screen
+        assert isinstance(again, WizardScreen)
+        # Its own mount is not said to exist "already": the stack made it.
+        assert f"KV v2 mount {run.prefix}/" not in shown(app, "#target-report")
+        await pilot.press("ctrl+n", "ctrl+n")
+        await settle(pilot)
+        await type_into(pilot, app, "model_secrets.rows[0].value", VALUE)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: again.running is None and again.state.preview is not None)
+        await settle(pilot)
+        drift = shown(app, "#review-drift")
+        assert f"secret {run.prefix}/openai/api-key: the stack wrote version 1" in drift
+        assert "now holds version 2 (written by someone else)" in drift
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await app.push_screen(DestroyScreen(run.stack, command=run.command))
+        await settle(pilot)
+        await pilot.click("#destroy-preview")
+        await until(pilot, lambda: app.screen.query_one("#destroy-run").display)
+        status = shown(app, "#destroy-status")
+        assert f"deleting mount {run.prefix}/ deletes the 2 secret(s) in it" in status
+        assert "1 of them not made by this stack (not-stack/canary)" in status
+        label = str(app.screen.query_one("#f-destroy-confirm-field .field-label").render())
+        assert "and the 2 secret(s) in its mounts" in label
+        await type_into(pilot, app, "destroy.confirm", run.stack)
+        await pilot.press("enter")
+        await until(pilot, lambda: "Destroyed" in shown(app, "#destroy-header"))
+
+
+async def test_a_component_the_server_cannot_hold_is_refused_before_any_preview(
+    run: Run,
+) -> None:
+    """Skip the AWS components, then turn AWS auth back on in Components: on a server
+    without the aws plugins the preview showed creates and the apply failed half-way."""
+    app = run.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard())
+        screen = await fill_model_secrets(pilot, app, run)
+        screen.query_one("#on-aws_auth").toggle()  # type: ignore[attr-defined]
+        await settle(pilot)
+        await type_into(pilot, app, "aws_auth.path", f"{run.prefix}-auth")
+        screen.state.answers.raw.setdefault("aws_auth", {})["bound_principal_arn"] = (
+            "arn:aws:iam::123456789012:role/inference"
+        )
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.running is None and screen.current == "review")
+        await settle(pilot)
+        assert shown(app, "#review-header") == "✖ The server cannot run these answers"
+        assert "has no 'aws' auth method plugin" in shown(app, "#review-status")
+        assert screen.state.preview is None
+        assert not [c for cli in run.clis for c in cli.verb("preview")]  # nothing ran
+        mounts = run.hvac().sys.list_mounted_secrets_engines()["data"]
+        assert f"{run.prefix}/" not in mounts
+
+
+async def test_ctrl_c_cancels_a_running_preview(run: Run, tmp_path: Path) -> None:
+    gate = tmp_path / "gate"
+    app = run.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard(program=gated(run.prefix, gate)))
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+        await until(
+            pilot,
+            lambda: any(
+                "mount:Mount first" in line
+                for line in app.screen.query_one("#review-progress", Log).lines
+            ),
+        )
+        screen.query_one("#review-diff").focus()  # not an input: ctrl+c there copies
+        await pilot.press("ctrl+c")
+        await until(pilot, lambda: screen.running is None)
+        await settle(pilot)
+        assert shown(app, "#review-header") == "✖ Cancelled"
+        assert isinstance(app.screen, WizardScreen)
+        gate.touch()
+
+
+async def test_esc_during_the_set_up_stops_before_the_preview_starts(run: Run) -> None:
+    app = run.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard())
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+        await until(
+            pilot,
+            lambda: any(
+                line.startswith("Selecting stack")
+                for line in app.screen.query_one("#review-progress", Log).lines
+            ),
+        )
+        await pilot.press("escape")  # the engine's own events have not started yet
+        await until(pilot, lambda: screen.running is None)
+        await settle(pilot)
+        assert shown(app, "#review-header") == "✖ Cancelled"
+        assert "Cancelled at your request" in shown(app, "#review-status")
+        assert not [c for cli in run.clis for c in cli.verb("preview")]
+        assert screen.state.preview is None

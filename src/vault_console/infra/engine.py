@@ -130,6 +130,10 @@ def process_env(additional: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+OPERATIONS = frozenset({"preview", "up", "update", "refresh", "destroy", "import"})
+"""The CLI verbs that run the engine (and may change the server)."""
+
+
 class PulumiCli(auto.PulumiCommand):
     """The ``pulumi`` CLI, with stdin for secret values and redacted output in errors.
 
@@ -151,6 +155,10 @@ class PulumiCli(auto.PulumiCommand):
         self.secrets: set[str] = set(secrets)
         self._running: set[subprocess.Popen[str]] = set()
         self._lock = threading.Lock()
+        self.stopped = False
+        """``interrupt`` was called: no further operation starts (a cancel that lands
+        between two commands, say during the set-up, must not let the preview begin).
+        Reads (``stack export``, ``stack select``) still run: they change nothing."""
         self.pids: list[int] = []
         """Every command's process id: its automatic log is named after it."""
         version = (
@@ -182,6 +190,9 @@ class PulumiCli(auto.PulumiCommand):
             env = _fixup_path(env, os.path.dirname(self.command))
         out: list[str] = []
         err: list[str] = []
+        verb = next((a for a in args if not a.startswith("-")), "")
+        if self.stopped and verb in OPERATIONS:
+            raise CANCELLED
 
         def pump(stream: Any, callback: OnOutput | None, chunks: list[str]) -> None:
             for line in iter(stream.readline, ""):
@@ -235,6 +246,7 @@ class PulumiCli(auto.PulumiCommand):
         Returns how many commands were signalled.
         """
         with self._lock:
+            self.stopped = True
             running = [p for p in self._running if p.poll() is None]
         for process in running:
             process.send_signal(signal.SIGINT)
@@ -393,6 +405,7 @@ class Engine:
         if self._command is None:
             # The CLI on the PATH of the environment this engine runs with.
             self._command = PulumiCli(secrets=self.secret_strings, path=self.env.get("PATH"))
+            self._command.stopped = self.cancel_requested
         elif isinstance(self._command, PulumiCli):
             self._command.secrets |= self.secret_strings
         return self._command
@@ -702,6 +715,19 @@ class Engine:
         command = self._command
         interrupt = getattr(command, "interrupt", None)
         return bool(interrupt()) if interrupt is not None else False
+
+    def begin(self) -> None:
+        """A new run on this engine (a refresh after a cancelled apply): an earlier
+        cancel no longer applies. Called on the UI thread before the worker starts."""
+        self.cancel_requested = False
+        if isinstance(self._command, PulumiCli):
+            self._command.stopped = False
+
+    def check_cancelled(self) -> None:
+        """Raise the cancellation when ``cancel`` was called: the set-up's own steps
+        (server reads between engine commands) call it before going on."""
+        if self.cancel_requested:
+            raise CANCELLED
 
 
 def make_private(folder: Path) -> None:

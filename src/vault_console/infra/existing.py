@@ -312,11 +312,13 @@ def checked_preview(
     engine.command()  # no Pulumi CLI: said first, before the server is asked anything
     engine.say("Checking what the server has and what this token may do…")
     check_target(gateway, engine.config, read_only=gateway.settings.read_only)
+    engine.check_cancelled()
     resources = engine.state_resources()
     managed = {name: str(r.get("id") or "") for name, r in resources.items()}
     engine.say("Looking for what exists on the server already…")
     config, found = check_or_adopt(gateway, engine.config, lambda: managed, adopt)
     drift = secret_drift(gateway, config, resources)
+    engine.check_cancelled()
     engine.reconfigure(config)
     outcome = engine.preview(on_event=on_event)
     outcome.unseen_drift = drift

@@ -35,8 +35,9 @@ def secret_env_name(field_name: str) -> str:
     """The environment variable a secret field is read from: a readable part and the first
     8 hex digits of the field name's SHA-256, so two fields never share a variable (and
     with it a value), e.g. ``model_secrets.secrets."openai/api-key".api_key`` ->
-    ``VAULT_CONSOLE_SECRET_OPENAI_API_KEY_API_KEY_1C6F0E2B``. Before, ``team-a/llm``.
-    ``api_key`` and ``team-a/llm/api``.``key`` both became ``…_TEAM_A_LLM_API_KEY``."""
+    ``VAULT_CONSOLE_SECRET_OPENAI_API_KEY_API_KEY_1C6F0E2B``. (Without the digest, key
+    ``api_key`` of ``team-a/llm`` and key ``key`` of ``team-a/llm/api`` both became
+    ``…_TEAM_A_LLM_API_KEY``, and one value replaced the other.)"""
     readable = field_name.removeprefix("model_secrets.secrets.").replace('"', "")
     readable = re.sub(r"[^A-Z0-9]+", "_", readable.upper()).strip("_")[:64]
     digest = hashlib.sha256(field_name.encode()).hexdigest()[:8].upper()

@@ -183,7 +183,8 @@ class WizardStep(VerticalScroll):
         return next((w for w in chain if isinstance(w, Input) and self in w.ancestors), None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.state.changed = True
+        if event.input.has_focus:  # typed: an input filled in as the step loads is not a change
+            self.state.changed = True
         # The reason shown under a field goes once the field is typed into: a problem
         # that is fixed must not stay on screen (Next checks every field again anyway).
         for owner in event.input.ancestors:

@@ -151,6 +151,7 @@ class DestroyScreen(Screen[None]):
     def _run(self, kind: str) -> None:
         engine = self.engine
         assert engine is not None
+        engine.begin()
         self.running = True
         self.query_one("#destroy-progress", Log).clear()
         self.query_one("#destroy-progress").display = True

@@ -369,6 +369,7 @@ class WizardScreen(Screen[None]):
         else:
             assert self.state.engine is not None
             engine = self._engine = self.state.engine
+        engine.begin()
         self.running = {"preview": "preview", "up": "apply", "refresh": "refresh"}[kind]
         plan_file = self.state.preview.plan_file if self.state.preview else None
         reviewed = self.state.preview.plan if self.state.preview else None
