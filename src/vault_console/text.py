@@ -58,6 +58,11 @@ def plain_str(value: Any, limit: int = CELL_LIMIT) -> str:
     return plain(value, limit, multiline=True).plain
 
 
+def counted(n: int, word: str, many: str | None = None) -> str:
+    """``1 secret``, ``3 secrets``, ``2 objects``; ``many`` for irregular plurals."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 def format_ttl(seconds: int | None) -> str:
     """``None`` (no expiry) is ∞; otherwise the two largest units: ``1h05m``, ``42s``."""
     if seconds is None:

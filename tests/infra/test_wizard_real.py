@@ -326,8 +326,8 @@ async def test_an_existing_policy_is_shown_then_adopted_with_its_hcl_before_and_
             await pilot.press("ctrl+n")
             await until(pilot, lambda: screen.running is None and screen.current == "review")
             await settle(pilot)
-            assert "exist on the server; this stack did not make them" in shown(
-                app, "#review-header"
+            assert shown(app, "#review-header") == (
+                "✖ 1 object exists on the server; this stack did not make it"
             )
             assert "• ACL policy ai-models-read (" in shown(app, "#review-status")
             assert screen.state.preview is None and not diff_rows(app)  # nothing previewed
@@ -445,10 +445,10 @@ async def test_what_the_preview_cannot_see_is_said(run: Run) -> None:
         await pilot.click("#destroy-preview")
         await until(pilot, lambda: app.screen.query_one("#destroy-run").display)
         status = shown(app, "#destroy-status")
-        assert f"deleting mount {run.prefix}/ deletes the 2 secret(s) in it" in status
+        assert f"deleting mount {run.prefix}/ deletes the 2 secrets in it" in status
         assert "1 of them not made by this stack (not-stack/canary)" in status
         label = str(app.screen.query_one("#f-destroy-confirm-field .field-label").render())
-        assert "and the 2 secret(s) in its mounts" in label
+        assert "and the 2 secrets in its mounts" in label
         await type_into(pilot, app, "destroy.confirm", run.stack)
         await pilot.press("enter")
         await until(pilot, lambda: "Destroyed" in shown(app, "#destroy-header"))

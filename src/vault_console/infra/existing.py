@@ -390,9 +390,9 @@ class MountLoss:
             if self.not_ours
             else ""
         )
-        return (
-            f"deleting mount {self.mount}/ deletes the {len(self.secrets)} secret(s) in it{theirs}"
-        )
+        n = len(self.secrets)
+        secrets = f"{n} secret" if n == 1 else f"{n} secrets"
+        return f"deleting mount {self.mount}/ deletes the {secrets} in it{theirs}"
 
 
 def lost_with_mounts(

@@ -23,7 +23,7 @@ from vault_console.infra.setup import SetupAnswers, config_for_destroy
 from vault_console.screens.wizard.base import Field
 from vault_console.screens.wizard.review import DIFF_COLUMNS, counts_line, fill_diff
 from vault_console.screens.wizard.screen import CommandFactory
-from vault_console.text import DETAIL_LIMIT, escape_controls, plain
+from vault_console.text import DETAIL_LIMIT, counted, escape_controls, plain
 from vault_console.widgets.fitted_table import FittedTable
 from vault_console.widgets.footer import Footer
 from vault_console.widgets.status_bar import StatusBar
@@ -112,7 +112,8 @@ class DestroyScreen(Screen[None]):
         confirm.display = shown
         self.query_one("#destroy-run").display = shown and not self.vc.settings.read_only
         if shown:
-            extra = f", and the {self.lost_secrets} secret(s) in its mounts" if self.losses else ""
+            lost = counted(self.lost_secrets, "secret")
+            extra = f", and the {lost} in its mounts" if self.losses else ""
             confirm.query_one(".field-label", Label).update(
                 plain(
                     f"Type the stack name {self.stack!r} to destroy everything listed above{extra}"

@@ -16,7 +16,7 @@ from vault_console.errors import ConsoleError
 from vault_console.infra.plan import Plan, Step
 from vault_console.infra.setup import COMPONENTS, component_of, security_documents
 from vault_console.screens.wizard.base import WizardStep
-from vault_console.text import DETAIL_LIMIT, plain
+from vault_console.text import DETAIL_LIMIT, counted, plain
 from vault_console.widgets.fitted_table import Column, FittedTable
 
 SYMBOLS = {
@@ -245,7 +245,11 @@ class ReviewStep(WizardStep):
         assert refused is not None
         found = self.state.existing
         if found:
-            header = f"✖ {len(found)} object(s) exist on the server; this stack did not make them"
+            header = (
+                f"✖ {counted(len(found), 'object')} "
+                f"{'exists' if len(found) == 1 else 'exist'} on the server; "
+                f"this stack did not make {'it' if len(found) == 1 else 'them'}"
+            )
             advice = (
                 "Creating them would replace what is there, so nothing was previewed or "
                 "changed. Back (ctrl+b) to choose other names or paths in Components, or "
@@ -275,8 +279,8 @@ class ReviewStep(WizardStep):
             status = "Read-only mode: this is what an apply would do; nothing can be applied here."
         elif destructive:
             status = (
-                f"⚠ {len(destructive)} delete or replace step(s): confirming asks for the "
-                "stack name."
+                f"⚠ {counted(len(destructive), 'delete or replace step')}: confirming asks "
+                "for the stack name."
             )
         else:
             status = "Next: confirm and apply exactly this plan." if plan.has_changes else ""
