@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 SHOWN = 1000
 """The newest matches shown at once; follow mode adds to them and drops the oldest."""
+SLACK = 500
+"""Follow mode lets the table grow this far past SHOWN before it drops the oldest."""
 
 AUDIT_COLUMNS = (
     Column("Time", 90, min_width=19),
@@ -386,11 +388,14 @@ class AuditPanel(Vertical):
                 table.update_fitted_row(str(row), self._cells(found))
         self._shown_rows = len(self.pairs)
         self.entries = []  # a rescan reads the file again; follow mode needs no copy
-        while len(self.pairs) > SHOWN:
-            oldest = self.pairs.pop(0)
-            self._row_of.pop(_pair_key(oldest.first), None)
-            table.remove_fitted_row(str(self.first))
-            self.first += 1
+        if len(self.pairs) > SHOWN + SLACK:
+            # The oldest go in one rebuild once SLACK more have come: a rebuild per batch
+            # (or a row at a time) costs the whole table each time.
+            gone, self.pairs = self.pairs[:-SHOWN], self.pairs[-SHOWN:]
+            for oldest in gone:
+                self._row_of.pop(_pair_key(oldest.first), None)
+            table.remove_fitted_rows(str(self.first + n) for n in range(len(gone)))
+            self.first += len(gone)
         self._shown_rows = len(self.pairs)
         if table.row_count:
             table.move_cursor(row=table.row_count - 1)

@@ -13,7 +13,7 @@ Rows are kept as given, so a resize lays them out again for the new width.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +143,15 @@ class FittedTable(DataTable[Any]):
         del self._rows[key]
         if self._widths:
             self.remove_row(key)
+
+    def remove_fitted_rows(self, keys: Iterable[str]) -> None:
+        """Remove many rows with one rebuild. DataTable.remove_row renumbers every row
+        after the one it removes, so removing the oldest rows one by one costs rows ×
+        removed: in follow mode that stalled the UI for seconds at 2,000 lines a second."""
+        for key in keys:
+            del self._rows[key]
+        if self._widths:
+            self._layout(force=True)
 
     def clear_rows(self) -> None:
         self._rows = {}
