@@ -162,6 +162,13 @@ async def test_bad_input_is_named_under_its_field_and_back_next_keep_answers(
         assert said == "KV v2 mount path: 'sys' is reserved by Vault (and 1 more)"
         assert "model_secrets" not in said
 
+        # Refused from a button: the first refused field takes the focus, so the next
+        # keys go where the error is.
+        screen.query_one("#wizard-next").focus()
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert app.focused is field(app, "model_secrets.mount_path").input
+
         await type_into(pilot, app, "model_secrets.mount_path", "wizard-fn")
         await type_into(pilot, app, "model_secrets.rows[0].value", VALUE)
         # Leaving the field masks it with the fixed mask, whatever its length.

@@ -157,12 +157,19 @@ class WizardStep(VerticalScroll):
 
     def show_problems(self, problems: dict[str, str]) -> None:
         fields = list(self.query(Field))
+        refused: list[Field] = []
+        reachable = set(self.screen.focus_chain)  # shown, in a section that is shown
         for widget in fields:
             name = widget.field_name
             reason = problems.get(name) or next(
                 (v for k, v in problems.items() if k.startswith(name + "[")), None
             )
             widget.set_error(reason)
+            if reason and widget.input in reachable:
+                refused.append(widget)
+        if refused and not any(f.input.has_focus for f in refused):
+            # The first refused field takes the focus, so typing goes where the error is.
+            refused[0].input.focus()
         shown = {f.field_name for f in fields}
         rest = [
             f"{k}: {v}"
