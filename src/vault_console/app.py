@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from vault_console import config
 from vault_console.config import Settings
 from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_error
+from vault_console.messages import ServerChanged
 from vault_console.screens.main import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
 from vault_console.screens.modals import ChoiceScreen, ErrorScreen, HelpScreen
 from vault_console.text import DETAIL_LIMIT, plain_str
@@ -428,6 +429,12 @@ class VaultConsoleApp(App[int]):
         from vault_console.screens.wizard.destroy import DestroyScreen
 
         self.push_screen(DestroyScreen(self.setup_stack or "dev"))
+
+    def on_server_changed(self, message: ServerChanged) -> None:
+        """An apply or a destroy: the mounts it made or deleted are listed at once."""
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.load_mounts()
 
     async def _run_on_tab(self, tab: str, action: str) -> None:
         """Open a lazy tab, then run one of its panel's actions."""

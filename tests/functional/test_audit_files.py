@@ -128,7 +128,5 @@ async def test_follow_keeps_at_most_1500_latest_requests_however_long_it_runs(
         assert table.row_count == shown  # the table, and what it keeps
         assert len(panel.pairs) == shown and len(panel._row_of) == shown
         assert rows[-1][2].endswith("/3399")  # the latest, and no gap before it
-        assert [r[2].rsplit("/", 1)[1] for r in rows] == [
-            str(n) for n in range(3400 - shown, 3400)
-        ]
+        assert [r[2].rsplit("/", 1)[1] for r in rows] == [str(n) for n in range(3400 - shown, 3400)]
         await pilot.press("f")

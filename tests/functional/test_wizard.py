@@ -361,6 +361,7 @@ async def test_w_opens_the_stack_of_setup_and_a_new_stack_name_is_checked_again(
         await settle(pilot)
         assert screen.current == "target"
         assert "Checked again for stack dev" in [n.message for n in app._notifications][-1]
+        assert "stack dev · Vault target" in screen_text(app)  # the title says which stack
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert screen.current == "aws"

@@ -204,6 +204,11 @@ async def test_wizard_previews_applies_the_reviewed_plan_verifies_and_destroys(r
         await pilot.press("enter")
         await until(pilot, lambda: "Destroyed" in shown(app, "#destroy-header"))
         assert f"{run.prefix}/" not in client.sys.list_mounted_secrets_engines()["data"]
+        main = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+        mounts = main.query_one("#mounts-table", FittedTable)
+        await until(  # the mounts view, under the destroy screen, listed them again
+            pilot, lambda: not any(f"{run.prefix}/" in str(r[0]) for r in mounts.rows_as_given)
+        )
 
 
 async def test_running_again_starts_from_saved_answers_and_shows_drift(run: Run) -> None:
@@ -221,6 +226,9 @@ async def test_running_again_starts_from_saved_answers_and_shows_drift(run: Run)
         await pilot.press("ctrl+n")  # Finish
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
+        # The mounts view lists what the apply made, without a key press.
+        mounts = app.screen.query_one("#mounts-table", FittedTable)
+        await until(pilot, lambda: any(f"{run.prefix}/" in str(r[0]) for r in mounts.rows_as_given))
 
         client.sys.delete_policy(f"{run.prefix}-read")  # by hand, outside the stack
 

@@ -146,7 +146,7 @@ class FittedTable(DataTable[Any]):
 
     def remove_fitted_rows(self, keys: Iterable[str]) -> None:
         """Remove many rows with one rebuild. DataTable.remove_row renumbers every row
-        after the one it removes, so removing the oldest rows one by one costs rows ×
+        after the one it removes, so removing the oldest rows one by one costs rows times
         removed: in follow mode that stalled the UI for seconds at 2,000 lines a second."""
         for key in keys:
             del self._rows[key]

@@ -20,6 +20,7 @@ from vault_console import config as console_config
 from vault_console.errors import ConsoleError
 from vault_console.infra.plan import Plan
 from vault_console.infra.setup import SetupAnswers, config_for_destroy
+from vault_console.messages import ServerChanged
 from vault_console.screens.wizard.base import Field
 from vault_console.screens.wizard.review import DIFF_COLUMNS, counts_line, fill_diff
 from vault_console.screens.wizard.screen import CommandFactory
@@ -196,6 +197,8 @@ class DestroyScreen(Screen[None]):
 
     def on_destroy_screen_finished(self, message: Finished) -> None:
         self.running = False
+        if message.kind != "preview":  # deleted, or partly deleted before a failure
+            self.post_message(ServerChanged(f"stack {self.stack} destroyed"))
         self.query_one("#destroy-progress").display = False
         header = self.query_one("#destroy-header", Label)
         status = self.query_one("#destroy-status", Label)

@@ -28,6 +28,7 @@ from vault_console import config as console_config
 from vault_console.errors import ConsoleError
 from vault_console.infra.plan import Plan
 from vault_console.infra.setup import SetupAnswers, save_made
+from vault_console.messages import ServerChanged
 from vault_console.screens.wizard.apply import ApplyStep
 from vault_console.screens.wizard.aws import AwsStep
 from vault_console.screens.wizard.base import WizardState, WizardStep
@@ -192,10 +193,7 @@ class WizardScreen(Screen[None]):
                 f"{i + 1} {SHORT.get(n, STEPS[n].title)}", "reverse bold" if n == name else ""
             )
         self.query_one("#wizard-steps", Label).update(crumbs)
-        read_only = "  (read-only: preview only)" if self.read_only else ""
-        self.query_one("#wizard-title", Label).update(
-            plain(f"Set up AI secrets · stack {self.state.stack} · {STEPS[name].title}{read_only}")
-        )
+        self._show_title()
         self.query_one("#wizard-back", Button).disabled = index == 0
         self.query_one("#wizard-next", Button).label = "Finish" if name == "result" else "Next"
         step = self.step(name)
@@ -210,6 +208,13 @@ class WizardScreen(Screen[None]):
             # focusable widget takes it, or Next for a step with none.
             inside = [w for w in self.focus_chain if step in w.ancestors]
             (inside[0] if inside else self.query_one("#wizard-next", Button)).focus()
+
+    def _show_title(self) -> None:
+        read_only = "  (read-only: preview only)" if self.read_only else ""
+        title = STEPS[self.current].title
+        self.query_one("#wizard-title", Label).update(
+            plain(f"Set up AI secrets · stack {self.state.stack} · {title}{read_only}")
+        )
 
     # -- navigation ---------------------------------------------------------------------------
 
@@ -231,6 +236,7 @@ class WizardScreen(Screen[None]):
             # Another stack: its own saved answers, checked against the server before going
             # on (the report on screen was for the previous stack's answers).
             await self._switch_stack()
+            self._show_title()
             step.load()
             self.notify(f"Checked again for stack {self.state.stack}: Next to go on")
             return
@@ -450,6 +456,8 @@ class WizardScreen(Screen[None]):
     async def on_wizard_screen_engine_finished(self, message: EngineFinished) -> None:
         self.running = None
         state = self.state
+        if message.kind == "up":  # made, or partly made before a failure
+            self.post_message(ServerChanged(f"stack {state.stack} applied"))
         if message.kind == "preview":
             state.engine = message.engine
             state.preview = message.outcome

@@ -1,0 +1,17 @@
+"""Messages that travel up to the app from any screen (attributes down, messages up).
+
+A screen that changes the server says so; the app decides which views list again. Kept
+here, below the screens, so a screen posts one without importing the app.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class ServerChanged(Message):
+    """Mounts or secrets were made or deleted (an apply, a destroy): views list again."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
