@@ -190,6 +190,8 @@ class VaultConsoleApp(App[int]):
         if pending is None or event.state in (WorkerState.PENDING, WorkerState.RUNNING):
             return
         del self._pending[event.worker]
+        if not self.is_running:
+            return  # shutting down: the screens a result would fill are being removed
         if event.state == WorkerState.SUCCESS:
             pending.done(event.worker.result)
         elif event.state == WorkerState.ERROR:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import socket
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual.dom import DOMNode
+from textual.widget import Widget
 from textual.widgets import TabbedContent
 
 from tests.conftest import settings_for
@@ -218,3 +221,34 @@ async def test_switching_to_an_unreachable_profile_leaves_nothing_of_the_old_ser
         await pilot.press("2")
         await settle(pilot)
         assert "secret/" not in screen_text(app)  # no tree of the previous server
+
+
+async def test_an_answer_that_lands_while_the_app_closes_is_dropped(
+    root_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mount list that arrives while the screens are being taken down (an apply's reload,
+    then q) is dropped, not drawn into a screen whose widgets are gone: once a crash in CI."""
+    app = make_app(root_settings)
+    release = threading.Event()
+    real_mounts = VaultGateway.mounts
+
+    def slow_mounts(self: VaultGateway) -> object:
+        release.wait(10)
+        return real_mounts(self)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        monkeypatch.setattr(VaultGateway, "mounts", slow_mounts)
+        screen.load_mounts()
+        real_prune = app._prune
+
+        async def prune_then_answer(*nodes: Widget, parent: DOMNode | None = None) -> None:
+            await real_prune(*nodes, parent=parent)
+            release.set()  # the answer comes back once the screen's widgets are gone
+            await asyncio.sleep(0.5)
+
+        monkeypatch.setattr(app, "_prune", prune_then_answer)
+    # run_test re-raises what the app raised while closing; nothing did
+    assert app.return_code in (0, None)
