@@ -43,7 +43,10 @@ _SECRET_PATH = _MOUNT_PATH
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$")
 _IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _RESERVED_MOUNTS = {"sys", "cubbyhole", "identity", "auth", "token"}
-_HOSTNAME_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/.*)?$")
+_HOSTNAME_URL = re.compile(r"^(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+|\[::1\])(:\d+)?(/.*)?$")
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+"""Hosts where a plain http:// endpoint is accepted: a moto server in tests and the demo.
+Anywhere else the root key and signed requests would cross the network in clear text."""
 
 
 def model_secret_resource(path: str) -> str:
@@ -91,6 +94,11 @@ class AwsAuth:
 
     enabled: bool = True
     path: str = "aws"
+    use_root_key: bool | None = None
+    """The auth method calls IAM (to resolve the bound role's unique id) with the secrets
+    engine's root key; None: yes when a root key is given, else Vault's own AWS identity."""
+    iam_endpoint: str | None = None
+    """Where Vault resolves the bound role's unique id (IAM GetRole)."""
     sts_endpoint: str | None = None
     sts_region: str | None = None
     role_name: str = "ai-service"
@@ -236,8 +244,11 @@ class _Checker:
     def endpoint(self, name: str, value: Any) -> str | None:
         if value is None:
             return None
-        if not isinstance(value, str) or not _HOSTNAME_URL.match(value):
+        match = _HOSTNAME_URL.match(value) if isinstance(value, str) else None
+        if match is None:
             self.fail(name, f"{value!r} is not an https:// endpoint URL")
+        elif match["scheme"] == "http" and match["host"].lower() not in _LOOPBACK_HOSTS:
+            self.fail(name, f"{value!r}: http:// only for 127.0.0.1 or localhost; use https://")
         return str(value)
 
     def arn(self, name: str, value: Any, services: tuple[str, ...]) -> str:
@@ -397,6 +408,12 @@ def parse(
     aws_auth = AwsAuth(
         enabled=c.bool("aws_auth.enabled", ga("enabled")),
         path=c.mount_path("aws_auth.path", ga("path")),
+        use_root_key=(
+            c.bool("aws_auth.use_root_key", ga("use_root_key"))
+            if ga("use_root_key") is not None
+            else g("access_key") is not None
+        ),
+        iam_endpoint=c.endpoint("aws_auth.iam_endpoint", ga("iam_endpoint")),
         sts_endpoint=c.endpoint("aws_auth.sts_endpoint", ga("sts_endpoint")),
         sts_region=c.region("aws_auth.sts_region", ga("sts_region")) if ga("sts_region") else None,
         role_name=c.name("aws_auth.role_name", ga("role_name")),
@@ -484,6 +501,8 @@ def parse(
             "aws_secrets.secret_key",
             "access_key and secret_key go together (or both omitted to use the environment)",
         )
+    if aws_auth.enabled and aws_auth.use_root_key and aws_secrets.access_key is None:
+        c.fail("aws_auth.use_root_key", "needs aws_secrets.access_key and secret_key")
 
     namespace = raw.get("vault_namespace")
     if namespace is not None and (

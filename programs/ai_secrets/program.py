@@ -182,9 +182,13 @@ def create(
             namespace=ns,
             opts=_options(config, "aws-auth"),
         )
+        root_key = spec_a.use_root_key and aws_secret_key is not None
         client = vault.aws.AuthBackendClient(
             "aws-auth-client",
             backend=auth.path,
+            access_key=config.aws_secrets.access_key if root_key else None,
+            secret_key=pulumi.Output.secret(aws_secret_key) if root_key else None,
+            iam_endpoint=spec_a.iam_endpoint,
             sts_endpoint=spec_a.sts_endpoint,
             sts_region=spec_a.sts_region,
             namespace=ns,

@@ -105,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--json", action="store_true", help="print the plan as JSON")
         else:
             sub.add_argument("--yes", action="store_true", help="do not ask before applying")
+        if name == "up":
+            sub.add_argument(
+                "--verify",
+                action="store_true",
+                help="after the apply, read back what was made and prove the AWS components "
+                "(a credential confirmed by STS then revoked; a login of the bound role); "
+                "exit 1 when a check fails",
+            )
         if name != "destroy":
             sub.add_argument(
                 "--adopt",
@@ -264,6 +272,13 @@ def _stack_command(args: argparse.Namespace, settings: config.Settings) -> int:
             )
         if args.command == "up":
             return commands.up(
-                engine, settings, args.yes, sys.stdout, sys.stderr, sys.stdin, adopt=args.adopt
+                engine,
+                settings,
+                args.yes,
+                sys.stdout,
+                sys.stderr,
+                sys.stdin,
+                adopt=args.adopt,
+                verify=args.verify,
             )
         return commands.destroy(engine, settings, args.yes, sys.stdout, sys.stderr, sys.stdin)

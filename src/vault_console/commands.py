@@ -145,6 +145,7 @@ def up(
     err: TextIO,
     stdin: TextIO,
     adopt: bool = False,
+    verify: bool = False,
 ) -> int:
     from vault_console.infra.plan import render_text
 
@@ -166,9 +167,29 @@ def up(
         print(render_text(applied.plan), file=out)
         for key, value in sorted(applied.outputs.items()):
             print(f"  {key} = {json.dumps(value)}", file=out)
-        return EXIT_ERROR if applied.plan.failed else EXIT_OK
+        if applied.plan.failed:
+            return EXIT_ERROR
+        return _verify(engine, settings, out) if verify else EXIT_OK
 
     return _guard(run, err, engine.options.stack)
+
+
+def _verify(engine: Any, settings: Settings, out: TextIO) -> int:
+    """The wizard's result checks, the same lines; boto3's default chain is the operator's
+    AWS session (AWS_PROFILE, AWS_ENDPOINT_URL... as for any boto3 program)."""
+    from vault_console.infra.aws import session_for
+    from vault_console.infra.proof import verify
+    from vault_console.vault.client import VaultGateway
+
+    gateway = VaultGateway(settings)
+    try:
+        checks = verify(gateway, engine.config, session_for(None, engine.config.aws_secrets.region))
+    finally:
+        gateway.close()
+    print("Verified:", file=out)
+    for check in checks:
+        print(f"  {check.line}", file=out)
+    return EXIT_ERROR if any(c.checked and not c.ok for c in checks) else EXIT_OK
 
 
 def destroy(

@@ -99,10 +99,11 @@ class Bed:
         env: Mapping[str, str] | None = None,
         verbose: bool = False,
         read_only: bool = False,
+        secret_env: Mapping[str, str] | None = None,
     ) -> Engine:
         """An engine whose vault provider goes through the console's guard proxy, as the
-        console's own engines do."""
-        config, secrets = parse(raw or model_raw(self.prefix), {})
+        console's own engines do; ``secret_env`` holds the variables secret fields name."""
+        config, secrets = parse(raw or model_raw(self.prefix), dict(secret_env or {}))
         cli = RecordingCli(self.cli_path)
         self.clis.append(cli)
         return Engine(

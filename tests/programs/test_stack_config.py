@@ -42,6 +42,26 @@ def test_good_config_parses_with_secrets_apart() -> None:
     assert StackConfig.from_settings_json(config.settings_json()) == config
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://iam.us-gov.amazonaws.com",
+        "https://vpce-0abc.sts.us-east-1.vpce.amazonaws.com:443/",
+        "http://127.0.0.1:5000",
+        "http://localhost:5000",
+        "http://[::1]:5000",
+    ],
+)
+def test_endpoints_https_anywhere_http_on_loopback(url: str) -> None:
+    raw = {
+        **GOOD,
+        "aws_secrets": {**GOOD["aws_secrets"], "iam_endpoint": url, "sts_endpoint": url},
+        "aws_auth": {**GOOD["aws_auth"], "iam_endpoint": url, "sts_endpoint": url},
+    }
+    config, _ = parse(raw, ENV)
+    assert config.aws_secrets.iam_endpoint == config.aws_auth.iam_endpoint == url
+
+
 BAD: list[tuple[str, str, Any, str]] = [
     ("aws_secrets", "path", "", "aws_secrets.path: '' is not a mount path"),
     ("aws_secrets", "path", "sys", "aws_secrets.path: 'sys' is reserved"),
@@ -111,7 +131,19 @@ BAD: list[tuple[str, str, Any, str]] = [
         "aws_secrets",
         "iam_endpoint",
         "http://iam.local",
-        "aws_secrets.iam_endpoint: 'http://iam.local' is not an https:// endpoint",
+        "aws_secrets.iam_endpoint: 'http://iam.local': http:// only for 127.0.0.1 or localhost",
+    ),
+    (
+        "aws_secrets",
+        "sts_endpoint",
+        "ftp://sts.example.com",
+        "aws_secrets.sts_endpoint: 'ftp://sts.example.com' is not an https:// endpoint",
+    ),
+    (
+        "aws_auth",
+        "iam_endpoint",
+        "http://10.0.0.5:5000",
+        "aws_auth.iam_endpoint: 'http://10.0.0.5:5000': http:// only for 127.0.0.1 or localhost",
     ),
     (
         "aws_secrets",

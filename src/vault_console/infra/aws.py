@@ -46,7 +46,7 @@ class IamRole:
     """The services and principals its trust policy names."""
 
 
-def _session(profile: str | None, region: str | None) -> Any:
+def session_for(profile: str | None, region: str | None) -> Any:
     import boto3
     import botocore.session
 
@@ -69,7 +69,7 @@ def identify(profile: str | None = None, region: str | None = None) -> tuple[Aws
     from botocore.parsers import ResponseParserError
 
     try:
-        session = _session(profile, region)
+        session = session_for(profile, region)
         credentials = session.get_credentials()
     except botocore.exceptions.ProfileNotFound:
         raise AwsError(

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from vault_console.infra.engine import Engine, RunOutcome
     from vault_console.infra.existing import Existing, PreviewRefused
     from vault_console.infra.plan import Plan
-    from vault_console.infra.setup import TargetReport, Verification
+    from vault_console.infra.proof import Verification
+    from vault_console.infra.setup import TargetReport
     from vault_console.screens.wizard.screen import WizardScreen
 
 

@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
-from vault_console.infra.setup import Verification, login_snippet, verify
+from vault_console.infra.proof import Verification, verify
+from vault_console.infra.setup import login_snippet
 from vault_console.screens.wizard.base import WizardStep
 from vault_console.text import DETAIL_LIMIT, plain
 
@@ -49,12 +50,16 @@ class ResultStep(WizardStep):
 
         def done(checks: list[Verification]) -> None:
             self.state.verifications = checks
-            lines = [f"{'✔' if c.ok else '✖'} {c.what}: {c.detail}" for c in checks]
+            lines = [c.line for c in checks]
             self.query_one("#result-checks", Static).update(
                 plain("\n".join(lines) or "nothing to check", DETAIL_LIMIT, multiline=True)
             )
 
-        self.wizard.vc.run_io(lambda: verify(gateway, config), done, description="verify the stack")
+        session = self.state.aws_session  # the AWS step's: it confirms and logs in
+
+        self.wizard.vc.run_io(
+            lambda: verify(gateway, config, session), done, description="verify the stack"
+        )
         table.focus()
 
     def snippet(self) -> str:
