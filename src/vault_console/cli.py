@@ -6,7 +6,6 @@ Textual is imported only by the commands that draw a screen.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import signal
 import sys
@@ -177,33 +176,40 @@ def _run_console(
 
 
 def _demo(args: argparse.Namespace, flags: dict[str, Any]) -> int:
-    from vault_console.vault import demo_seed
-    from vault_console.vault.client import VaultGateway
-    from vault_console.vault.devserver import DevServer, DevServerError
+    from vault_console import demo
+    from vault_console.vault.devserver import DevServerError
 
     try:
-        server = DevServer().start()
+        with demo.running() as running:
+            server = running.server
+            for note in running.notes:
+                print(f"vault-console demo: {note}", file=sys.stderr)
+            if args.server_only:
+                print(f"export VAULT_ADDR={server.address}")
+                print(f"export VAULT_TOKEN={server.root_token}")
+                print(f"# audit log: {server.audit_log}")
+                if running.aws_url:
+                    print(f"# demo AWS (moto): {running.aws_url}")
+                print("# OpenBao dev server running; Ctrl+C stops it.", flush=True)
+                while True:
+                    time.sleep(3600)
+            # The seed was the demo's own set-up; --read-only is for the session that follows.
+            settings = server.settings(flags={"read_only": flags.get("read_only")})
+            # The console's process is this one: boto3 and the engine's subprocesses read
+            # os.environ, so the demo's settings go there (bao and moto started without them).
+            before = dict(os.environ)
+            os.environ.clear()
+            os.environ.update(running.env)
+            try:
+                return _run_console(settings)
+            finally:
+                os.environ.clear()
+                os.environ.update(before)
     except DevServerError as exc:
         print(f"vault-console demo: {exc}", file=sys.stderr)
         return 1
-    try:
-        settings = server.settings(flags={"read_only": flags.get("read_only")})
-        # The seed is the demo's own set-up; --read-only is for the session that follows.
-        gateway = VaultGateway(dataclasses.replace(settings, read_only=False))
-        demo_seed.seed(gateway.client)
-        gateway.close()
-        if args.server_only:
-            print(f"export VAULT_ADDR={server.address}")
-            print(f"export VAULT_TOKEN={server.root_token}")
-            print(f"# audit log: {server.audit_log}")
-            print("# OpenBao dev server running; Ctrl+C stops it.", flush=True)
-            while True:
-                time.sleep(3600)
-        return _run_console(settings)
     except KeyboardInterrupt:
         return 130
-    finally:
-        server.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -64,7 +64,7 @@ def test_unknown_profile_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_the_metadata_service_gets_one_short_try() -> None:
     # The default is 1 s x 1 attempt already, but a user's config can raise it; the
     # wizard pins it so a machine without credentials fails in about a second.
-    core = session_for(None, "us-east-1").session_for
+    core = session_for(None, "us-east-1")._session
     assert core.get_config_variable("metadata_service_timeout") == 1
     assert core.get_config_variable("metadata_service_num_attempts") == 1
 

@@ -68,6 +68,17 @@ class SetupAnswers:
         }
         self.secrets["aws_secrets.secret_key"] = value
 
+    def fill_from_env(self, env: Mapping[str, str]) -> list[str]:
+        """Secret values not typed yet, taken from the variables their fields name (the
+        demo sets Vault's root key this way; a pipeline can too). The fields filled."""
+        filled = []
+        for name in _secret_fields(self.raw):
+            value = env.get(secret_env_name(name))
+            if value and name not in self.secrets:
+                self.secrets[name] = value
+                filled.append(name)
+        return filled
+
     def engine_env(self) -> dict[str, str]:
         """The secret values under their variable names, for the engine's run only."""
         return {secret_env_name(name): value for name, value in self.secrets.items()}

@@ -185,10 +185,12 @@ class WizardStep(VerticalScroll):
         return self.query_one(f"#{field_id(name)}-field", Field)
 
     def first_field(self) -> Input | None:
-        """The step's first input that is shown: one in a hidden section never takes the
-        focus (typing would change a field the operator cannot see)."""
-        chain = self.screen.focus_chain
-        return next((w for w in chain if isinstance(w, Input) and self in w.ancestors), None)
+        """The step's first secret value still to type, else its first input; only shown
+        ones: an input in a hidden section never takes the focus (typing would change a
+        field the operator cannot see)."""
+        shown = [w for w in self.screen.focus_chain if isinstance(w, Input) and self in w.ancestors]
+        to_type = [w for w in shown if isinstance(w, SecretInput) and not w.value]
+        return (to_type or shown or [None])[0]
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.has_focus:  # typed: an input filled in as the step loads is not a change

@@ -169,6 +169,7 @@ class WizardScreen(Screen[None]):
     async def on_mount(self) -> None:
         self.state.work_dir = Path(tempfile.mkdtemp(prefix="vault-console-wizard-"))
         self.vc.update_status_bar()
+        self.state.answers.fill_from_env(self.env)
         await self.go_to("target")
 
     def on_unmount(self) -> None:
@@ -327,6 +328,7 @@ class WizardScreen(Screen[None]):
         if saved is None:
             return
         self.state.answers = saved
+        saved.fill_from_env(self.env)
         self.state.preview = None
         for name in ORDER[1:]:
             for widget in self.query(f"#step-{name}"):
