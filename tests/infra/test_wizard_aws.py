@@ -129,3 +129,37 @@ async def test_without_credentials_it_fails_fast_names_the_sources_and_offers_th
         assert screen.current == "components"  # the stack creates the role: no ARN needed
         assert "bound_principal_arn" not in screen.state.answers.raw["aws_auth"]
         assert screen.state.answers.raw["aws_auth"]["workload_service"] == "ec2"
+
+
+async def test_endpoints_are_fields_checked_and_reach_both_components(
+    root_settings: Settings, tmp_path: Path, aws_env: dict[str, str]
+) -> None:
+    """The endpoint boto3 uses here is offered (AWS_ENDPOINT_URL: the moto server), the
+    identity check goes there, a plain http:// endpoint off loopback is refused under its
+    field, and what is typed reaches both the secrets engine and the auth method."""
+    moto_url = aws_env["AWS_ENDPOINT_URL"]
+    app = make_app(root_settings, env=wizard_env(tmp_path, AWS_ENDPOINT_URL=moto_url))
+    async with app.run_test(size=(120, 60)) as pilot:
+        screen = await aws_step(pilot, app)
+        assert screen.step("aws").field("aws_secrets.sts_endpoint").value == moto_url
+        assert shown(app, "#aws-identity").startswith("✔ arn:aws:")
+        await pilot.click("#mode-arn")
+        await type_into(
+            pilot, app, "aws_auth.bound_principal_arn", "arn:aws:iam::123456789012:role/ai"
+        )
+        await type_into(pilot, app, "aws_secrets.iam_endpoint", "http://10.0.0.5:5000")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "aws"
+        assert error_of(app, "aws_secrets.iam_endpoint").endswith(
+            "http:// only for 127.0.0.1 or localhost; use https://"
+        )
+        await type_into(pilot, app, "aws_secrets.iam_endpoint", "https://iam.example.com")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "components"
+        raw = screen.state.answers.raw
+        for section in ("aws_secrets", "aws_auth"):
+            assert raw[section]["iam_endpoint"] == "https://iam.example.com"
+            assert raw[section]["sts_endpoint"] == moto_url
+        assert raw["aws_auth"]["sts_region"] == "us-east-1"

@@ -62,9 +62,12 @@ def _client_config() -> Any:
     return Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 1})
 
 
-def identify(profile: str | None = None, region: str | None = None) -> tuple[AwsIdentity, Any]:
+def identify(
+    profile: str | None = None, region: str | None = None, sts_endpoint: str | None = None
+) -> tuple[AwsIdentity, Any]:
     """The STS caller identity and the boto3 session it came from; AwsError when there
-    are no credentials (naming every source checked) or AWS refuses them."""
+    are no credentials (naming every source checked) or AWS refuses them. ``sts_endpoint``
+    (the wizard's field) beats boto3's own settings, as it does for Vault."""
     import botocore.exceptions
     from botocore.parsers import ResponseParserError
 
@@ -90,7 +93,9 @@ def identify(profile: str | None = None, region: str | None = None) -> tuple[Aws
         )
     region = region or session.region_name or "us-east-1"
     try:
-        sts = session.client("sts", region_name=region, config=_client_config())
+        sts = session.client(
+            "sts", region_name=region, endpoint_url=sts_endpoint or None, config=_client_config()
+        )
         answer = sts.get_caller_identity()
     except botocore.exceptions.ClientError as exc:
         error = exc.response.get("Error", {})
@@ -125,12 +130,12 @@ def _trusted(document: Any) -> tuple[str, ...]:
     return tuple(str(n) for n in names)
 
 
-def list_roles(session: Any) -> list[IamRole]:
+def list_roles(session: Any, iam_endpoint: str | None = None) -> list[IamRole]:
     """Every IAM role (``iam:ListRoles``, up to MAX_ROLES), sorted by name."""
     import botocore.exceptions
     from botocore.parsers import ResponseParserError
 
-    iam = session.client("iam", config=_client_config())
+    iam = session.client("iam", endpoint_url=iam_endpoint or None, config=_client_config())
     roles: list[IamRole] = []
     try:
         for page in iam.get_paginator("list_roles").paginate():

@@ -16,6 +16,9 @@ from vault_console.text import DETAIL_LIMIT, plain
 from vault_console_programs.ai_secrets.config import WORKLOAD_SERVICES
 
 MODES = ("existing", "arn", "create")
+ENDPOINTS = {"iam_endpoint": "IAM", "sts_endpoint": "STS"}
+"""Custom endpoints (VPC endpoints, FIPS, GovCloud, China, a moto server): one pair for
+both components, since Vault calls the same IAM and STS for each."""
 
 
 class AwsStep(WizardStep):
@@ -23,6 +26,10 @@ class AwsStep(WizardStep):
     prefixes = (
         "aws.",
         "aws_secrets.region",
+        "aws_secrets.iam_endpoint",
+        "aws_secrets.sts_endpoint",
+        "aws_auth.iam_endpoint",
+        "aws_auth.sts_endpoint",
         "aws_auth.bound_principal_arn",
         "aws_auth.workload_service",
         "aws_auth.iam_role_name",
@@ -38,6 +45,13 @@ class AwsStep(WizardStep):
                 "aws_secrets.region",
                 raw.get("aws_secrets", {}).get("region", "us-east-1"),
             )
+            for name, label in ENDPOINTS.items():
+                yield Field(
+                    f"{label} endpoint (empty: AWS's own; https://, or http:// on 127.0.0.1)",
+                    f"aws_secrets.{name}",
+                    self._endpoint(name),
+                    placeholder=f"https://{label.lower()}.us-gov-west-1.amazonaws.com",
+                )
             yield Button("Check identity", id="aws-identify")
             yield Label("", id="aws-identity")
             with Vertical(id="aws-principal"):
@@ -71,6 +85,19 @@ class AwsStep(WizardStep):
 
     # -- state ------------------------------------------------------------------------------
 
+    def _endpoint(self, name: str) -> str:
+        """The saved answer, else the endpoint boto3 would use here (AWS_ENDPOINT_URL_IAM,
+        AWS_ENDPOINT_URL): what the console checks identity against, shown to be kept or
+        cleared."""
+        raw = self.state.answers.raw
+        for section in ("aws_secrets", "aws_auth"):
+            saved = raw.get(section, {}).get(name)
+            if saved:
+                return str(saved)
+        env = self.wizard.env
+        service = name.removesuffix("_endpoint").upper()
+        return env.get(f"AWS_ENDPOINT_URL_{service}") or env.get("AWS_ENDPOINT_URL", "")
+
     def _enabled(self, section: str) -> bool:
         return bool(self.state.answers.raw.get(section, {}).get("enabled", True))
 
@@ -103,11 +130,24 @@ class AwsStep(WizardStep):
         if not (self._enabled("aws_auth") or self._enabled("aws_secrets")):
             return
         region = self.field("aws_secrets.region").value.strip()
+        endpoints = {n: self.field(f"aws_secrets.{n}").value.strip() for n in ENDPOINTS}
+        for section in ("aws_secrets", "aws_auth"):
+            if self._enabled(section):
+                values = raw.setdefault(section, {})
+                for name, url in endpoints.items():
+                    if url:
+                        values[name] = url
+                    else:
+                        values.pop(name, None)
         if self._enabled("aws_secrets"):
             raw.setdefault("aws_secrets", {})["region"] = region
         if not self._enabled("aws_auth"):
             return
         auth = raw.setdefault("aws_auth", {})
+        if endpoints["sts_endpoint"]:
+            auth["sts_region"] = region  # a regional STS endpoint signs for its region
+        else:
+            auth.pop("sts_region", None)
         mode = self.mode
         if mode == "create":
             auth.pop("bound_principal_arn", None)
@@ -129,6 +169,9 @@ class AwsStep(WizardStep):
         if not (self._enabled("aws_auth") or self._enabled("aws_secrets")):
             return {}
         found = super().problems()
+        for name in ENDPOINTS:  # one field for both components: the auth's reason shows there
+            if f"aws_auth.{name}" in found:
+                found.setdefault(f"aws_secrets.{name}", found.pop(f"aws_auth.{name}"))
         if self._enabled("aws_auth"):
             auth = self.state.answers.raw.get("aws_auth", {})
             if self.mode == "existing" and not auth.get("bound_principal_arn"):
@@ -155,15 +198,17 @@ class AwsStep(WizardStep):
 
         profile = self.field("aws.profile").value.strip() or None
         region = self.field("aws_secrets.region").value.strip() or None
+        sts = self.field("aws_secrets.sts_endpoint").value.strip() or None
+        iam = self.field("aws_secrets.iam_endpoint").value.strip() or None
         self.query_one("#aws-identity", Label).update("Asking STS who these credentials are…")
         want_roles = self._enabled("aws_auth")
 
         def work() -> tuple[AwsIdentity, Any, list[IamRole] | None]:
-            identity, session = identify(profile, region)
+            identity, session = identify(profile, region, sts)
             roles = None
             if want_roles:
                 try:
-                    roles = list_roles(session)
+                    roles = list_roles(session, iam)
                 except Exception:  # listing is optional: an ARN can still be typed
                     roles = None
             return identity, session, roles
