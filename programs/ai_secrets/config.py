@@ -49,6 +49,22 @@ _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 Anywhere else the root key and signed requests would cross the network in clear text."""
 
 
+def region_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or not _REGION.match(value):
+        return f"{value!r} is not an AWS region (like us-east-1)"
+    return None
+
+
+def endpoint_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be an AWS endpoint: https://, or http:// on loopback only."""
+    match = _HOSTNAME_URL.match(value) if isinstance(value, str) else None
+    if match is None:
+        return f"{value!r} is not an https:// endpoint URL"
+    if match["scheme"] == "http" and match["host"].lower() not in _LOOPBACK_HOSTS:
+        return f"{value!r}: http:// only for 127.0.0.1 or localhost; use https://"
+    return None
+
+
 def model_secret_resource(path: str) -> str:
     """The resource name of the model secret at ``path`` (in state and in plans).
 
@@ -237,18 +253,17 @@ class _Checker:
         return int(value)
 
     def region(self, name: str, value: Any) -> str:
-        if not isinstance(value, str) or not _REGION.match(value):
-            self.fail(name, f"{value!r} is not an AWS region (like us-east-1)")
+        reason = region_problem(value)
+        if reason:
+            self.fail(name, reason)
         return str(value)
 
     def endpoint(self, name: str, value: Any) -> str | None:
         if value is None:
             return None
-        match = _HOSTNAME_URL.match(value) if isinstance(value, str) else None
-        if match is None:
-            self.fail(name, f"{value!r} is not an https:// endpoint URL")
-        elif match["scheme"] == "http" and match["host"].lower() not in _LOOPBACK_HOSTS:
-            self.fail(name, f"{value!r}: http:// only for 127.0.0.1 or localhost; use https://")
+        reason = endpoint_problem(value)
+        if reason:
+            self.fail(name, reason)
         return str(value)
 
     def arn(self, name: str, value: Any, services: tuple[str, ...]) -> str:
@@ -328,10 +343,11 @@ def parse(
     env = os.environ if env is None else env
     c = _Checker()
     for key in raw:
-        if key not in _SECTIONS and key != "vault_namespace":
+        if key not in _SECTIONS and key not in ("vault_namespace", "state"):
             c.fail(
                 key,
-                "unknown section (expected aws_secrets, aws_auth, model_secrets, vault_namespace)",
+                "unknown section (expected aws_secrets, aws_auth, model_secrets, "
+                "vault_namespace, state)",
             )
     sections: dict[str, dict[str, Any]] = {}
     for section, kind in _SECTIONS.items():

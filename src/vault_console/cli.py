@@ -91,11 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--stack", default="dev", help="stack name (default: dev)")
         sub.add_argument(
             "--secrets-provider",
-            default="passphrase",
-            help="passphrase (PULUMI_CONFIG_PASSPHRASE) or hashivault://KEY, awskms://…",
+            help="passphrase (PULUMI_CONFIG_PASSPHRASE) or hashivault://KEY, awskms://… "
+            "(default: the config's [state] secrets_provider, else passphrase)",
         )
         sub.add_argument(
-            "--backend-url", help="state backend (default: PULUMI_BACKEND_URL, else local files)"
+            "--backend-url",
+            help="state backend, e.g. s3://BUCKET?region=… (default: the config's [state] "
+            "backend, else PULUMI_BACKEND_URL, else local files)",
         )
         sub.add_argument(
             "--verbose", action="store_true", help="also show the engine's debug diagnostics"

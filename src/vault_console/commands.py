@@ -29,7 +29,7 @@ def build_engine(
     settings: Settings,
     env: Mapping[str, str],
     stack: str,
-    secrets_provider: str,
+    secrets_provider: str | None,
     backend: str | None,
     err: TextIO,
     verbose: bool = False,
@@ -43,13 +43,15 @@ def build_engine(
     def run() -> int:
         nonlocal engine
         config, secrets = load(config_file, env)
+        state = _state(config_file)
         engine = Engine(
             config,
             secrets,
             options=EngineOptions(
                 stack=stack,
-                secrets_provider=secrets_provider,
-                backend_url=backend,
+                # Flags beat the file's [state] section.
+                secrets_provider=secrets_provider or state.secrets_provider,
+                backend_url=backend or state.backend,
                 verbose=verbose,
             ),
             env=env,
@@ -59,6 +61,19 @@ def build_engine(
 
     code = _guard(run, err, stack)
     return engine if code == EXIT_OK else code
+
+
+def _state(config_file: Path) -> Any:
+    """The config file's ``[state]`` section (the file was read and parsed just before)."""
+    import tomllib
+
+    from vault_console.infra.state import parse_state
+    from vault_console_programs.ai_secrets.config import StackConfigError
+
+    state, problems = parse_state(tomllib.loads(config_file.read_text(encoding="utf-8")))
+    if problems:
+        raise StackConfigError([f"{name}: {reason}" for name, reason in problems.items()])
+    return state
 
 
 def _guard(run: Callable[[], int], err: TextIO, stack: str) -> int:

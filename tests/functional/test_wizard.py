@@ -365,3 +365,29 @@ async def test_w_opens_the_stack_of_setup_and_a_new_stack_name_is_checked_again(
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert screen.current == "aws"
+
+
+async def test_the_state_backend_is_an_answer_checked_under_its_field_and_saved(
+    stock_settings: Settings, tmp_path: Path
+) -> None:
+    env = wizard_env(tmp_path, PATH="/nonexistent")
+    app = make_app(stock_settings, env=env)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_wizard(pilot, app)
+        await type_into(pilot, app, "state.backend", "s3://state?endpoint=http://10.0.0.9:9000")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current == "target"
+        assert "http:// only for 127.0.0.1 or localhost" in error_of(app, "state.backend")
+        backend = "s3://team-state/vault?region=eu-west-1"
+        await type_into(pilot, app, "state.backend", backend)
+        await type_into(pilot, app, "state.secrets_provider", "awskms://alias/pulumi")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.current != "target"
+        assert screen.state.answers.state().backend == backend
+        assert screen.state.answers.state().secrets_provider == "awskms://alias/pulumi"
+        assert tomllib.loads(screen.state.answers.config_toml())["state"] == {
+            "backend": backend,
+            "secrets_provider": "awskms://alias/pulumi",
+        }

@@ -24,7 +24,9 @@ def main() -> None:
         return Engine(
             config,
             secrets,
-            options=EngineOptions(stack=spec["stack"], work_dir=work_dir),
+            options=EngineOptions(
+                stack=spec["stack"], work_dir=work_dir, backend_url=spec.get("backend_url")
+            ),
             env=dict(os.environ),
             provider_env=spec["provider_env"],
             program=gated(spec["prefix"], gate),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vault_console.infra.state import StateSettings, parse_state
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.plugins import register_command
 from vault_console_programs.ai_secrets.config import (
@@ -102,7 +103,13 @@ class SetupAnswers:
             self.build(env)
         except StackConfigError as exc:
             found.update(_by_field(exc.problems))
+        found.update(parse_state(self.raw)[1])
         return found
+
+    def state(self) -> StateSettings:
+        """Where the stack's state lives and what encrypts its secrets (checked by
+        ``problems``; a bad section gives the defaults)."""
+        return parse_state(self.raw)[0]
 
     def digest(self) -> str:
         """What the answers are, values included, as one SHA-256 (kept in memory only):

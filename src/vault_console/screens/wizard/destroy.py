@@ -141,10 +141,16 @@ class DestroyScreen(Screen[None]):
             return None
         stack_field.set_error(None)
         env = self.env
+        state = saved.state()
         return Engine(
             config_for_destroy(saved),
             SecretValues(),
-            options=EngineOptions(stack=self.stack, work_dir=self.work_dir),
+            options=EngineOptions(
+                stack=self.stack,
+                work_dir=self.work_dir,
+                backend_url=state.backend,
+                secrets_provider=state.secrets_provider,
+            ),
             env=env,
             vault=self.vc.settings,
             command=self.command_factory() if self.command_factory else None,

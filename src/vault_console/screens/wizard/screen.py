@@ -356,10 +356,16 @@ class WizardScreen(Screen[None]):
         from vault_console.infra.engine import Engine, EngineOptions
 
         config, secrets = self.state.answers.build(self.env)
+        state = self.state.answers.state()
         return Engine(
             config,
             secrets,
-            options=EngineOptions(stack=self.state.stack, work_dir=self.state.work_dir),
+            options=EngineOptions(
+                stack=self.state.stack,
+                work_dir=self.state.work_dir,
+                backend_url=state.backend,
+                secrets_provider=state.secrets_provider,
+            ),
             env=self.engine_env(),
             vault=self.vc.settings,
             command=self.command_factory() if self.command_factory else None,

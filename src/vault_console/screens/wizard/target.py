@@ -29,6 +29,19 @@ class TargetStep(WizardStep):
 
     def compose(self) -> ComposeResult:
         yield Field("Stack name (answers are saved per stack)", "stack", self.state.stack)
+        state = self.state.answers.raw.get("state") or {}
+        yield Field(
+            "State backend (empty: PULUMI_BACKEND_URL, else local files; a team's: "
+            "s3://BUCKET/PREFIX?region=…&endpoint=…)",
+            "state.backend",
+            str(state.get("backend") or ""),
+            placeholder="s3://team-pulumi-state/vault?region=us-east-1",
+        )
+        yield Field(
+            "Secrets provider (passphrase, or a KMS: awskms://…, hashivault://KEY)",
+            "state.secrets_provider",
+            str(state.get("secrets_provider") or "passphrase"),
+        )
         if self.wizard.needs_passphrase:
             yield Field(
                 "Passphrase of the stack's secrets (PULUMI_CONFIG_PASSPHRASE is not set)",
@@ -48,13 +61,25 @@ class TargetStep(WizardStep):
 
     def store(self) -> None:
         self.state.stack = self.field("stack").value.strip()
+        state = {
+            "backend": self.field("state.backend").value.strip(),
+            "secrets_provider": self.field("state.secrets_provider").value.strip(),
+        }
+        if state["secrets_provider"] == "passphrase":
+            del state["secrets_provider"]  # the default: the file stays as it was
+        state = {k: v for k, v in state.items() if v}
+        if state:
+            self.state.answers.raw["state"] = state
+        else:
+            self.state.answers.raw.pop("state", None)
         if self.wizard.needs_passphrase:
             self.state.passphrase = self.field("passphrase").value
 
     def problems(self) -> dict[str, str]:
         from vault_console.infra.setup import answers_path
+        from vault_console.infra.state import parse_state
 
-        found = {}
+        found = dict(parse_state(self.state.answers.raw)[1])
         try:
             answers_path(self.wizard.state_dir, self.state.stack)
         except ValueError as exc:
