@@ -266,9 +266,10 @@ def test_preview_with_adopt_imports_what_exists(tmp_path: Path, settings: Settin
         {"kind": "ACL policy", "where": "ai-models-read", "holds": "7 lines of HCL"}
     ]
     # The program got the import: the settings the preview ran with name the policy.
-    verbs = [c.args[:2] for c in command.calls]
-    last_set = max(i for i, v in enumerate(verbs) if v == ["config", "set-all"])
-    assert last_set < next(i for i, c in enumerate(command.calls) if c.args[0] == "preview")
-    settings_set = command.calls[last_set].args
-    stored = json.loads(settings_set[settings_set.index("--plaintext") + 1].split("=", 1)[1])
+    import yaml
+
+    settings_file = engine.work_dir() / "Pulumi.dev.yaml"
+    stored = json.loads(
+        yaml.safe_load(settings_file.read_text())["config"]["vault-ai-secrets:settings"]
+    )
     assert stored["adopt"] == [["model-secrets-read-policy", "ai-models-read"]]

@@ -84,20 +84,22 @@ def test_up_without_a_preview_is_refused(tmp_path: Path) -> None:
         engine.up(tmp_path / "missing-plan.json")
 
 
-def test_no_secret_in_argv_and_secret_config_goes_through_stdin(tmp_path: Path) -> None:
+def test_secret_values_never_reach_the_cli_and_settings_go_to_the_stack_file(
+    tmp_path: Path,
+) -> None:
+    """Secret values go straight to the in-process program as Pulumi secrets: no CLI
+    command gets one (argv, stdin or environment), nor does the stack's settings file."""
     command = ReplayCommand(fixture_log("up-3.json"))
     engine = make_engine(tmp_path, command)
     engine.preview()
     for call in command.calls:
-        joined = " ".join(call.args)
-        assert not any(secret in joined for secret in SECRETS), call.args
-    secret_sets = [c for c in command.calls if c.args[:2] == ["config", "set"]]
-    assert [c.args[2] for c in secret_sets] == ["vault-ai-secrets:modelSecrets"]
-    assert "--secret" in secret_sets[0].args
-    assert secret_sets[0].stdin is not None and "sk-model-secret-value" in secret_sets[0].stdin
-    plain = next(c for c in command.calls if c.args[:2] == ["config", "set-all"])
-    assert "--plaintext" in plain.args
-    assert "sk-model-secret-value" not in " ".join(plain.args)
+        assert not any(secret in " ".join(call.args) for secret in SECRETS), call.args
+        seen = (call.stdin or "") + " ".join(call.env.values())
+        assert "sk-model-secret-value" not in seen, call.args
+    assert not [c for c in command.calls if c.args[0] == "config"]  # no CLI call for config
+    settings = (tmp_path / "work" / "Pulumi.dev.yaml").read_text()
+    assert "vault-ai-secrets:settings" in settings
+    assert not any(secret in settings for secret in SECRETS)
 
 
 def test_stack_is_created_with_the_local_backend_and_passphrase_provider(tmp_path: Path) -> None:

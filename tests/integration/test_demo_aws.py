@@ -36,7 +36,9 @@ def test_the_demo_brings_its_own_aws_and_leaves_the_users_alone(
         "[default]\naws_access_key_id = AKIAUSERSOWNKEY00000\naws_secret_access_key = users-own\n"
     )
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("AWS_PROFILE", "default")
+    # A profile the demo must not look up (boto3 would stop on it, or use it).
+    monkeypatch.setenv("AWS_PROFILE", "sso-admin")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "users-state"))
     monkeypatch.setenv(
         "XDG_CACHE_HOME", os.environ.get("XDG_CACHE_HOME", str(Path.home() / ".cache"))

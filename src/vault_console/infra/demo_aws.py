@@ -108,9 +108,20 @@ class MotoServer:
 
 
 def admin_client(url: str, service: str) -> Any:
+    """A client of moto's account that reads nothing of the user's AWS set-up (no
+    AWS_PROFILE, no ~/.aws): a profile named there must not stop the demo, nor be used."""
     import boto3
+    import botocore.session
 
-    return boto3.client(
+    # (config-file name, environment variable, default, conversion): no variable, no file.
+    core = botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        }
+    )
+    return boto3.session.Session(botocore_session=core).client(
         service,
         endpoint_url=url,
         region_name=REGION,

@@ -493,7 +493,7 @@ class Engine:
         work_dir = self.work_dir()
         workspace = SafeWorkspace(
             work_dir=str(work_dir),
-            program=self._program or _inline_program,
+            program=self._program or self._inline_program,
             env_vars=self.workspace_env(),
             secrets_provider=self.options.secrets_provider,
             project_settings=auto.ProjectSettings(
@@ -505,7 +505,6 @@ class Engine:
         )
         self.say(f"Selecting stack {self.options.stack} (created on its first run)…")
         stack = auto.Stack.create_or_select(self.options.stack, workspace)
-        self.say("Setting the stack's config (secret values through stdin)…")
         self._set_config(workspace)
         self.say("Checking the provider plugins…")
         self._install_plugins(workspace)
@@ -522,31 +521,41 @@ class Engine:
         except Exception as exc:
             self.callback_errors.append(f"{type(exc).__name__}: {exc}")
 
-    def _set_config(self, workspace: auto.LocalWorkspace, secrets: bool = True) -> None:
+    def _set_config(self, workspace: auto.LocalWorkspace) -> None:
+        """The stack's settings (no secret among them) written into its settings file in
+        this process, keeping what the CLI put there (the passphrase's salt): a CLI call
+        each was a fifth of a preview (bench/real_preview.py). Secret values never go
+        through the CLI: ``_inline_program`` hands them to the program as Pulumi secrets,
+        which the state stores encrypted."""
         name = self.options.stack
-        plain = {f"{self.options.project}:{SETTINGS_KEY}": self.config.settings_json()}
-        workspace.set_all_config(name, {k: auto.ConfigValue(v) for k, v in plain.items()})
-        if not secrets:
-            return
-        secret = {}
-        if self.secrets.aws_secret_key:
-            secret[AWS_SECRET_KEY] = self.secrets.aws_secret_key
-        if self.secrets.model_data:
-            secret[MODEL_SECRETS_KEY] = json.dumps(self.secrets.model_data, sort_keys=True)
-        command = workspace.pulumi_command
-        for key, value in secret.items():
-            args = ["config", "set", f"{self.options.project}:{key}", "--secret", "--stack", name]
-            if isinstance(command, PulumiCli):
-                command.run(args, workspace.work_dir, workspace.env_vars, stdin=value)
-            else:
-                raise EngineError(
-                    "secret config needs a command that takes stdin (PulumiCli)", "Internal error"
-                )
+        try:
+            settings = workspace.stack_settings(name)
+        except FileNotFoundError:  # the CLI wrote none (a KMS provider keeps no salt here)
+            settings = auto.StackSettings()
+        config = dict(settings.config or {})
+        for key in (AWS_SECRET_KEY, MODEL_SECRETS_KEY):  # an older console's secret config
+            config.pop(f"{self.options.project}:{key}", None)
+        config[f"{self.options.project}:{SETTINGS_KEY}"] = self.config.settings_json()
+        settings.config = config
+        workspace.save_stack_settings(name, settings)
+
+    def _inline_program(self) -> None:
+        """The AI-secrets program with this engine's settings and secret values."""
+        from vault_console_programs.ai_secrets.program import create
+
+        model = self.secrets.model_data
+        create(
+            self.config,
+            self.secrets.aws_secret_key,
+            json.dumps(model, sort_keys=True) if model else None,
+        )
 
     def _install_plugins(self, workspace: auto.Workspace) -> dict[str, str]:
         # Every operation needs them, so setting up the stack installs the missing ones.
         # Installed ones are left alone: `pulumi plugin install` would try the network.
         wanted = required_plugins(self.config)
+        if all(self._plugin_on_disk(p, v) for p, v in wanted.items()):
+            return wanted  # no `pulumi plugin ls` (a CLI call) when the folders are there
         installed = {
             (p.name, "v" + (p.version or "").lstrip("v"))
             for p in workspace.list_plugins()
@@ -566,6 +575,14 @@ class Engine:
                     False,
                 ) from exc
         return wanted
+
+    def _plugin_on_disk(self, name: str, version: str) -> bool:
+        """The plugin's folder in PULUMI_HOME, complete (the CLI leaves a ``.partial``
+        file beside a folder it has not finished installing)."""
+        home = Path(self.env.get("PULUMI_HOME") or Path(self.env.get("HOME", "~")) / ".pulumi")
+        folder = home.expanduser() / "plugins" / f"resource-{name}-{version}"
+        partial = folder.with_name(folder.name + ".partial")
+        return folder.is_dir() and any(folder.iterdir()) and not partial.exists()
 
     def state_resources(self) -> dict[str, dict[str, Any]]:
         """The stack's own resources as its state holds them (``id``, ``outputs``, secret
@@ -590,7 +607,7 @@ class Engine:
         if self._stack is not None:
             workspace = self._stack.workspace
             assert isinstance(workspace, auto.LocalWorkspace)
-            self._set_config(workspace, secrets=False)
+            self._set_config(workspace)
 
     def install_plugins(self) -> dict[str, str]:
         """Install the provider plugins the enabled components need, if missing."""
@@ -797,12 +814,6 @@ def _differences(reviewed: Plan, now: Plan) -> list[str]:
 
 def mask_outputs(outputs: Mapping[str, auto.OutputValue]) -> dict[str, Any]:
     return {k: SECRET_MASK if v.secret else v.value for k, v in outputs.items()}
-
-
-def _inline_program() -> None:
-    from vault_console_programs.ai_secrets.program import main
-
-    main()
 
 
 # -- failures ---------------------------------------------------------------------------
