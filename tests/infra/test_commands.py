@@ -266,10 +266,7 @@ def test_preview_with_adopt_imports_what_exists(tmp_path: Path, settings: Settin
         {"kind": "ACL policy", "where": "ai-models-read", "holds": "7 lines of HCL"}
     ]
     # The program got the import: the settings the preview ran with name the policy.
-    import yaml
-
-    settings_file = engine.work_dir() / "Pulumi.dev.yaml"
-    stored = json.loads(
-        yaml.safe_load(settings_file.read_text())["config"]["vault-ai-secrets:settings"]
-    )
+    workspace = engine.stack().workspace
+    stack_config = workspace.stack_settings("dev").config or {}
+    stored = json.loads(str(stack_config["vault-ai-secrets:settings"]))
     assert stored["adopt"] == [["model-secrets-read-policy", "ai-models-read"]]
