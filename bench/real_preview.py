@@ -152,11 +152,15 @@ def main() -> None:
             )
 
         def console_cli() -> None:
-            subprocess.run(
+            done = subprocess.run(
                 [sys.executable, "-m", "vault_console", "preview", "--config", str(config_file),
                  "--stack", "bench"],
-                env=env, capture_output=True, check=False, timeout=300,
+                env=env, capture_output=True, text=True, check=False, timeout=300,
             )  # fmt: skip
+            # 0: no changes, 2: changes. Anything else is a failure, not a figure (a run
+            # that stopped early once made the new-process row look fast).
+            if done.returncode not in (0, 2):
+                sys.exit(f"vault-console preview failed ({done.returncode}):\n{done.stderr}")
 
         first_event: list[float] = []
 

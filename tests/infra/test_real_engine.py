@@ -175,6 +175,15 @@ def test_preview_up_noop_update_and_destroy_for_real(bed: Bed) -> None:
     again = engine.preview()
     assert not again.plan.has_changes
     assert again.plan.summary == {"same": 4}
+    # The state file read in place is what `pulumi stack export` prints, but for secrets:
+    # export masks them, the file holds their ciphertext.
+    exported = secrets_as_one(engine.stack().export_stack().deployment)
+    assert secrets_as_one(engine.deployment_on_disk()) == exported
+    assert set(engine.managed()) == {
+        "model-secrets-mount",
+        "model-secret-openai-api-key",
+        "model-secrets-read-policy",
+    }
 
     changed = bed.engine(model_raw(mount, value="sk-real-engine-value-2"))
     update = changed.preview()
@@ -200,6 +209,17 @@ def test_preview_up_noop_update_and_destroy_for_real(bed: Bed) -> None:
     assert f"{mount}/" not in client.sys.list_mounted_secrets_engines()["data"]
     assert f"{mount}-read" not in client.sys.list_acl_policies()["data"]["keys"]
     assert bed.locks() == []
+
+
+def secrets_as_one(value: Any) -> Any:
+    """``value`` with every Pulumi secret object replaced by one marker."""
+    if isinstance(value, dict):
+        if "4dabf18193072939515e22adb298388d" in value:
+            return "<secret>"
+        return {k: secrets_as_one(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [secrets_as_one(v) for v in value]
+    return value
 
 
 def engine_cli(bed: Bed) -> RecordingCli:
@@ -583,3 +603,20 @@ def test_an_apply_checks_the_server_before_it_writes_anything(bed: Bed) -> None:
     assert held["metadata"]["version"] == 1 and held["data"]["api_key"] == "sk-real-engine-value-1"
     assert not bed.clis[1].verb("up")  # the apply never started
     changed.destroy()
+
+
+def test_a_passphrase_that_is_part_of_a_name_does_not_corrupt_what_the_engine_reads(
+    bed: Bed,
+) -> None:
+    """Secret strings are redacted from what the CLI prints, but not from the JSON the
+    engine parses: a passphrase equal to the policy's name once turned its id in `stack
+    export` into "[secret]", and an applied stack's own objects read as someone else's."""
+    engine = bed.engine(env={"PULUMI_CONFIG_PASSPHRASE": f"{bed.prefix}-read"})
+    preview = engine.preview()
+    assert preview.plan_file is not None
+    engine.up(preview.plan_file)
+    exported = engine.stack().export_stack().deployment or {}
+    ids = {r.get("id") for r in exported.get("resources", []) if r.get("custom")}
+    assert bed.prefix in ids and f"{bed.prefix}-read" in ids
+    assert engine.stack().outputs()["read_policy"].value == f"{bed.prefix}-read"
+    engine.destroy()

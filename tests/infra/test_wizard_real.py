@@ -127,7 +127,6 @@ async def test_wizard_previews_applies_the_reviewed_plan_verifies_and_destroys(r
         lines = list(app.screen.query_one("#review-progress", Log).lines)
         steps = [
             f"Selecting stack {run.stack} (created on its first run)…",
-            "Setting the stack's config (secret values through stdin)…",
             "Checking the provider plugins…",
             "Looking for what exists on the server already…",
             "Previewing (refreshing what the stack holds first)…",

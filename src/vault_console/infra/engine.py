@@ -131,6 +131,8 @@ def process_env(additional: Mapping[str, str]) -> dict[str, str]:
 
 
 OPERATIONS = frozenset({"preview", "up", "update", "refresh", "destroy", "import"})
+DATA_OUTPUT = frozenset({("stack", "export"), ("stack", "output"), ("plugin", "ls")})
+"""Commands whose standard output is JSON the engine parses (and never shows)."""
 """The CLI verbs that run the engine (and may change the server)."""
 
 
@@ -194,9 +196,15 @@ class PulumiCli(auto.PulumiCommand):
         if self.stopped and verb in OPERATIONS:
             raise CANCELLED
 
+        words = [a for a in args if not a.startswith("-")]
+        data = tuple(words[:2]) in DATA_OUTPUT
+
         def pump(stream: Any, callback: OnOutput | None, chunks: list[str]) -> None:
             for line in iter(stream.readline, ""):
-                clean = redact(line.rstrip(), self.secrets)
+                # Machine output is parsed, never shown: redacting it would corrupt data
+                # wherever a secret string (a passphrase like "dev") is part of a name.
+                keep = data and stream is process.stdout
+                clean = line.rstrip() if keep else redact(line.rstrip(), self.secrets)
                 if callback:
                     callback(clean)
                 chunks.append(clean)
@@ -254,7 +262,22 @@ class PulumiCli(auto.PulumiCommand):
 
 
 class SafeWorkspace(auto.LocalWorkspace):
-    """A LocalWorkspace whose repr never shows ``env_vars``."""
+    """A LocalWorkspace whose repr never shows ``env_vars``, and that selects a stack it
+    can see in a file backend without a CLI call."""
+
+    state_folder: Path | None = None
+    """The file backend's folder (``file://``), when the backend is one."""
+    project_settings_name: str | None = None
+
+    def select_stack(self, stack_name: str) -> None:
+        # `pulumi stack select` only checks the stack exists and marks it current for
+        # commands run without --stack; the SDK passes --stack to every command, so where
+        # the state file shows the stack exists the call (a fifth of a preview) is skipped.
+        if self.state_folder is not None and self.project_settings_name is not None:
+            stacks = self.state_folder / ".pulumi" / "stacks" / self.project_settings_name
+            if any((stacks / f"{stack_name}{ext}").is_file() for ext in (".json", ".json.gz")):
+                return
+        super().select_stack(stack_name)
 
     def __repr__(self) -> str:
         return f"SafeWorkspace(work_dir={self.work_dir!r}, env_vars=<{len(self.env_vars)} hidden>)"
@@ -483,13 +506,15 @@ class Engine:
         self.close()
 
     def stack(self) -> auto.Stack:
-        """Create or select the stack, with its config set (secrets through stdin)."""
+        """Create or select the stack, with its settings written (no secret among them)."""
         if self._stack is not None:
             return self._stack
         self._check_secrets_provider()
         url = backend_url(self.env, self.options.backend_url)
+        state_folder = None
         if url.startswith("file://"):
-            make_private(Path(url.removeprefix("file://")))
+            state_folder = Path(url.removeprefix("file://").split("?", 1)[0])
+            make_private(state_folder)
         work_dir = self.work_dir()
         workspace = SafeWorkspace(
             work_dir=str(work_dir),
@@ -503,6 +528,8 @@ class Engine:
             ),
             pulumi_command=self.command(),
         )
+        workspace.state_folder = state_folder
+        workspace.project_settings_name = self.options.project
         self.say(f"Selecting stack {self.options.stack} (created on its first run)…")
         stack = auto.Stack.create_or_select(self.options.stack, workspace)
         self._set_config(workspace)
@@ -537,6 +564,18 @@ class Engine:
             config.pop(f"{self.options.project}:{key}", None)
         config[f"{self.options.project}:{SETTINGS_KEY}"] = self.config.settings_json()
         settings.config = config
+        if settings.encryption_salt is None and self.options.secrets_provider == "passphrase":
+            # A fresh work folder has no salt: the CLI would look it up in the state and
+            # write it here, 0.15 s of every headless run. The file backend's state has it.
+            deployment = self._deployment_in(getattr(workspace, "state_folder", None)) or {}
+            provider = deployment.get("secrets_providers") or {}
+            salt = (
+                (provider.get("state") or {}).get("salt")
+                if provider.get("type") == "passphrase"
+                else None
+            )
+            if isinstance(salt, str):
+                settings.encryption_salt = salt
         workspace.save_stack_settings(name, settings)
 
     def _inline_program(self) -> None:
@@ -587,13 +626,32 @@ class Engine:
     def state_resources(self) -> dict[str, dict[str, Any]]:
         """The stack's own resources as its state holds them (``id``, ``outputs``, secret
         outputs still encrypted), by name; empty for a new stack."""
-        deployment = self.stack().export_stack().deployment or {}
+        on_disk = self.deployment_on_disk()
+        deployment = on_disk if on_disk is not None else self.stack().export_stack().deployment
+        deployment = deployment or {}
         found = {}
         for resource in deployment.get("resources") or []:
             urn = str(resource.get("urn") or "")
             if resource.get("custom") and not urn.split("::")[-2].startswith("pulumi:"):
                 found[urn.rsplit("::", 1)[-1]] = resource
         return found
+
+    def deployment_on_disk(self) -> dict[str, Any] | None:
+        """A file backend's latest deployment read from its state file, as `pulumi stack
+        export` prints it (a CLI call, a quarter of a preview, saved); None when the backend
+        is not a folder or the file is not where this CLI version keeps it."""
+        return self._deployment_in(getattr(self.stack().workspace, "state_folder", None))
+
+    def _deployment_in(self, folder: Path | None) -> dict[str, Any] | None:
+        if folder is None:
+            return None
+        path = folder / ".pulumi" / "stacks" / self.options.project / f"{self.options.stack}.json"
+        try:
+            checkpoint = json.loads(path.read_text(encoding="utf-8"))["checkpoint"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        latest = checkpoint.get("latest") if isinstance(checkpoint, dict) else None
+        return latest if isinstance(latest, dict) else {}
 
     def managed(self) -> dict[str, str]:
         """The stack's own resources: name -> the id its state holds (empty when new)."""

@@ -69,8 +69,13 @@ class GuardProxy:
 
     def start(self) -> GuardProxy:
         self._server = _Server(self)
+        # serve_forever checks for shutdown every poll_interval (0.5 s by default): every
+        # run's close waited for it, a tenth of a headless preview.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="vault-guard-proxy", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="vault-guard-proxy",
+            daemon=True,
         )
         self._thread.start()
         return self
