@@ -21,7 +21,8 @@ import pytest
 
 from tests.infra.moto import boto3_env
 from tests.infra.test_real_engine import Bed, model_raw, ops
-from vault_console.infra.proof import aws_credentials_check, aws_login_check
+from vault_console.infra.aws import identify
+from vault_console.infra.proof import aws_credentials_check, aws_login_check, verify
 from vault_console.infra.setup import SetupAnswers
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
@@ -103,7 +104,11 @@ def three_components(bed: Bed, aws: Aws, value: str = "sk-aws-real-1") -> dict[s
 
 
 def test_three_components_preview_apply_prove_and_destroy(
-    bed: Bed, plugins: None, moto_server: str, aws_env: dict[str, str]
+    bed: Bed,
+    plugins: None,
+    moto_server: str,
+    aws_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``aws_env``: the operator's own boto3 settings point at moto too (it confirms the
     generated IAM user is gone)."""
@@ -171,6 +176,30 @@ def test_three_components_preview_apply_prove_and_destroy(
     assert f"policies default, {bed.prefix}-read" in login
     assert f"reads {bed.prefix}/openai/api-key; none of 5 other paths" in login
     assert login.endswith("token revoked")
+
+    # The same checks through a named profile, as the AWS step passes its session: a
+    # profile in a private AWS_CONFIG_FILE whose endpoint is moto, no AWS_* keys around.
+    profile_file = bed.tmp / "aws-config"
+    profile_file.write_text(
+        "[profile ml-ops]\n"
+        f"endpoint_url = {aws.url}\n"
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+        "aws_secret_access_key = profile-secret\n"
+        "region = us-east-1\n"
+    )
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(profile_file))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(bed.tmp / "no-credentials"))
+    identity, session = identify("ml-ops", "us-east-1")
+    assert identity.source == "config-file"
+    checks = {
+        c.what.split(" ")[0] + " " + c.what.split(" ")[1]: c
+        for c in verify(gateway, config, session)
+    }
+    assert checks["AWS credentials"].ok and "removed" in checks["AWS credentials"].detail
+    by_profile = checks["AWS login"]
+    assert by_profile.checked and by_profile.ok, by_profile.detail
 
     again = engine.preview()
     assert not again.plan.has_changes
