@@ -533,3 +533,33 @@ async def test_esc_during_the_set_up_stops_before_the_preview_starts(run: Run) -
         assert "Cancelled at your request" in shown(app, "#review-status")
         assert not [c for cli in run.clis for c in cli.verb("preview")]
         assert screen.state.preview is None
+
+
+async def test_the_destroy_preview_shows_its_rows_at_80x24(run: Run) -> None:
+    """At 80x24 the destroy screen's fixed parts once left the plan table no row at all:
+    the operator was asked to type the stack name under a list they could not see."""
+    app = run.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard())
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.state.preview is not None)
+        await pilot.press("ctrl+n", "ctrl+n")
+        await until(pilot, lambda: screen.current == "result")
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+n")  # Finish
+        await settle(pilot)
+    app = run.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.push_screen(DestroyScreen(run.stack, command=run.command))
+        await settle(pilot)
+        await pilot.click("#destroy-preview")
+        await until(pilot, lambda: app.screen.query_one("#destroy-run").display)
+        table = app.screen.query_one("#destroy-diff", FittedTable)
+        assert table.row_count >= 4
+        assert table.size.height >= 6  # the header and rows, not a bare header line
+        await type_into(pilot, app, "destroy.confirm", run.stack)
+        await pilot.click("#destroy-run")
+        await until(pilot, lambda: "Destroyed stack" in shown(app, "#destroy-header"))

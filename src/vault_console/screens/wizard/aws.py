@@ -50,7 +50,6 @@ class AwsStep(WizardStep):
                     f"{label} endpoint (empty: AWS's own; https://, or http:// on 127.0.0.1)",
                     f"aws_secrets.{name}",
                     self._endpoint(name),
-                    placeholder=f"https://{label.lower()}.us-gov-west-1.amazonaws.com",
                 )
             yield Button("Check identity", id="aws-identify")
             yield Label("", id="aws-identity")

@@ -35,8 +35,7 @@ class TargetStep(WizardStep):
             "s3://BUCKET/PREFIX?region=…&endpoint=…)",
             "state.backend",
             str(state.get("backend") or ""),
-            placeholder="s3://team-pulumi-state/vault?region=us-east-1",
-        )
+        )  # no placeholder: one reads as a value already filled in
         yield Field(
             "Secrets provider (passphrase, or a KMS: awskms://…, hashivault://KEY)",
             "state.secrets_provider",
