@@ -54,6 +54,7 @@ class _Pending:
     retry: Callable[[], None]
     on_error: Callable[[BaseException], bool] | None
     quiet: bool
+    key: str | None = None
 
 
 class VaultConsoleApp(App[int]):
@@ -89,6 +90,8 @@ class VaultConsoleApp(App[int]):
         self.server_status: ServerStatus | None = None
         self.token_info: TokenInfo | None = None
         self._pending: dict[Worker[Any], _Pending] = {}
+        self._latest: dict[str, Worker[Any]] = {}
+        """The newest worker for each ``run_io`` key: an older one's answer is stale."""
         self._status_refresh = status_refresh
         self._signal_loop: asyncio.AbstractEventLoop | None = None
 
@@ -168,21 +171,27 @@ class VaultConsoleApp(App[int]):
         description: str,
         on_error: Callable[[BaseException], bool] | None = None,
         quiet: bool = False,
+        key: str | None = None,
     ) -> Worker[T]:
         """Run blocking ``work`` in a thread worker; ``done`` gets the result on the UI thread.
 
         Failures come back to ``on_worker_state_changed``: ``on_error`` may handle one
         (return True), else it is shown with a Retry button, or only in the status bar
-        when ``quiet``.
+        when ``quiet``. With a ``key`` (``"secret"``, ``"mounts"``), only the newest run of
+        that key is answered: open A then B, and A's slower answer never fills B's panel.
         """
         worker: Worker[T] = self.run_worker(
             work, thread=True, exit_on_error=False, group="io", description=description
         )
 
         def retry() -> None:
-            self.run_io(work, done, description=description, on_error=on_error, quiet=quiet)
+            self.run_io(
+                work, done, description=description, on_error=on_error, quiet=quiet, key=key
+            )
 
-        self._pending[worker] = _Pending(done, retry, on_error, quiet)
+        self._pending[worker] = _Pending(done, retry, on_error, quiet, key)
+        if key is not None:
+            self._latest[key] = worker
         return worker
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -192,6 +201,10 @@ class VaultConsoleApp(App[int]):
         del self._pending[event.worker]
         if not self.is_running:
             return  # shutting down: the screens a result would fill are being removed
+        if pending.key is not None:
+            if self._latest.get(pending.key) is not event.worker:
+                return  # a newer run of the same key was started: this answer is stale
+            del self._latest[pending.key]
         if event.state == WorkerState.SUCCESS:
             pending.done(event.worker.result)
         elif event.state == WorkerState.ERROR:

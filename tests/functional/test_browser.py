@@ -596,3 +596,47 @@ async def test_opening_a_listed_path_moves_the_cursor_without_listing_again(
         assert tree.cursor_node is b  # the same node: the folder was not listed again
         shown = app.screen.query_one(SecretPanel).shown
         assert shown is not None and shown.full_path == f"scratch/{folder}/b"
+
+
+async def test_a_slow_answer_for_an_earlier_secret_never_fills_the_panel(
+    root_settings: Settings, gateway: VaultGateway, monkeypatch: Any
+) -> None:
+    """Open A (its read slow, as over a far link), then B: B is shown, and A's answer,
+    arriving later, is dropped instead of replacing it."""
+    import threading
+
+    from vault_console.screens import main as main_screen
+
+    folder = new_path("stale")
+    kv = gateway.kv("scratch", 2)
+    kv.write(f"{folder}/a", {"k": "A"}, cas=0)
+    kv.write(f"{folder}/b", {"k": "B"}, cas=0)
+    release = threading.Event()
+    real_read = main_screen._read_secret
+
+    def read(store: Any, path: str, version: int | None) -> Any:
+        if path.endswith("/a"):
+            release.wait(10)
+        return real_read(store, path, version)
+
+    monkeypatch.setattr(main_screen, "_read_secret", read)
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, main_screen.MainScreen)
+        await screen.action_show_tab("secrets")
+        await settle(pilot)
+        mount = next(m for m in screen.mounts if m.path == "scratch/")
+        screen.open_secret(mount, f"{folder}/a")
+        screen.open_secret(mount, f"{folder}/b")
+        panel = screen.query_one(SecretPanel)
+        for _ in range(100):  # B's answer; A's read is still held
+            await pilot.pause(0.05)
+            if panel.shown is not None:
+                break
+        assert panel.shown is not None and panel.shown.full_path == f"scratch/{folder}/b"
+        release.set()  # A's answer comes back now
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert panel.shown is not None and panel.shown.full_path == f"scratch/{folder}/b"

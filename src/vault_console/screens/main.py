@@ -335,7 +335,11 @@ class MainScreen(Screen[None]):
                 then()
 
         self.vc.run_io(
-            lambda: self.vc.gateway.mounts(), show, description="list mounts", on_error=failed
+            lambda: self.vc.gateway.mounts(),
+            show,
+            description="list mounts",
+            on_error=failed,
+            key="mounts",
         )
 
     def _explain_unavailable_key(self, event: events.Key) -> None:
@@ -538,6 +542,7 @@ class MainScreen(Screen[None]):
             lambda: _read_secret(kv, path, version),
             show,
             description=f"read {mount.path}{path}",
+            key="secret",
         )
 
     async def go_to_secret(self, mount: MountInfo, path: str) -> None:
@@ -613,6 +618,8 @@ class MainScreen(Screen[None]):
         def done(mounts: list[MountInfo]) -> None:
             self.call_later(loaded, mounts)
 
+        # No key: this answer carries the operator's "open this path", which a newer
+        # listing must not drop.
         self.vc.run_io(lambda: self.vc.gateway.mounts(), done, description="list mounts")
 
     def action_reload(self) -> None:
@@ -766,7 +773,12 @@ class MainScreen(Screen[None]):
                 self._remember(mount.path + path)
             self.notify(f"Indexed {len(paths)} secrets in {mount.path}; press / to filter")
 
-        self.vc.run_io(lambda: list(kv.walk()), done, description=f"index {mount.path}")
+        self.vc.run_io(
+            lambda: list(kv.walk()),
+            done,
+            description=f"index {mount.path}",
+            key=f"index:{mount.path}",
+        )
 
     # -- secret actions -----------------------------------------------------------------
 
