@@ -163,3 +163,35 @@ async def test_endpoints_are_fields_checked_and_reach_both_components(
             assert raw[section]["iam_endpoint"] == "https://iam.example.com"
             assert raw[section]["sts_endpoint"] == moto_url
         assert raw["aws_auth"]["sts_region"] == "us-east-1"
+
+
+async def test_the_aws_steps_profile_and_region_reach_the_engine(
+    root_settings: Settings,
+    tmp_path: Path,
+    aws_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A profile typed in the AWS step (here in a private AWS_CONFIG_FILE whose endpoint is
+    moto) is what the engine's CLI runs with too: an S3 backend or the aws provider use the
+    identity that was checked."""
+    config = tmp_path / "aws-config"
+    config.write_text(
+        "[profile ml-ops]\n"
+        f"endpoint_url = {aws_env['AWS_ENDPOINT_URL']}\n"
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+        "aws_secret_access_key = profile-secret\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))  # boto3 reads the process's
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(key)
+    app = make_app(root_settings, env=wizard_env(tmp_path))
+    async with app.run_test(size=(120, 50)) as pilot:
+        screen = await aws_step(pilot, app)
+        await type_into(pilot, app, "aws.profile", "ml-ops")
+        await type_into(pilot, app, "aws_secrets.region", "eu-west-1")
+        await pilot.click("#aws-identify")
+        await settle(pilot)
+        assert "credentials from config-file" in shown(app, "#aws-identity")
+        engine_env = screen.engine_env()
+        assert engine_env["AWS_PROFILE"] == "ml-ops"
+        assert engine_env["AWS_REGION"] == "eu-west-1"

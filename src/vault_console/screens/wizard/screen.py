@@ -347,9 +347,19 @@ class WizardScreen(Screen[None]):
     # -- the engine ---------------------------------------------------------------------------
 
     def engine_env(self) -> dict[str, str]:
+        """The engine's environment: the console's, the passphrase typed at the target
+        step, and the AWS step's profile and region, so what the engine reaches in AWS (an
+        S3 state backend, the aws provider) is what the identity check was asked about."""
         env = self.env
         if self.state.passphrase:
             env["PULUMI_CONFIG_PASSPHRASE"] = self.state.passphrase
+        session = self.state.aws_session
+        profile = getattr(session, "profile_name", None)
+        if profile and profile != "default":
+            env["AWS_PROFILE"] = str(profile)
+        region = getattr(session, "region_name", None)
+        if region:
+            env.setdefault("AWS_REGION", str(region))
         return env
 
     def new_engine(self) -> Engine:
