@@ -16,10 +16,10 @@ from textual.widgets import Input, Label, Static, TabbedContent
 from tests.functional.helpers import fitted_rows, open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
-from vault_console.screens.modals import ChoiceScreen, PromptScreen
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 from vault_console.widgets.audit_panel import AuditPanel
+from vault_console.widgets.dialogs import ChoiceScreen, PromptScreen
 from vault_console.widgets.fitted_table import FittedTable
 from vault_console.widgets.review_panel import ReviewPanel
 

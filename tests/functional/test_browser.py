@@ -15,15 +15,15 @@ from tests.functional.helpers import fitted_rows, open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.screens.edit import KeyValueForm
-from vault_console.screens.modals import (
+from vault_console.vault.client import VaultGateway
+from vault_console.vault.devserver import DevServer
+from vault_console.widgets.dialogs import (
     ConfirmScreen,
     ConflictScreen,
     DiffScreen,
     ErrorScreen,
     HelpScreen,
 )
-from vault_console.vault.client import VaultGateway
-from vault_console.vault.devserver import DevServer
 from vault_console.widgets.fitted_table import FittedTable
 from vault_console.widgets.secret_panel import SecretPanel
 from vault_console.widgets.status_bar import StatusBar

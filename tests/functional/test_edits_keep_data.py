@@ -17,10 +17,10 @@ from tests.functional.helpers import open_editor, open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.screens.edit import FormRow, FormScreen, JsonScreen, KeyValueForm
-from vault_console.screens.modals import ConfirmScreen, ConflictScreen, ErrorScreen
 from vault_console.text import MASK
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.dialogs import ConfirmScreen, ConflictScreen, ErrorScreen
 
 SIZE = (140, 40)
 SEEDED = {

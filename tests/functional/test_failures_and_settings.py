@@ -23,9 +23,9 @@ from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.errors import describe
 from vault_console.screens.main import MainScreen
-from vault_console.screens.modals import ChoiceScreen, ErrorScreen
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.dialogs import ChoiceScreen, ErrorScreen
 from vault_console.widgets.fitted_table import FittedTable
 from vault_console.widgets.review_panel import ReviewPanel
 from vault_console.widgets.status_bar import StatusBar

@@ -15,9 +15,9 @@ from tests.functional.helpers import open_editor, screen_text, settle
 from vault_console.app import VaultConsoleApp, make_app
 from vault_console.config import Settings
 from vault_console.screens.edit import FormRow, JsonScreen, KeyValueForm
-from vault_console.screens.modals import ConfirmScreen
 from vault_console.text import MASK
 from vault_console.vault.client import VaultGateway
+from vault_console.widgets.dialogs import ConfirmScreen
 from vault_console.widgets.secret_input import SecretInput
 
 SIZE = (140, 40)

@@ -17,8 +17,8 @@ from textual.widgets import DataTable, Static, Tree
 from tests.conftest import settings_for
 from tests.functional.helpers import fitted_rows, open_path, row_text, screen_text, settle
 from vault_console.app import VaultConsoleApp, make_app
-from vault_console.screens.modals import ErrorScreen
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.dialogs import ErrorScreen
 from vault_console.widgets.fitted_table import FittedTable
 
 SIZE = (160, 50)

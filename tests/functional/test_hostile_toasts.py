@@ -19,8 +19,8 @@ from vault_console.app import VaultConsoleApp, make_app
 from vault_console.config import Settings
 from vault_console.screens.edit import KeyValueForm
 from vault_console.screens.main import MainScreen
-from vault_console.screens.modals import ConfirmScreen
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.dialogs import ConfirmScreen
 from vault_console.widgets.fitted_table import FittedTable
 
 SIZE = (160, 50)

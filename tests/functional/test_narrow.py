@@ -10,9 +10,9 @@ from tests.functional.helpers import cut_labels, open_path, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.screens.edit import KeyValueForm
-from vault_console.screens.modals import ConfirmScreen, HelpScreen
 from vault_console.screens.wizard.screen import WizardScreen
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.dialogs import ConfirmScreen, HelpScreen
 from vault_console.widgets.review_panel import ReviewPanel
 
 NARROW = (80, 24)

@@ -20,10 +20,10 @@ from vault_console.app import VaultConsoleApp, make_app
 from vault_console.config import Settings
 from vault_console.infra.setup import SetupAnswers, secret_env_name
 from vault_console.screens.main import MainScreen
-from vault_console.screens.modals import ConfirmScreen, PromptScreen
 from vault_console.screens.plan import PlanScreen
 from vault_console.screens.wizard.base import Field, field_id
 from vault_console.screens.wizard.screen import WizardScreen
+from vault_console.widgets.dialogs import ConfirmScreen, PromptScreen
 
 SIZE = (120, 50)
 VALUE = "sk-wizard-functional-value"

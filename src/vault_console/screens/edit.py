@@ -226,7 +226,7 @@ class FormScreen(ModalScreen[FormResult | None]):
         if not self.has_changes():
             self.dismiss(None)
             return
-        from vault_console.screens.modals import ConfirmScreen
+        from vault_console.widgets.dialogs import ConfirmScreen
 
         def answered(discard: bool | None) -> None:
             if discard:

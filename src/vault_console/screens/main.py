@@ -27,13 +27,6 @@ from textual.widgets.tree import TreeNode
 
 from vault_console.errors import describe, is_forbidden, no_token_error
 from vault_console.screens.edit import FormResult, FormScreen, JsonScreen, KeyValueForm
-from vault_console.screens.modals import (
-    ChoiceScreen,
-    ConfirmScreen,
-    ConflictScreen,
-    DiffScreen,
-    PromptScreen,
-)
 from vault_console.text import DETAIL_LIMIT, PathIndex, check_secret_path, format_ttl, plain
 from vault_console.vault.model import (
     CasConflict,
@@ -41,6 +34,13 @@ from vault_console.vault.model import (
     MountInfo,
     SecretVersion,
     diff_versions,
+)
+from vault_console.widgets.dialogs import (
+    ChoiceScreen,
+    ConfirmScreen,
+    ConflictScreen,
+    DiffScreen,
+    PromptScreen,
 )
 from vault_console.widgets.fitted_table import Column, FittedTable
 from vault_console.widgets.footer import Footer

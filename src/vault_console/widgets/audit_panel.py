@@ -22,8 +22,8 @@ from textual.widgets import DataTable, Input, Label, Static
 from vault_console.audit.query import HELP, parse_query
 from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan_latest
 from vault_console.errors import describe, is_forbidden
-from vault_console.screens.modals import PromptScreen
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
+from vault_console.widgets.dialogs import PromptScreen
 from vault_console.widgets.fitted_table import Column, FittedTable
 
 if TYPE_CHECKING:

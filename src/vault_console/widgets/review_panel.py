@@ -25,10 +25,10 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from vault_console import config
-from vault_console.screens.modals import ChoiceScreen, PromptScreen
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 from vault_console.vault import review
 from vault_console.vault.policies import api_paths, broad_rules, who_can_read
+from vault_console.widgets.dialogs import ChoiceScreen, PromptScreen
 from vault_console.widgets.fitted_table import Column, FittedTable
 
 if TYPE_CHECKING:

@@ -321,8 +321,8 @@ class ReviewStep(WizardStep):
 
     def action_open_recorded(self) -> None:
         from vault_console.infra.plan import PlanLogError, load_plan
-        from vault_console.screens.modals import PromptScreen
         from vault_console.screens.plan import PlanScreen
+        from vault_console.widgets.dialogs import PromptScreen
 
         def chosen(path: str | None) -> None:
             if not path:

@@ -299,7 +299,7 @@ class WizardScreen(Screen[None]):
         if not self.state.changed or self.state.applied is not None:
             self.dismiss()
             return
-        from vault_console.screens.modals import ConfirmScreen
+        from vault_console.widgets.dialogs import ConfirmScreen
 
         def answered(discard: bool | None) -> None:
             if discard:
