@@ -130,3 +130,30 @@ async def test_follow_keeps_at_most_1500_latest_requests_however_long_it_runs(
         assert rows[-1][2].endswith("/3399")  # the latest, and no gap before it
         assert [r[2].rsplit("/", 1)[1] for r in rows] == [str(n) for n in range(3400 - shown, 3400)]
         await pilot.press("f")
+
+
+async def test_a_follower_that_fails_stops_and_says_why(
+    root_settings: Settings, tmp_path: Path
+) -> None:
+    """The log rotates into something the follower cannot open (here a directory): follow
+    mode stops and the status line says why, instead of following nothing in silence."""
+    log = tmp_path / "audit.log"
+    write_lines(log, [entry(1)])
+    app = make_app(dataclasses.replace(root_settings, audit_log=str(log)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        panel = app.screen.query_one(AuditPanel)
+        app.screen.query_one("#audit-table", FittedTable).focus()
+        await pilot.press("f")
+        await pilot.pause(0.5)
+        log.rename(tmp_path / "audit.log.1")
+        log.mkdir()
+        status = app.screen.query_one("#audit-status", Label)
+        deadline = time.monotonic() + 10
+        while "stopped" not in str(status.render()) and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+        assert str(status.render()).startswith("✖ Follow mode stopped: ")
+        assert "Is a directory" in str(status.render())
+        assert panel._stop_follow is None  # f starts following again, not "off"

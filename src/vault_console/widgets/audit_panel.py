@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
+from textual.worker import Worker, WorkerState
 
 from vault_console.audit.query import HELP, parse_query
 from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan_latest
@@ -359,6 +360,18 @@ class AuditPanel(Vertical):
                 self.post_message(self.NewEntries(batch))
         finally:
             follower.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A follower that fails (the log rotated into a file it cannot open, a disk
+        error) stops follow mode and says why; before, the error was dropped and the tab
+        went on saying it was following."""
+        if event.worker.group != "audit-follow" or event.state != WorkerState.ERROR:
+            return
+        event.stop()
+        self._stop_follow = None
+        error = event.worker.error
+        reason = describe(error).message if error is not None else "unknown error"
+        self._status(f"✖ Follow mode stopped: {reason}")
 
     def on_audit_panel_new_entries(self, message: NewEntries) -> None:
         # Rows are appended (or a request's row updated with its response), never rebuilt:
