@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -74,3 +75,43 @@ def test_module_does_not_import_textual(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "", f"{module} imports {result.stdout.strip()}"
+
+
+def test_w_shows_the_first_step_before_pulumi_is_imported(bao: object, tmp_path: Path) -> None:
+    """Pressing W draws the wizard's first step without loading pulumi's SDK and grpc on
+    the UI thread (they load when an engine runs). A fresh interpreter: this test process
+    has pulumi loaded already."""
+    from vault_console.vault.devserver import DevServer
+
+    assert isinstance(bao, DevServer)
+    script = f"""
+import asyncio, sys
+from vault_console.app import make_app
+from tests.conftest import settings_for
+
+async def main():
+    app = make_app(settings_for({bao.address!r}, {bao.root_token!r}), env={{
+        "PATH": "/usr/bin:/bin", "HOME": {str(tmp_path)!r},
+        "XDG_STATE_HOME": {str(tmp_path / "state")!r},
+        "PULUMI_CONFIG_PASSPHRASE": "w-import-test"}})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.5)
+        await pilot.press("W")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if type(app.screen).__name__ == "WizardScreen" and app.screen.current == "target":
+                break
+        shown = type(app.screen).__name__
+        print(shown, ",".join(m for m in ("pulumi", "grpc") if m in sys.modules))
+
+asyncio.run(main())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "WizardScreen"

@@ -16,9 +16,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pulumi.automation.events import EngineEvent, StepEventMetadata
+if TYPE_CHECKING:  # the SDK (and grpc) load when events are read, not when W is pressed
+    from pulumi.automation.events import EngineEvent, StepEventMetadata
 
 ALL_OPS = (
     "same",
@@ -415,6 +416,8 @@ def read_events(path: Path) -> list[EngineEvent]:
         raise PlanLogError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
         raise PlanLogError(f"{path}: cannot read: {exc.strerror}") from None
+    from pulumi.automation.events import EngineEvent
+
     events = []
     for obj in iter_log_objects(text, str(path)):
         try:

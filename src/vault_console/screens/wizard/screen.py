@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from pulumi import automation as auto
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -41,7 +40,9 @@ from vault_console.text import escape_controls, plain
 from vault_console.widgets.footer import Footer
 from vault_console.widgets.status_bar import StatusBar
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pulumi's SDK and grpc load when an engine runs, not when W is pressed
+    from pulumi import automation as auto
+
     from vault_console.app import VaultConsoleApp
     from vault_console.infra.engine import Engine, RunOutcome
     from vault_console.infra.existing import Existing, PreviewRefused
@@ -59,7 +60,7 @@ STEPS: dict[str, type[WizardStep]] = {
 ORDER = list(STEPS)
 SHORT = {"target": "Target"}
 """Shorter titles for the step line, so all seven fit in 80 columns."""
-CommandFactory = Callable[[], auto.PulumiCommand]
+CommandFactory = Callable[[], "auto.PulumiCommand"]
 
 
 class WizardScreen(Screen[None]):
