@@ -26,7 +26,6 @@ for the bare row ``pulumi-language-yaml`` on PATH::
 from __future__ import annotations
 
 import argparse
-import lzma
 import os
 import shutil
 import statistics
@@ -39,12 +38,11 @@ from pathlib import Path
 
 from pulumi.automation.events import EngineEvent
 
+from vault_console.demo import install_vault_plugin
 from vault_console.infra.engine import Engine, EngineOptions
 from vault_console.vault.devserver import DevServer
 from vault_console_programs.ai_secrets.config import load
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("VAULT_CONSOLE_SHARED", ROOT.parent / "shared"))
 MOUNT = "bench-models"
 
 STACK_TOML = f"""
@@ -88,20 +86,6 @@ backend:
 """
 
 
-def install_vault_plugin(pulumi: str, home: Path) -> None:
-    packed = SHARED / "pulumi-plugins" / "pulumi-resource-vault-v7.14.0-linux-amd64.xz"
-    binary = home / "pulumi-resource-vault"
-    binary.write_bytes(lzma.decompress(packed.read_bytes()))
-    binary.chmod(0o755)
-    subprocess.run(
-        [pulumi, "plugin", "install", "resource", "vault", "v7.14.0", "-f", str(binary)],
-        env={**os.environ, "PULUMI_HOME": str(home)},
-        check=True,
-        capture_output=True,
-    )
-    binary.unlink()
-
-
 def timed(run: Callable[[], object]) -> float:
     start = time.perf_counter()
     run()
@@ -119,7 +103,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-real-preview-"))
     home = work / "pulumi-home"
     home.mkdir()
-    install_vault_plugin(pulumi, home)
+    assert install_vault_plugin(pulumi, home, "v7.14.0"), "no shared/pulumi-plugins"
     backend = f"file://{work / 'state'}"
     (work / "state").mkdir()
     config_file = work / "stack.toml"

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import lzma
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,30 +137,12 @@ def install_vault_plugin(pulumi_cli: str, home: Path) -> Path:
 
     Shared by the ``pulumi_home`` fixture and ``scripts/screenshots.py``.
     """
-    packed = (
-        SHARED / "pulumi-plugins" / f"pulumi-resource-vault-{VAULT_PLUGIN_VERSION}-linux-amd64.xz"
+    from vault_console.demo import install_vault_plugin as install
+
+    assert install(pulumi_cli, home, VAULT_PLUGIN_VERSION), (
+        f"{SHARED / 'pulumi-plugins'} has no vault provider {VAULT_PLUGIN_VERSION} "
+        "(set VAULT_CONSOLE_SHARED)"
     )
-    assert packed.is_file(), f"{packed} is missing (set VAULT_CONSOLE_SHARED)"
-    home.mkdir(parents=True, exist_ok=True)
-    binary = home / "pulumi-resource-vault"
-    binary.write_bytes(lzma.decompress(packed.read_bytes()))
-    binary.chmod(0o755)
-    subprocess.run(
-        [
-            pulumi_cli,
-            "plugin",
-            "install",
-            "resource",
-            "vault",
-            VAULT_PLUGIN_VERSION,
-            "-f",
-            str(binary),
-        ],
-        env={**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true"},
-        check=True,
-        capture_output=True,
-    )
-    binary.unlink()
     return home
 
 

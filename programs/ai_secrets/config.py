@@ -536,14 +536,19 @@ def parse(
     )
 
 
-def load(path: Path, env: Mapping[str, str] | None = None) -> tuple[StackConfig, SecretValues]:
-    """Read and validate a TOML config file."""
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML config file as a mapping; StackConfigError naming the file when it cannot be
+    read or parsed."""
     import tomllib
 
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise StackConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise StackConfigError([f"{path}: {exc}"]) from None
-    return parse(raw, env)
+
+
+def load(path: Path, env: Mapping[str, str] | None = None) -> tuple[StackConfig, SecretValues]:
+    """Read and validate a TOML config file."""
+    return parse(read_toml(path), env)

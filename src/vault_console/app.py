@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 from vault_console import config
 from vault_console.config import Settings
 from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_error
-from vault_console.messages import ServerChanged
+from vault_console.messages import OpenSecret, ServerChanged
 from vault_console.screens.main import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
 from vault_console.text import DETAIL_LIMIT, plain_str
 from vault_console.vault.model import ServerStatus, TokenInfo
@@ -450,6 +450,11 @@ class VaultConsoleApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.load_mounts()
+
+    def on_open_secret(self, message: OpenSecret) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.jump_to(message.path)
 
     async def _run_on_tab(self, tab: str, action: str) -> None:
         """Open a lazy tab, then run one of its panel's actions."""

@@ -36,14 +36,15 @@ def build_engine(
 ) -> Any:
     """The engine for a config file, or EXIT_ERROR after printing every bad value."""
     from vault_console.infra.engine import Engine, EngineOptions
-    from vault_console_programs.ai_secrets.config import load
+    from vault_console_programs.ai_secrets.config import parse, read_toml
 
     engine: Any = None
 
     def run() -> int:
         nonlocal engine
-        config, secrets = load(config_file, env)
-        state = _state(config_file)
+        raw = read_toml(config_file)  # read once: the stack's settings and its [state]
+        config, secrets = parse(raw, env)
+        state = _state(raw)
         engine = Engine(
             config,
             secrets,
@@ -63,14 +64,12 @@ def build_engine(
     return engine if code == EXIT_OK else code
 
 
-def _state(config_file: Path) -> Any:
-    """The config file's ``[state]`` section (the file was read and parsed just before)."""
-    import tomllib
-
+def _state(raw: Mapping[str, Any]) -> Any:
+    """The config's ``[state]`` section; StackConfigError naming each bad setting."""
     from vault_console.infra.state import parse_state
     from vault_console_programs.ai_secrets.config import StackConfigError
 
-    state, problems = parse_state(tomllib.loads(config_file.read_text(encoding="utf-8")))
+    state, problems = parse_state(raw)
     if problems:
         raise StackConfigError([f"{name}: {reason}" for name, reason in problems.items()])
     return state

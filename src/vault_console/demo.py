@@ -16,12 +16,13 @@ Nothing here is used outside the demo.
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import json
 import lzma
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,18 +64,15 @@ def _shared() -> Path:
     )
 
 
-def _pulumi_home(cli: str, env: dict[str, str]) -> Path | None:
-    """A PULUMI_HOME of the demo's own holding the vault provider (installed once, from
-    ``shared/pulumi-plugins``: plugins cannot be downloaded here)."""
-    from vault_console.infra.engine import plugin_versions
-
-    version = plugin_versions()["vault"]
-    home = _cache_root(env) / "vault-console" / "demo-pulumi-home"
-    if (home / "plugins" / f"resource-vault-{version}").is_dir():
-        return home
+def install_vault_plugin(
+    cli: str, home: Path, version: str, env: Mapping[str, str] | None = None
+) -> bool:
+    """Install the vault provider from ``shared/pulumi-plugins`` into ``home`` (a
+    PULUMI_HOME): plugins cannot be downloaded here. False when the archive is missing.
+    The demo, the tests' ``pulumi_home`` and the benches share it."""
     packed = _shared() / "pulumi-plugins" / f"pulumi-resource-vault-{version}-linux-amd64.xz"
     if not packed.is_file():
-        return None
+        return False
     home.mkdir(parents=True, exist_ok=True)
     binary = home / "pulumi-resource-vault"
     binary.write_bytes(lzma.decompress(packed.read_bytes()))
@@ -82,14 +80,29 @@ def _pulumi_home(cli: str, env: dict[str, str]) -> Path | None:
     try:
         subprocess.run(
             [cli, "plugin", "install", "resource", "vault", version, "-f", str(binary)],
-            env={**env, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true"},
+            env={
+                **(env or os.environ),
+                "PULUMI_HOME": str(home),
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+            },
             check=True,
             capture_output=True,
             timeout=120,
         )
     finally:
         binary.unlink(missing_ok=True)
-    return home
+    return True
+
+
+def _pulumi_home(cli: str, env: dict[str, str]) -> Path | None:
+    """A PULUMI_HOME of the demo's own holding the vault provider (installed once)."""
+    # The version pulumi_vault was built for, read from its metadata: importing the
+    # engine (and with it pulumi and grpc) would slow every demo start.
+    version = "v" + importlib.metadata.version("pulumi_vault")
+    home = _cache_root(env) / "vault-console" / "demo-pulumi-home"
+    if (home / "plugins" / f"resource-vault-{version}").is_dir():
+        return home
+    return home if install_vault_plugin(cli, home, version, env) else None
 
 
 @contextlib.contextmanager

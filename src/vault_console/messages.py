@@ -15,3 +15,11 @@ class ServerChanged(Message):
     def __init__(self, what: str) -> None:
         super().__init__()
         self.what = what
+
+
+class OpenSecret(Message):
+    """Show this secret in the browser (the wizard's ``g`` on its result)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path

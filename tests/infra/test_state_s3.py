@@ -10,40 +10,32 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-import boto3
 import pytest
 
 from tests.infra.gate_program import gated, wait_for
 from tests.infra.moto import boto3_env
 from tests.infra.test_real_engine import Bed, model_raw, ops
+from vault_console.infra.demo_aws import admin_client
 from vault_console.infra.engine import Engine, EngineOptions, describe_failure
 from vault_console_programs.ai_secrets.config import parse
 
 pytestmark = pytest.mark.needs_pulumi_cli
 
 
+def s3(moto_server: str) -> Any:
+    return admin_client(moto_server, "s3")
+
+
 def bucket(moto_server: str, name: str) -> str:
     """A new bucket; the backend URL a team would write for it."""
-    boto3.client(
-        "s3",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="x",
-    ).create_bucket(Bucket=name)
+    s3(moto_server).create_bucket(Bucket=name)
     return f"s3://{name}/vault?region=us-east-1&endpoint={moto_server}&use_path_style=true"
 
 
 def objects(moto_server: str, name: str, prefix: str) -> list[str]:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=moto_server,
-        region_name="us-east-1",
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-        aws_secret_access_key="x",
-    )
-    listed = s3.list_objects_v2(Bucket=name, Prefix=prefix).get("Contents", [])
+    listed = s3(moto_server).list_objects_v2(Bucket=name, Prefix=prefix).get("Contents", [])
     return [o["Key"] for o in listed]
 
 
@@ -71,19 +63,8 @@ def test_preview_apply_and_destroy_with_state_in_s3(bed: Bed, moto_server: str) 
     engine.up(preview.plan_file)
     held = [k for k in objects(moto_server, name, "vault/.pulumi/stacks/") if k.endswith(".json")]
     assert held, "the stack's state is in the bucket"
-    state = " ".join(
-        boto3.client(
-            "s3",
-            endpoint_url=moto_server,
-            region_name="us-east-1",
-            aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-            aws_secret_access_key="x",
-        )
-        .get_object(Bucket=name, Key=k)["Body"]
-        .read()
-        .decode()
-        for k in held
-    )
+    client = s3(moto_server)
+    state = " ".join(client.get_object(Bucket=name, Key=k)["Body"].read().decode() for k in held)
     assert "sk-real-engine-value-1" not in state  # only ciphertext in the shared state
     assert not (bed.tmp / "laptop-a" / "vault-console" / "pulumi").exists()  # nothing local
 

@@ -56,7 +56,8 @@ def session_for(profile: str | None, region: str | None) -> Any:
     return boto3.session.Session(botocore_session=core, region_name=region or None)
 
 
-def _client_config() -> Any:
+def client_config() -> Any:
+    """Short timeouts, one try: a console waits on these calls."""
     from botocore.config import Config
 
     return Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 1})
@@ -94,7 +95,7 @@ def identify(
     region = region or session.region_name or "us-east-1"
     try:
         sts = session.client(
-            "sts", region_name=region, endpoint_url=sts_endpoint or None, config=_client_config()
+            "sts", region_name=region, endpoint_url=sts_endpoint or None, config=client_config()
         )
         answer = sts.get_caller_identity()
     except botocore.exceptions.ClientError as exc:
@@ -135,7 +136,7 @@ def list_roles(session: Any, iam_endpoint: str | None = None) -> list[IamRole]:
     import botocore.exceptions
     from botocore.parsers import ResponseParserError
 
-    iam = session.client("iam", endpoint_url=iam_endpoint or None, config=_client_config())
+    iam = session.client("iam", endpoint_url=iam_endpoint or None, config=client_config())
     roles: list[IamRole] = []
     try:
         for page in iam.get_paginator("list_roles").paginate():
@@ -164,3 +165,16 @@ def list_roles(session: Any, iam_endpoint: str | None = None) -> list[IamRole]:
     except (botocore.exceptions.BotoCoreError, ResponseParserError) as exc:
         raise AwsError(f"IAM could not be reached: {exc}", "AWS unreachable") from None
     return sorted(roles[:MAX_ROLES], key=lambda r: r.name)
+
+
+def session_env(session: Any, env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the profile and region of ``session`` (the wizard's AWS step), so what
+    a child process reaches in AWS is what the identity check was asked about. The
+    profile is the one chosen; a region already set stays."""
+    profile = getattr(session, "profile_name", None)
+    if profile and profile != "default":
+        env["AWS_PROFILE"] = str(profile)
+    region = getattr(session, "region_name", None)
+    if region:
+        env.setdefault("AWS_REGION", str(region))
+    return env

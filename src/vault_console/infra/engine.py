@@ -42,6 +42,7 @@ from vault_console import config as console_config
 from vault_console.config import Settings
 from vault_console.errors import ConsoleError
 from vault_console.infra.plan import SECRET_MASK, Plan
+from vault_console.infra.state import SECRETS_PROVIDERS
 from vault_console.vault.guard_proxy import GuardProxy
 from vault_console_programs.ai_secrets.config import (
     AWS_SECRET_KEY,
@@ -53,7 +54,6 @@ from vault_console_programs.ai_secrets.config import (
 )
 
 PROVIDER_PACKAGES = {"vault": "pulumi_vault", "aws": "pulumi_aws"}
-_SECRETS_PROVIDERS = ("passphrase", "hashivault://", "awskms://", "gcpkms://", "azurekeyvault://")
 INSTALL_HINT = (
     "Install the Pulumi CLI (https://www.pulumi.com/docs/install/, e.g. "
     "`curl -fsSL https://get.pulumi.com | sh`) and make sure `pulumi` is on PATH."
@@ -261,6 +261,11 @@ class PulumiCli(auto.PulumiCommand):
         return len(running)
 
 
+def state_file(folder: Path, project: str, stack: str) -> Path:
+    """Where a file backend in ``folder`` keeps a stack's state (this CLI's layout)."""
+    return folder / ".pulumi" / "stacks" / project / f"{stack}.json"
+
+
 class SafeWorkspace(auto.LocalWorkspace):
     """A LocalWorkspace whose repr never shows ``env_vars``, and that selects a stack it
     can see in a file backend without a CLI call."""
@@ -274,8 +279,8 @@ class SafeWorkspace(auto.LocalWorkspace):
         # commands run without --stack; the SDK passes --stack to every command, so where
         # the state file shows the stack exists the call (a fifth of a preview) is skipped.
         if self.state_folder is not None and self.project_settings_name is not None:
-            stacks = self.state_folder / ".pulumi" / "stacks" / self.project_settings_name
-            if any((stacks / f"{stack_name}{ext}").is_file() for ext in (".json", ".json.gz")):
+            found = state_file(self.state_folder, self.project_settings_name, stack_name)
+            if found.is_file() or found.with_suffix(".json.gz").is_file():
                 return
         super().select_stack(stack_name)
 
@@ -406,7 +411,7 @@ class Engine:
 
     def _check_secrets_provider(self) -> None:
         provider = self.options.secrets_provider
-        if not provider.startswith(_SECRETS_PROVIDERS):
+        if not provider.startswith(SECRETS_PROVIDERS):
             raise EngineError(
                 f"secrets_provider: {provider!r} is not passphrase or a KMS URL "
                 "(hashivault://KEY, awskms://…, gcpkms://…, azurekeyvault://…)",
@@ -645,7 +650,7 @@ class Engine:
     def _deployment_in(self, folder: Path | None) -> dict[str, Any] | None:
         if folder is None:
             return None
-        path = folder / ".pulumi" / "stacks" / self.options.project / f"{self.options.stack}.json"
+        path = state_file(folder, self.options.project, self.options.stack)
         try:
             checkpoint = json.loads(path.read_text(encoding="utf-8"))["checkpoint"]
         except (OSError, ValueError, KeyError, TypeError):

@@ -60,14 +60,11 @@ def _error_code(error: BaseException) -> str:
 
 def _aws_client(service: str, region: str, endpoint: str | None, **credentials: Any) -> Any:
     import boto3
-    from botocore.config import Config
+
+    from vault_console.infra.aws import client_config
 
     return boto3.client(
-        service,
-        region_name=region,
-        endpoint_url=endpoint,
-        config=Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 1}),
-        **credentials,
+        service, region_name=region, endpoint_url=endpoint, config=client_config(), **credentials
     )
 
 
@@ -233,16 +230,8 @@ def verify(
     client = gateway.client
     found: list[Verification] = []
 
-    def check(what: str, read: Any) -> None:
-        try:
-            found.append(Verification(what, True, read()))
-        except ProofFailed as exc:
-            found.append(Verification(what, False, str(exc)))
-        except Exception as exc:  # each check reports its own failure; none stops the rest
-            from vault_console.errors import describe
-
-            problem = describe(exc)
-            found.append(Verification(what, False, f"{problem.title}: {problem.message}"))
+    def check(what: str, read: Callable[[], str]) -> None:
+        found.append(_checked(what, read))
 
     spec = config.model_secrets
     if spec.enabled:
@@ -305,8 +294,13 @@ def _login(gateway: VaultGateway, config: StackConfig, aws_session: Any) -> Veri
         return Verification(
             what, True, f"not checked: sts:AssumeRole of {principal} refused ({exc})", False
         )
+    return _checked(what, lambda: aws_login_check(gateway, config, credentials))
+
+
+def _checked(what: str, read: Callable[[], str]) -> Verification:
+    """``read()``'s line, or its failure: each check reports its own; none stops the rest."""
     try:
-        return Verification(what, True, aws_login_check(gateway, config, credentials))
+        return Verification(what, True, read())
     except ProofFailed as exc:
         return Verification(what, False, str(exc))
     except Exception as exc:

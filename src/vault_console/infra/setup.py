@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault_console.infra.state import StateSettings, parse_state
 from vault_console.vault.client import VaultGateway
@@ -27,6 +27,9 @@ from vault_console_programs.ai_secrets.config import (
     StackConfigError,
     parse,
 )
+
+if TYPE_CHECKING:
+    from vault_console.infra.engine import EngineOptions
 
 SECRET_PREFIX = "VAULT_CONSOLE_SECRET_"
 _FIELD = re.compile(r"^([a-z_]+(?:\.[a-z_]+)?)(?::|\s)")
@@ -110,6 +113,19 @@ class SetupAnswers:
         """Where the stack's state lives and what encrypts its secrets (checked by
         ``problems``; a bad section gives the defaults)."""
         return parse_state(self.raw)[0]
+
+    def engine_options(self, stack: str, work_dir: Path | None) -> EngineOptions:
+        """The engine's options for ``stack``: its state backend and secrets provider from
+        these answers (the wizard's preview and apply, and its destroy)."""
+        from vault_console.infra.engine import EngineOptions  # pulumi loads with the engine
+
+        state = self.state()
+        return EngineOptions(
+            stack=stack,
+            work_dir=work_dir,
+            backend_url=state.backend,
+            secrets_provider=state.secrets_provider,
+        )
 
     def digest(self) -> str:
         """What the answers are, values included, as one SHA-256 (kept in memory only):

@@ -93,18 +93,3 @@ def backend_problem(url: Any) -> str | None:
         if reason:
             return f"{url!r}: endpoint {reason}"
     return None
-
-
-def describe_backend(url: str) -> str:
-    """The backend in words, for the target step (``S3 bucket team-state, us-east-1``)."""
-    parts = urlsplit(url)
-    if parts.scheme == "s3":
-        options = parse_qs(parts.query)
-        where = ", ".join(
-            v[0] for k, v in sorted(options.items()) if k in ("region", "endpoint") and v
-        )
-        prefix = f"/{parts.path.strip('/')}" if parts.path.strip("/") else ""
-        return f"S3 bucket {parts.netloc}{prefix}" + (f" ({where})" if where else "")
-    if parts.scheme == "file":
-        return f"local files in {parts.path}"
-    return url

@@ -124,7 +124,7 @@ class DestroyScreen(Screen[None]):
     # -- running ----------------------------------------------------------------------------
 
     def _engine(self) -> Engine | None:
-        from vault_console.infra.engine import Engine, EngineOptions
+        from vault_console.infra.engine import Engine
 
         stack_field = self.query(Field).first()
         self.stack = stack_field.value.strip()
@@ -141,16 +141,10 @@ class DestroyScreen(Screen[None]):
             return None
         stack_field.set_error(None)
         env = self.env
-        state = saved.state()
         return Engine(
             config_for_destroy(saved),
             SecretValues(),
-            options=EngineOptions(
-                stack=self.stack,
-                work_dir=self.work_dir,
-                backend_url=state.backend,
-                secrets_provider=state.secrets_provider,
-            ),
+            options=saved.engine_options(self.stack, self.work_dir),
             env=env,
             vault=self.vc.settings,
             command=self.command_factory() if self.command_factory else None,

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Label, Static
 
 from vault_console.infra.proof import Verification, verify
 from vault_console.infra.setup import login_snippet
+from vault_console.messages import OpenSecret
 from vault_console.screens.wizard.base import WizardStep
 from vault_console.text import DETAIL_LIMIT, plain
 
@@ -71,4 +72,11 @@ class ResultStep(WizardStep):
         self.notify("Login snippet copied (it holds no secret)")
 
     def action_go_to_secret(self) -> None:
-        self.wizard.go_to_secret()
+        """Close the wizard and show the stack's first secret in the browser (a message to
+        the app: the wizard does not reach into the main screen)."""
+        spec = self.state.answers.build(self.wizard.env)[0].model_secrets
+        if not spec.enabled or not spec.names:
+            self.notify("This stack has no model secret to open", severity="warning")
+            return
+        self.wizard.dismiss()
+        self.app.post_message(OpenSecret(f"{spec.mount_path}/{spec.names[0]}"))

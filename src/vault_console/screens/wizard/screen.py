@@ -351,32 +351,22 @@ class WizardScreen(Screen[None]):
         """The engine's environment: the console's, the passphrase typed at the target
         step, and the AWS step's profile and region, so what the engine reaches in AWS (an
         S3 state backend, the aws provider) is what the identity check was asked about."""
+        from vault_console.infra.aws import session_env
+
         env = self.env
         if self.state.passphrase:
             env["PULUMI_CONFIG_PASSPHRASE"] = self.state.passphrase
-        session = self.state.aws_session
-        profile = getattr(session, "profile_name", None)
-        if profile and profile != "default":
-            env["AWS_PROFILE"] = str(profile)
-        region = getattr(session, "region_name", None)
-        if region:
-            env.setdefault("AWS_REGION", str(region))
-        return env
+        return session_env(self.state.aws_session, env)
 
     def new_engine(self) -> Engine:
-        from vault_console.infra.engine import Engine, EngineOptions
+        from vault_console.infra.engine import Engine
 
-        config, secrets = self.state.answers.build(self.env)
-        state = self.state.answers.state()
+        answers = self.state.answers
+        config, secrets = answers.build(self.env)
         return Engine(
             config,
             secrets,
-            options=EngineOptions(
-                stack=self.state.stack,
-                work_dir=self.state.work_dir,
-                backend_url=state.backend,
-                secrets_provider=state.secrets_provider,
-            ),
+            options=answers.engine_options(self.state.stack, self.state.work_dir),
             env=self.engine_env(),
             vault=self.vc.settings,
             command=self.command_factory() if self.command_factory else None,
@@ -498,18 +488,3 @@ class WizardScreen(Screen[None]):
                 await self.go_to("result")
         else:
             self.query_one(ApplyStep).refreshed(message.error)
-
-    # -- leaving ------------------------------------------------------------------------------
-
-    def go_to_secret(self) -> None:
-        from vault_console.screens.main import MainScreen
-
-        spec = self.state.answers.build(self.env)[0].model_secrets
-        if not spec.enabled or not spec.names:
-            self.notify("This stack has no model secret to open", severity="warning")
-            return
-        target = f"{spec.mount_path}/{spec.names[0]}"
-        self.dismiss()
-        for screen in self.app.screen_stack:
-            if isinstance(screen, MainScreen):
-                screen.jump_to(target)
