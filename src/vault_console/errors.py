@@ -1,18 +1,60 @@
-"""One mapping from every failure the console meets to a message a person can act on."""
+"""One mapping from every failure the console meets to a message a person can act on.
+
+The bottom of the house: it imports only ``config``. The failures the layers above raise
+on purpose (a refused check-and-set, a read-only refusal, a redirect not followed) are
+defined here, so that this table knows them without importing the layers that raise them.
+Code that must react to one kind of failure branches on ``ConsoleError.kind``, never on
+its title (a title is words for people and may change).
+"""
 
 from __future__ import annotations
 
+import enum
+import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vault_console.config import ConfigError
-from vault_console.vault.model import CasConflict, CrossHostRedirect
-from vault_console.vault.readonly import ReadOnlyViolation
 
 if TYPE_CHECKING:
     import hvac.exceptions
+
+
+class ErrorKind(enum.Enum):
+    """What went wrong, for code to branch on."""
+
+    FORBIDDEN = "forbidden"
+    """403: the token's policies do not allow the request."""
+    BAD_TOKEN = "bad-token"
+    """401, or a token the server does not know (expired, revoked)."""
+    NO_TOKEN = "no-token"
+    SEALED = "sealed"
+    NOT_FOUND = "not-found"
+    REFUSED = "refused"
+    """400: the server refused the request as it was sent."""
+    SERVER_ERROR = "server-error"
+    """500: the server failed (every request does while an audit device cannot be written)."""
+    VAULT = "vault"
+    """Any other answer of the server that is an error."""
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    TLS = "tls"
+    CONFLICT = "conflict"
+    """Someone saved a newer version first (check-and-set), or the secret changed."""
+    BAD_SETTING = "bad-setting"
+    READ_ONLY = "read-only"
+    REDIRECT = "redirect"
+    ENGINE_MISSING = "engine-missing"
+    """The Pulumi CLI or a provider plugin is not installed: nothing can run offline."""
+    ENGINE = "engine"
+    """The engine failed (a lock, a passphrase, a changed server, ...)."""
+    CANCELLED = "cancelled"
+    AWS = "aws"
+    UNEXPECTED = "unexpected"
+    """A failure nothing here knows: its type name is shown."""
 
 
 @dataclass(frozen=True)
@@ -22,9 +64,59 @@ class ConsoleError(Exception):
     message: str
     title: str = "Error"
     retryable: bool = True
+    kind: ErrorKind = ErrorKind.UNEXPECTED
 
     def __str__(self) -> str:
         return f"{self.title}: {self.message}"
+
+
+class CrossHostRedirect(Exception):
+    """The server redirected to another host, or in a way that could hide one; the token
+    is not sent there."""
+
+    def __init__(self, origin: str, target: str, reason: str = "") -> None:
+        if reason:
+            text = (
+                f"{origin} sent a redirect the console does not follow: {reason}. "
+                "Nothing was sent there."
+            )
+        else:
+            text = (
+                f"{origin} redirected to {target}. The token is never sent to another host; "
+                f"if {target} is the active node of this cluster, point the address at it."
+            )
+        super().__init__(text)
+        self.target = target
+        self.reason = reason
+
+
+class ChangedSinceOpened(Exception):
+    """A KV v1 secret changed between opening it and saving an edit; nothing was written."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"{path} changed since it was opened; nothing was written")
+        self.path = path
+
+
+class CasConflict(Exception):
+    """A check-and-set write was refused: someone saved a newer version first."""
+
+    def __init__(self, path: str, expected: int) -> None:
+        super().__init__(f"{path} changed since version {expected} was loaded; nothing was written")
+        self.path = path
+        self.expected = expected
+
+
+class ReadOnlyViolation(PermissionError):
+    """A request that could change the server was refused in read-only mode."""
+
+    def __init__(self, method: str, path: str, why: str = "") -> None:
+        super().__init__(
+            f"{method} {path} was not sent: the console is in read-only mode, which only "
+            "lets reads leave this process" + (f" ({why})." if why else ".")
+        )
+        self.method = method
+        self.path = path
 
 
 def _vault_errors(exc: hvac.exceptions.VaultError) -> str:
@@ -45,18 +137,19 @@ def _in_parentheses(detail: str) -> str:
     return f" ({detail})" if detail else ""
 
 
+def kind_of(exc: BaseException) -> ErrorKind:
+    """The kind of any failure (see ``describe``)."""
+    return describe(exc).kind
+
+
 def is_forbidden(exc: BaseException) -> bool:
     """A 403 from the server: the token's policies do not allow the request."""
-    import hvac.exceptions
-
-    return isinstance(exc, hvac.exceptions.Forbidden)
+    return kind_of(exc) is ErrorKind.FORBIDDEN
 
 
 def is_not_found(exc: BaseException) -> bool:
     """A 404 from the server: nothing at that path."""
-    import hvac.exceptions
-
-    return isinstance(exc, hvac.exceptions.InvalidPath)
+    return kind_of(exc) is ErrorKind.NOT_FOUND
 
 
 LOGIN_HINT = (
@@ -72,6 +165,7 @@ def invalid_token_error() -> ConsoleError:
         f"invalid or expired. {LOGIN_HINT}",
         "Invalid or expired token",
         retryable=False,
+        kind=ErrorKind.BAD_TOKEN,
     )
 
 
@@ -83,6 +177,7 @@ def no_token_error(source: str = "none") -> ConsoleError:
         f"No token is set{why}, so the server refuses this. {LOGIN_HINT}",
         "No token",
         retryable=False,
+        kind=ErrorKind.NO_TOKEN,
     )
 
 
@@ -127,66 +222,128 @@ def describe(exc: BaseException) -> ConsoleError:
     """Turn any exception into a ConsoleError; unknown ones keep their type name."""
     if isinstance(exc, ConsoleError):
         return exc
-    if isinstance(exc, CasConflict):
-        return ConsoleError(str(exc), "Changed by someone else", retryable=False)
-    if isinstance(exc, ConfigError):
-        return ConsoleError(str(exc), "Bad setting", retryable=False)
-    if isinstance(exc, ReadOnlyViolation):
-        return ConsoleError(str(exc), "Read-only mode", retryable=False)
-    if isinstance(exc, CrossHostRedirect):
-        return ConsoleError(str(exc), "Redirected to another host", retryable=False)
-    # The HTTP stack loads with the first request (see vault.model), so not at import here.
-    import hvac.exceptions
-    import urllib3.exceptions
+    for types, kind, title, retryable, words in _table():
+        if isinstance(exc, types):
+            return ConsoleError(words(exc), title, retryable, kind)
+    return ConsoleError(
+        f"{type(exc).__name__}: {exc}", "Unexpected error", True, ErrorKind.UNEXPECTED
+    )
 
-    if isinstance(exc, hvac.exceptions.Forbidden):
-        return ConsoleError(
-            f"The token's policies do not allow this{_in_parentheses(_vault_errors(exc))}.",
+
+_Row = tuple[
+    type[BaseException] | tuple[type[BaseException], ...],
+    ErrorKind,
+    str,
+    bool,
+    Callable[[BaseException], str],
+]
+
+
+def _unreachable(exc: BaseException) -> str:
+    return (
+        f"Cannot reach {_where(exc)}{_cause(exc)}. Check the address and that the server is "
+        "running."
+    )
+
+
+@functools.cache
+def _table() -> list[_Row]:
+    """The table, first match wins: exception types, kind, title, retryable, the words.
+
+    Built on the first failure, not at import: hvac's and urllib3's exception types load
+    with the HTTP stack, which the console imports with its first request (see vault.model).
+    A retryable failure gets a Retry button; the others get the same answer again.
+    """
+    import hvac.exceptions as hv
+    import urllib3.exceptions as u3
+
+    return [
+        (
+            (CasConflict, ChangedSinceOpened),
+            ErrorKind.CONFLICT,
+            "Changed by someone else",
+            False,
+            str,
+        ),
+        (ConfigError, ErrorKind.BAD_SETTING, "Bad setting", False, str),
+        (ReadOnlyViolation, ErrorKind.READ_ONLY, "Read-only mode", False, str),
+        (CrossHostRedirect, ErrorKind.REDIRECT, "Redirected to another host", False, str),
+        (
+            hv.Forbidden,
+            ErrorKind.FORBIDDEN,
             "Permission denied",
-            retryable=False,  # the same request gets the same answer
-        )
-    if isinstance(exc, hvac.exceptions.Unauthorized):
-        return ConsoleError(
-            f"The token was refused{_in_parentheses(_vault_errors(exc))}. "
-            "Set VAULT_TOKEN or log in again.",
+            False,
+            lambda e: f"The token's policies do not allow this{_in_parentheses(_vault_errors(e))}.",
+        ),
+        (
+            hv.Unauthorized,
+            ErrorKind.BAD_TOKEN,
             "Bad token",
-            retryable=False,
-        )
-    if isinstance(exc, hvac.exceptions.VaultDown):
-        return ConsoleError(
-            "The server is sealed or unavailable (503). Unseal it, then retry.", "Vault is sealed"
-        )
-    if isinstance(exc, hvac.exceptions.InvalidPath):
-        return ConsoleError(
-            f"Nothing at that path{_in_parentheses(_vault_errors(exc))}.",
+            False,
+            lambda e: (
+                f"The token was refused{_in_parentheses(_vault_errors(e))}. "
+                "Set VAULT_TOKEN or log in again."
+            ),
+        ),
+        (
+            hv.VaultDown,
+            ErrorKind.SEALED,
+            "Vault is sealed",
+            True,
+            lambda e: "The server is sealed or unavailable (503). Unseal it, then retry.",
+        ),
+        (
+            hv.InvalidPath,
+            ErrorKind.NOT_FOUND,
             "Not found",
-            retryable=False,
-        )
-    if isinstance(exc, hvac.exceptions.InvalidRequest):
-        return ConsoleError(
-            _vault_errors(exc) or type(exc).__name__, "Request refused", retryable=False
-        )
-    if isinstance(exc, hvac.exceptions.VaultError):
-        return ConsoleError(_vault_errors(exc) or type(exc).__name__, "Vault error")
-    if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionError):
-        # Checked before timeouts: urllib3 2 makes NewConnectionError a ConnectTimeoutError.
-        return ConsoleError(
-            f"Cannot reach {_where(exc)}{_cause(exc)}. Check the address and that the "
-            "server is running.",
+            False,
+            lambda e: f"Nothing at that path{_in_parentheses(_vault_errors(e))}.",
+        ),
+        (
+            hv.InvalidRequest,
+            ErrorKind.REFUSED,
+            "Request refused",
+            False,
+            lambda e: _vault_errors(e) or type(e).__name__,
+        ),
+        (
+            hv.InternalServerError,
+            ErrorKind.SERVER_ERROR,
+            "Vault error",
+            True,
+            lambda e: _vault_errors(e) or type(e).__name__,
+        ),
+        (
+            hv.VaultError,
+            ErrorKind.VAULT,
+            "Vault error",
+            True,
+            lambda e: _vault_errors(e) or type(e).__name__,
+        ),
+        # Before timeouts: urllib3 2 makes NewConnectionError a ConnectTimeoutError.
+        (
+            (u3.NewConnectionError, ConnectionError),
+            ErrorKind.UNREACHABLE,
             "Unreachable",
-        )
-    if isinstance(exc, urllib3.exceptions.TimeoutError):
-        return ConsoleError(f"{_where(exc)} did not answer{_cause(exc)}.", "Timed out")
-    if isinstance(exc, urllib3.exceptions.SSLError):
-        return ConsoleError(
-            f"TLS with {_where(exc)} failed{_cause(exc) or f' ({exc})'}. Check VAULT_CACERT, "
-            "or the address's scheme.",
+            True,
+            _unreachable,
+        ),
+        (
+            u3.TimeoutError,
+            ErrorKind.TIMEOUT,
+            "Timed out",
+            True,
+            lambda e: f"{_where(e)} did not answer{_cause(e)}.",
+        ),
+        (
+            u3.SSLError,
+            ErrorKind.TLS,
             "TLS error",
-        )
-    if isinstance(exc, urllib3.exceptions.HTTPError):
-        return ConsoleError(
-            f"Cannot reach {_where(exc)}{_cause(exc)}. Check the address and that the "
-            "server is running.",
-            "Unreachable",
-        )
-    return ConsoleError(f"{type(exc).__name__}: {exc}", "Unexpected error")
+            True,
+            lambda e: (
+                f"TLS with {_where(e)} failed{_cause(e) or f' ({e})'}. Check "
+                "VAULT_CACERT, or the address's scheme."
+            ),
+        ),
+        (u3.HTTPError, ErrorKind.UNREACHABLE, "Unreachable", True, _unreachable),
+    ]

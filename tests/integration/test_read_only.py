@@ -9,9 +9,10 @@ from collections.abc import Callable
 import pytest
 
 from vault_console.config import Settings
+from vault_console.errors import ReadOnlyViolation
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
-from vault_console.vault.readonly import ReadOnlyViolation, read_only_guard
+from vault_console.vault.readonly import read_only_guard
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,9 @@ import pytest
 import urllib3
 
 from tests.conftest import SCRATCH, settings_for
+from vault_console.errors import ReadOnlyViolation
 from vault_console.vault.devserver import DevServer
-from vault_console.vault.readonly import ReadOnlyViolation, read_only_guard
+from vault_console.vault.readonly import read_only_guard
 from vault_console.vault.transport import Urllib3Adapter
 
 

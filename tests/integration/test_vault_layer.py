@@ -11,10 +11,9 @@ import hvac.exceptions
 import pytest
 
 from vault_console.config import Settings
-from vault_console.errors import describe
+from vault_console.errors import CasConflict, describe
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
-from vault_console.vault.model import CasConflict
 
 
 def unique(prefix: str) -> str:

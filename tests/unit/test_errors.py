@@ -70,3 +70,37 @@ def test_no_retry_where_the_same_request_gets_the_same_answer(error: Exception) 
 
 def test_retry_for_a_sealed_server() -> None:
     assert describe(hvac.exceptions.VaultDown()).retryable is True
+
+
+def test_every_failure_gets_a_kind_code_can_branch_on() -> None:
+    """Code branches on ``ConsoleError.kind``, never on a title: each server answer and each
+    failure the console raises on purpose maps to its own kind."""
+    import hvac.exceptions
+    import urllib3.exceptions
+
+    from vault_console.errors import (
+        CasConflict,
+        CrossHostRedirect,
+        ErrorKind,
+        ReadOnlyViolation,
+        kind_of,
+    )
+
+    assert kind_of(hvac.exceptions.Forbidden("no")) is ErrorKind.FORBIDDEN
+    assert kind_of(hvac.exceptions.InvalidPath()) is ErrorKind.NOT_FOUND
+    assert kind_of(hvac.exceptions.InternalServerError()) is ErrorKind.SERVER_ERROR
+    assert kind_of(hvac.exceptions.VaultDown()) is ErrorKind.SEALED
+    assert kind_of(ConnectionRefusedError()) is ErrorKind.UNREACHABLE
+    assert kind_of(urllib3.exceptions.SSLError("bad cert")) is ErrorKind.TLS
+    assert kind_of(CasConflict("kv/a", 3)) is ErrorKind.CONFLICT
+    assert kind_of(ReadOnlyViolation("PUT", "kv/a")) is ErrorKind.READ_ONLY
+    assert kind_of(CrossHostRedirect("a", "b")) is ErrorKind.REDIRECT
+    assert kind_of(KeyError("x")) is ErrorKind.UNEXPECTED
+
+
+def test_the_engine_missing_is_one_kind_whatever_its_title() -> None:
+    from vault_console.errors import ErrorKind
+    from vault_console.infra.engine import describe_failure
+
+    missing = describe_failure(FileNotFoundError("pulumi: not found"))
+    assert missing.kind is ErrorKind.ENGINE_MISSING

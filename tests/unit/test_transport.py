@@ -12,7 +12,7 @@ import hvac.exceptions
 import pytest
 
 from tests.conftest import settings_for
-from vault_console.vault.model import CrossHostRedirect
+from vault_console.errors import CrossHostRedirect
 from vault_console.vault.transport import Urllib3Adapter
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from vault_console.errors import ConsoleError
+from vault_console.errors import ConsoleError, ErrorKind
 
 SOURCES_CHECKED = (
     "environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)",
@@ -23,8 +23,11 @@ SOURCES_CHECKED = (
 MAX_ROLES = 2000
 
 
+@dataclass(frozen=True)
 class AwsError(ConsoleError):
     """AWS could not answer; the message says what was tried."""
+
+    kind: ErrorKind = ErrorKind.AWS
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import hvac.exceptions
-
 from vault_console.config import Settings
-from vault_console.errors import describe
+from vault_console.errors import describe, is_forbidden
 from vault_console.infra.engine import INSTALL_HINT, backend_url, plugin_versions
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.plugins import register_command
@@ -91,17 +89,18 @@ def vault_checks(gateway: VaultGateway) -> list[Check]:
                         + register_command(status.kind, kind),
                     )
                 )
-    except hvac.exceptions.Forbidden:
-        checks.append(
-            Check(
-                "vault.plugins",
-                "warn",
-                "this token cannot read sys/plugins/catalog",
-                "Use a token with read on sys/plugins/catalog to check for aws plugins.",
-            )
-        )
     except Exception as exc:
-        checks.append(Check("vault.plugins", "warn", describe(exc).message))
+        if is_forbidden(exc):
+            checks.append(
+                Check(
+                    "vault.plugins",
+                    "warn",
+                    "this token cannot read sys/plugins/catalog",
+                    "Use a token with read on sys/plugins/catalog to check for aws plugins.",
+                )
+            )
+        else:
+            checks.append(Check("vault.plugins", "warn", describe(exc).message))
     return checks
 
 

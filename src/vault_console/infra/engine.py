@@ -40,7 +40,7 @@ from semver import VersionInfo
 
 from vault_console import config as console_config
 from vault_console.config import Settings
-from vault_console.errors import ConsoleError
+from vault_console.errors import ConsoleError, ErrorKind
 from vault_console.infra.plan import SECRET_MASK, Plan
 from vault_console.infra.state import SECRETS_PROVIDERS
 from vault_console.vault.guard_proxy import GuardProxy
@@ -88,8 +88,11 @@ def _drop_abandoned_program_cleanup() -> None:
     sys.unraisablehook = hook
 
 
+@dataclass(frozen=True)
 class EngineError(ConsoleError):
     """A Pulumi failure, described with what to do about it."""
+
+    kind: ErrorKind = ErrorKind.ENGINE
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -152,6 +155,7 @@ class PulumiCli(auto.PulumiCommand):
                 f"The `pulumi` CLI was not found on PATH. {INSTALL_HINT}",
                 "Pulumi CLI missing",
                 False,
+                ErrorKind.ENGINE_MISSING,
             )
         self.command = found
         self.secrets: set[str] = set(secrets)
@@ -617,6 +621,7 @@ class Engine:
                     "(add `-f FILE` for a plugin binary you have), then try again.",
                     "Plugin missing",
                     False,
+                    ErrorKind.ENGINE_MISSING,
                 ) from exc
         return wanted
 
@@ -936,6 +941,7 @@ CANCELLED = EngineError(
     "Preview again to see what is left to do.",
     "Cancelled",
     False,
+    ErrorKind.CANCELLED,
 )
 
 
@@ -950,7 +956,10 @@ def describe_failure(
         return CANCELLED
     if isinstance(exc, FileNotFoundError) and "pulumi" in str(exc):
         return EngineError(
-            f"The `pulumi` CLI was not found. {INSTALL_HINT}", "Pulumi CLI missing", False
+            f"The `pulumi` CLI was not found. {INSTALL_HINT}",
+            "Pulumi CLI missing",
+            False,
+            ErrorKind.ENGINE_MISSING,
         )
     if isinstance(exc, ConcurrentUpdateError):
         text = str(exc)
@@ -1002,6 +1011,7 @@ def describe_failure(
                 "you have), or run `vault-console doctor`.",
                 "Plugin missing",
                 False,
+                ErrorKind.ENGINE_MISSING,
             )
         if "pending operations" in text or ("interrupted" in text and "pending" in text):
             return EngineError(

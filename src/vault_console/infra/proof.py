@@ -80,7 +80,7 @@ def aws_credentials_check(
     boto3's default chain is used, and when that cannot ask IAM the line says so.
     """
     engine = config.aws_secrets
-    answer = gateway.client.read(f"{engine.path}/creds/{engine.role_name}")
+    answer = gateway.generate_credentials(f"{engine.path}/creds/{engine.role_name}")
     lease = answer.get("lease_id", "")
     data = answer["data"]
     sts = _aws_client(
@@ -110,7 +110,7 @@ def aws_credentials_check(
             raise
     finally:
         if lease:
-            gateway.client.sys.revoke_lease(lease)
+            gateway.revoke_lease(lease)
     arn = str(identity["Arn"])
     after = f" after {tries} tries" if tries > 1 else ""
     line = f"STS says {arn}{after}; lease revoked"
@@ -153,16 +153,9 @@ def aws_login_check(
     """Log in as the bound principal, show the token's policies and TTL, check it reads the
     model secrets and not the probes below, then revoke it."""
     auth = config.aws_auth
-    answer = gateway.client.auth.aws.iam_login(
-        credentials["AccessKeyId"],
-        credentials["SecretAccessKey"],
-        credentials.get("SessionToken"),
-        role=auth.role_name,
-        use_token=False,
-        region=auth.sts_region or "us-east-1",
-        mount_point=auth.path,
+    login = gateway.aws_iam_login(
+        credentials, role=auth.role_name, region=auth.sts_region or "us-east-1", mount=auth.path
     )
-    login = answer["auth"]
     as_token = VaultGateway(
         dataclasses.replace(gateway.settings, token=Token(login["client_token"]))
     )
@@ -171,7 +164,7 @@ def aws_login_check(
         capabilities = as_token.capabilities_self(wanted + probes)
     finally:
         try:
-            as_token.client.auth.token.revoke_self()
+            as_token.revoke_own_token()
         finally:
             as_token.close()
     policies = ", ".join(login.get("policies") or []) or "none"

@@ -309,10 +309,7 @@ def target_report(gateway: VaultGateway, config: StackConfig) -> TargetReport:
     """
     status = gateway.server_status()
     touched = touched_paths(config)
-    answer = gateway.adapter.post(
-        "/v1/sys/capabilities-self", json={"paths": [p for p, _, _ in touched]}
-    )
-    data = answer.get("data", answer) if isinstance(answer, dict) else {}
+    data = gateway.capabilities_self([p for p, _, _ in touched])
     checks = []
     for path, needs, sudo in touched:
         have = tuple(data.get(path) or ())

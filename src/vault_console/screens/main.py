@@ -25,12 +25,16 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
-from vault_console.errors import describe, is_forbidden, no_token_error
+from vault_console.errors import (
+    CasConflict,
+    ChangedSinceOpened,
+    describe,
+    is_forbidden,
+    no_token_error,
+)
 from vault_console.screens.edit import FormResult, FormScreen, JsonScreen, KeyValueForm
 from vault_console.text import DETAIL_LIMIT, PathIndex, check_secret_path, format_ttl, plain
 from vault_console.vault.model import (
-    CasConflict,
-    ChangedSinceOpened,
     MountInfo,
     SecretVersion,
     diff_versions,

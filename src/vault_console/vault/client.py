@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from vault_console.config import Settings
@@ -181,6 +182,35 @@ class VaultGateway:
                 return None
             raise
         return answer if isinstance(answer, dict) else None
+
+    def generate_credentials(self, path: str) -> dict[str, Any]:
+        """``GET path`` of a secrets engine that makes credentials (``aws/creds/ROLE``):
+        the whole answer, with its ``lease_id``."""
+        answer = self.adapter.get(f"/v1/{path.strip('/')}")
+        return answer if isinstance(answer, dict) else {}
+
+    def revoke_lease(self, lease_id: str) -> None:
+        self.client.sys.revoke_lease(lease_id)
+
+    def aws_iam_login(
+        self, credentials: Mapping[str, Any], *, role: str, region: str, mount: str
+    ) -> dict[str, Any]:
+        """Log in with the AWS auth method as the holder of ``credentials`` (a signed
+        ``sts:GetCallerIdentity``); the token is returned, not used by this gateway."""
+        answer = self.client.auth.aws.iam_login(
+            credentials["AccessKeyId"],
+            credentials["SecretAccessKey"],
+            credentials.get("SessionToken"),
+            role=role,
+            use_token=False,
+            region=region,
+            mount_point=mount,
+        )
+        return dict(answer["auth"])
+
+    def revoke_own_token(self) -> None:
+        """``auth/token/revoke-self``: this gateway's token stops working."""
+        self.client.auth.token.revoke_self()
 
     def capabilities_self(self, paths: list[str]) -> dict[str, list[str]]:
         """What this token may do on each path (``sys/capabilities-self``, one request;

@@ -23,8 +23,8 @@ from types import TracebackType
 from typing import Any
 
 from vault_console.config import Settings
-from vault_console.vault.model import CrossHostRedirect
-from vault_console.vault.readonly import ReadOnlyViolation, read_only_guard
+from vault_console.errors import CrossHostRedirect, ReadOnlyViolation
+from vault_console.vault.readonly import read_only_guard
 from vault_console.vault.transport import Response, Urllib3Adapter
 
 FORWARDED = (

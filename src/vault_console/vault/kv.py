@@ -9,9 +9,8 @@ from typing import Any
 import hvac
 import hvac.exceptions
 
+from vault_console.errors import CasConflict, ChangedSinceOpened
 from vault_console.vault.model import (
-    CasConflict,
-    ChangedSinceOpened,
     SecretMetadata,
     SecretVersion,
     VersionInfo,

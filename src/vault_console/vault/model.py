@@ -12,43 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 
-class CrossHostRedirect(Exception):
-    """The server redirected to another host, or in a way that could hide one; the token
-    is not sent there."""
-
-    def __init__(self, origin: str, target: str, reason: str = "") -> None:
-        if reason:
-            text = (
-                f"{origin} sent a redirect the console does not follow: {reason}. "
-                "Nothing was sent there."
-            )
-        else:
-            text = (
-                f"{origin} redirected to {target}. The token is never sent to another host; "
-                f"if {target} is the active node of this cluster, point the address at it."
-            )
-        super().__init__(text)
-        self.target = target
-        self.reason = reason
-
-
-class ChangedSinceOpened(Exception):
-    """A KV v1 secret changed between opening it and saving an edit; nothing was written."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(f"{path} changed since it was opened; nothing was written")
-        self.path = path
-
-
-class CasConflict(Exception):
-    """A check-and-set write was refused: someone saved a newer version first."""
-
-    def __init__(self, path: str, expected: int) -> None:
-        super().__init__(f"{path} changed since version {expected} was loaded; nothing was written")
-        self.path = path
-        self.expected = expected
-
-
 @dataclass(frozen=True)
 class SecretVersion:
     """One read of a secret; ``data`` is None when that version is deleted or destroyed."""

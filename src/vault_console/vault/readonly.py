@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from vault_console.errors import ReadOnlyViolation
+
 READ_METHODS = frozenset({"GET", "LIST", "HEAD"})
 
 READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = tuple(
@@ -23,18 +25,6 @@ READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = tuple(
     )
 )
 """POST endpoints that read: capabilities checks, audit HMACs, token and lease lookups."""
-
-
-class ReadOnlyViolation(PermissionError):
-    """A request that could change the server was refused in read-only mode."""
-
-    def __init__(self, method: str, path: str, why: str = "") -> None:
-        super().__init__(
-            f"{method} {path} was not sent: the console is in read-only mode, which only "
-            "lets reads leave this process" + (f" ({why})." if why else ".")
-        )
-        self.method = method
-        self.path = path
 
 
 def read_only_guard(method: str, path: str) -> None:

@@ -29,8 +29,8 @@ import urllib3
 from urllib3.util import Url, parse_url
 
 from vault_console.config import Settings, check_token
-from vault_console.vault.model import CrossHostRedirect
-from vault_console.vault.readonly import READ_METHODS, ReadOnlyViolation
+from vault_console.errors import CrossHostRedirect, ReadOnlyViolation
+from vault_console.vault.readonly import READ_METHODS
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _MAX_REDIRECTS = 5

@@ -22,7 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from vault_console.audit.query import HELP, parse_query
 from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan_latest
-from vault_console.errors import describe, is_forbidden
+from vault_console.errors import ErrorKind, describe, is_forbidden, kind_of
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 from vault_console.widgets.dialogs import PromptScreen
 from vault_console.widgets.fitted_table import Column, FittedTable
@@ -69,12 +69,6 @@ def readable_log(path: str) -> str | None:
     if not os.access(path, os.R_OK):
         return f"audit log: {path!r} is not readable"
     return None
-
-
-def _is_server_error(exc: BaseException) -> bool:
-    import hvac.exceptions  # loaded by then: the audit tab mounts after the KV layer
-
-    return isinstance(exc, hvac.exceptions.InternalServerError)
 
 
 class AuditPanel(Vertical):
@@ -140,7 +134,7 @@ class AuditPanel(Vertical):
             text = "Audit devices: this token cannot read sys/audit"
         else:
             text = f"Audit devices: sys/audit failed: {describe(exc).message}"
-            if _is_server_error(exc):
+            if kind_of(exc) is ErrorKind.SERVER_ERROR:
                 # Vault answers 500 to every request it cannot write to an audit device.
                 text += (
                     " If every request fails with 500 while sys/health answers, a failing "

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label, Log, Static
 
-from vault_console.errors import ConsoleError
+from vault_console.errors import ConsoleError, ErrorKind
 from vault_console.infra.plan import Plan, Step
 from vault_console.infra.setup import COMPONENTS, component_of, security_documents
 from vault_console.screens.wizard.base import WizardStep
@@ -230,7 +230,7 @@ class ReviewStep(WizardStep):
             self.query_one("#review-status", Label).update(
                 plain(error.message, DETAIL_LIMIT, multiline=True)
             )
-            offline = error.title in {"Pulumi CLI missing", "Plugin missing"}
+            offline = error.kind is ErrorKind.ENGINE_MISSING
             self.query_one("#open-recorded").display = offline
             if plan is not None and plan.steps:
                 fill_diff(self.query_one("#review-diff", FittedTable), plan, self.changes_only)
