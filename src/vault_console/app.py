@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 from vault_console import config
 from vault_console.config import Settings
 from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_error
-from vault_console.messages import OpenSecret, ServerChanged
+from vault_console.messages import OpenSecret, OpenWizard, ServerChanged
 from vault_console.screens.main import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
 from vault_console.text import DETAIL_LIMIT, plain_str
 from vault_console.vault.model import ServerStatus, TokenInfo
@@ -439,6 +439,9 @@ class VaultConsoleApp(App[int]):
         self.push_screen(wizard, closed)
         if preview:
             self.notify("Check the target and the answers, type the secret values, then Next")
+
+    def on_open_wizard(self, message: OpenWizard) -> None:
+        self.open_wizard(stack=message.stack)
 
     def open_destroy(self) -> None:
         from vault_console.screens.wizard.destroy import DestroyScreen

@@ -23,3 +23,19 @@ class OpenSecret(Message):
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
+
+
+class OpenWizard(Message):
+    """Open the setup wizard (``W``): on the stack last set up, unless one is named."""
+
+    def __init__(self, stack: str | None = None) -> None:
+        super().__init__()
+        self.stack = stack
+
+
+class ShowAuditQuery(Message):
+    """Show the audit log filtered to these API paths (a secret's access history)."""
+
+    def __init__(self, paths: tuple[str, ...]) -> None:
+        super().__init__()
+        self.paths = paths

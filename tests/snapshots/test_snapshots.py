@@ -17,6 +17,10 @@ from vault_console.vault import demo_seed
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 
+pytestmark = pytest.mark.xdist_group("snapshot-proxy")
+"""One worker runs every snapshot: the normalizing proxy listens on one fixed address (it
+shows in the status bar of every snapshot), so two workers would fight over it."""
+
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 """The smallest terminal operators use, and a common one: each view is compared at both."""
 

@@ -434,27 +434,76 @@ def load_plan(path: Path, verbose: bool = False) -> Plan:
     return build(read_events(path), verbose)
 
 
+OP_SYMBOLS = {
+    "create": "+",
+    "delete": "-",
+    "update": "~",
+    "replace": "+-",
+    "create-replacement": "++",
+    "delete-replaced": "--",
+    "same": " ",
+    "read": ">",
+    "refresh": "~",
+    "import": "=",
+    "import-replacement": "=>",
+}
+"""One mark per operation, Pulumi's own (``pulumi preview`` shows the same): the text plan,
+the wizard's review and apply, the destroy preview and the plan viewer all use these."""
+
+DESTRUCTIVE = frozenset({"delete", "replace", "create-replacement", "delete-replaced"})
+"""Operations that delete something (a replace deletes the old one)."""
+
+
+def op_symbol(op: str) -> str:
+    return OP_SYMBOLS.get(op, "?")
+
+
+def short_type(resource_type: str) -> str:
+    """``vault:kv/secretV2:SecretV2`` -> ``vault:SecretV2``."""
+    package, _, rest = resource_type.partition(":")
+    return f"{package}:{rest.rsplit(':', 1)[-1]}" if rest else resource_type
+
+
+def short_value(value: Any, limit: int = 60) -> str:
+    """A property value on one line: a string as it is, anything else as JSON; ``-`` for
+    none; cut to ``limit`` characters. Secret values arrive masked by the plan model."""
+    if value is None:
+        return "-"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    text = text.replace("\n", "⏎")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def change_text(old: Any, new: Any, op: str) -> str:
+    """``new`` for a create, ``old`` for a delete, else ``old → new``."""
+    if op == "create" or old is None:
+        return short_value(new)
+    if op == "delete" or new is None:
+        return short_value(old)
+    return f"{short_value(old)} → {short_value(new)}"
+
+
+def counts_line(plan: Plan) -> str:
+    """``+2 create, ~1 update  (3 unchanged)``."""
+    summary = plan.summary
+    parts = [
+        f"{op_symbol(op)}{summary.get(op, 0)} {op}"
+        for op in ("create", "import", "update", "delete", "replace")
+        if summary.get(op)
+    ]
+    same = summary.get("same", 0)
+    return (", ".join(parts) or "no changes") + (f"  ({same} unchanged)" if same else "")
+
+
 def render_text(plan: Plan) -> str:
     """The plan for a terminal: one line per step, changes indented, then the summary."""
-    symbols = {
-        "create": "+",
-        "delete": "-",
-        "update": "~",
-        "replace": "+-",
-        "create-replacement": "++",
-        "delete-replaced": "--",
-        "same": " ",
-        "read": ">",
-        "refresh": "~",
-        "import": "=",
-    }
     lines = []
     for step in plan.steps:
-        mark = symbols.get(step.op, "?")
+        mark = op_symbol(step.op)
         flag = "  FAILED" if step.failed else ""
         lines.append(f"{mark:>2} {step.op:<18} {step.type}  {step.name}{flag}")
         for change in step.changes:
-            arrow = _short(change.old) + " => " + _short(change.new)
+            arrow = short_value(change.old) + " => " + short_value(change.new)
             lines.append(f"       {change.kind:<14} {change.path}: {arrow}")
         lines.extend(f"       ! {d}" for d in step.diagnostics + step.policy)
     lines.extend(f"! {d}" for d in plan.diagnostics)
@@ -465,14 +514,6 @@ def render_text(plan: Plan) -> str:
     counts = ", ".join(f"{op}: {n}" for op, n in sorted(plan.summary.items()))
     lines.append(f"Summary: {counts or 'no changes'}")
     return "\n".join(lines)
-
-
-def _short(value: Any) -> str:
-    if value is None:
-        return "-"
-    plain = isinstance(value, str) and "\n" not in value and '"' not in value
-    text = value if plain else json.dumps(value, sort_keys=True)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 __all__ = [

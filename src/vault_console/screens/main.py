@@ -32,6 +32,8 @@ from vault_console.errors import (
     is_forbidden,
     no_token_error,
 )
+from vault_console.host import ConsoleHost, host_of
+from vault_console.messages import OpenWizard
 from vault_console.screens.edit import FormResult, FormScreen, JsonScreen, KeyValueForm
 from vault_console.text import DETAIL_LIMIT, PathIndex, check_secret_path, format_ttl, plain
 from vault_console.vault.model import (
@@ -52,7 +54,6 @@ from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
 from vault_console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from vault_console.app import VaultConsoleApp
     from vault_console.vault.kv import KvStore
     from vault_console.widgets.audit_panel import AuditPanel
     from vault_console.widgets.review_panel import ReviewPanel
@@ -238,8 +239,8 @@ class MainScreen(Screen[None]):
         self._cursor_again: TreeKey | None = None
 
     @property
-    def vc(self) -> VaultConsoleApp:
-        return cast("VaultConsoleApp", self.app)
+    def vc(self) -> ConsoleHost:
+        return host_of(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The transport refuses writes in read-only mode anyway; this keeps them off screen.
@@ -603,8 +604,8 @@ class MainScreen(Screen[None]):
             await self.action_show_tab(active)
 
     def action_setup_wizard(self) -> None:
-        # The app's own opener: the stack of `setup --stack`, or the one last set up.
-        self.vc.open_wizard()
+        # The app opens it: on the stack of `setup --stack`, or the one last set up.
+        self.post_message(OpenWizard())
 
     def jump_to(self, full_path: str) -> None:
         """Reload the mounts (a stack may have made one), then open ``full_path``."""

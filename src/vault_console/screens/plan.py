@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.text import Text
@@ -12,26 +11,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Label
 
-from vault_console.infra.plan import Plan
+from vault_console.infra.plan import Plan, short_value
 from vault_console.text import DETAIL_LIMIT, plain
 from vault_console.widgets.footer import Footer
-
-OP_STYLE = {
-    "create": "green",
-    "delete": "red",
-    "update": "yellow",
-    "replace": "magenta",
-    "create-replacement": "magenta",
-    "delete-replaced": "magenta",
-}
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    text = text.replace("\n", "⏎")
-    return text if len(text) <= 48 else text[:45] + "..."
+from vault_console.widgets.plan_diff import op_text
 
 
 class PlanScreen(Screen[None]):
@@ -54,7 +37,7 @@ class PlanScreen(Screen[None]):
         steps.add_columns("Op", "Type", "Name", "State")
         for index, step in enumerate(self.plan.steps):
             state = "FAILED" if step.failed else ("done" if step.done else "pending")
-            op = plain(step.op, style=OP_STYLE.get(step.op, ""))
+            op = op_text(step.op)
             steps.add_row(op, plain(step.type), plain(step.name), state, key=str(index))
         yield steps
         yield Label("Changes", classes="section-title")
@@ -79,7 +62,10 @@ class PlanScreen(Screen[None]):
         table.clear()
         for change in step.changes:
             table.add_row(
-                plain(change.path), change.kind, plain(_cell(change.old)), plain(_cell(change.new))
+                plain(change.path),
+                change.kind,
+                plain(short_value(change.old, 48)),
+                plain(short_value(change.new, 48)),
             )
         notes = [*step.diagnostics, *step.policy]
         label = self.query_one("#plan-notes", Label)

@@ -8,7 +8,7 @@ import stat
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -23,12 +23,10 @@ from textual.worker import Worker, WorkerState
 from vault_console.audit.query import HELP, parse_query
 from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan_latest
 from vault_console.errors import ErrorKind, describe, is_forbidden, kind_of
+from vault_console.host import ConsoleHost, host_of
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 from vault_console.widgets.dialogs import PromptScreen
 from vault_console.widgets.fitted_table import Column, FittedTable
-
-if TYPE_CHECKING:
-    from vault_console.app import VaultConsoleApp
 
 SHOWN = 1000
 """The newest matches shown at once; follow mode adds to them and drops the oldest."""
@@ -101,8 +99,8 @@ class AuditPanel(Vertical):
         self._stop_follow: threading.Event | None = None
 
     @property
-    def vc(self) -> VaultConsoleApp:
-        return cast("VaultConsoleApp", self.app)
+    def vc(self) -> ConsoleHost:
+        return host_of(self)
 
     def compose(self) -> ComposeResult:
         self._row_of: dict[str, int] = {}

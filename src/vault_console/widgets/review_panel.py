@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from rich.syntax import Syntax
 from rich.text import Text
@@ -25,15 +25,12 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from vault_console import config
+from vault_console.host import ConsoleHost, host_of
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 from vault_console.vault import review
 from vault_console.vault.policies import api_paths, broad_rules, who_can_read
 from vault_console.widgets.dialogs import ChoiceScreen, PromptScreen
 from vault_console.widgets.fitted_table import Column, FittedTable
-
-if TYPE_CHECKING:
-    from vault_console.app import VaultConsoleApp
-
 
 POLICY_TEXT_LIMIT = 50_000
 """Characters of one policy the HCL view lays out."""
@@ -92,8 +89,8 @@ class ReviewPanel(Vertical):
         (those that need attention first)."""
 
     @property
-    def vc(self) -> VaultConsoleApp:
-        return cast("VaultConsoleApp", self.app)
+    def vc(self) -> ConsoleHost:
+        return host_of(self)
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="review-tabs"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -13,25 +12,8 @@ from textual.widgets import Button, DataTable, Label, Log
 from vault_console.errors import ConsoleError
 from vault_console.infra.plan import Plan
 from vault_console.screens.wizard.base import WizardStep
-from vault_console.screens.wizard.review import SYMBOLS, short_type
 from vault_console.text import DETAIL_LIMIT, plain
-
-
-def outcome_rows(table: DataTable[Any], plan: Plan) -> None:
-    """Each changing step: done, failed or not done."""
-    table.clear()
-    for step in plan.steps:
-        if step.op == "same":
-            continue
-        state = "failed" if step.failed else ("done" if step.done else "not done")
-        style = {"failed": "red", "done": "green"}.get(state, "yellow")
-        symbol, _ = SYMBOLS.get(step.op, ("?", ""))
-        table.add_row(
-            f"{symbol} {step.op}",
-            plain(short_type(step.type)),
-            plain(step.name),
-            Text(state, style=style),
-        )
+from vault_console.widgets.plan_diff import fill_outcome
 
 
 def made_and_missing(reviewed: Plan | None, applied: Plan | None) -> tuple[list[str], list[str]]:
@@ -85,7 +67,7 @@ class ApplyStep(WizardStep):
     def finished(self, plan: Plan | None, error: ConsoleError | None) -> None:
         table = self.query_one("#apply-steps", DataTable)
         if plan is not None:
-            outcome_rows(table, plan)
+            fill_outcome(table, plan)
         if error is None:
             self.set_running(False)
             self.query_one("#apply-header", Label).update(

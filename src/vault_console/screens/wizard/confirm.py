@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
+from vault_console.infra.plan import DESTRUCTIVE, counts_line, short_type
 from vault_console.screens.wizard.base import Field, WizardStep
-from vault_console.screens.wizard.review import DESTRUCTIVE, counts_line, short_type
 from vault_console.text import DETAIL_LIMIT, plain
 
 

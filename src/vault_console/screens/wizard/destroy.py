@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,20 +17,19 @@ from textual.widgets import Button, Label, Log
 
 from vault_console import config as console_config
 from vault_console.errors import ConsoleError
-from vault_console.infra.plan import Plan
+from vault_console.host import ConsoleHost, console_env, host_of
+from vault_console.infra.plan import Plan, counts_line
 from vault_console.infra.setup import SetupAnswers, config_for_destroy
 from vault_console.messages import ServerChanged
 from vault_console.screens.wizard.base import Field
-from vault_console.screens.wizard.review import DIFF_COLUMNS, counts_line, fill_diff
 from vault_console.screens.wizard.screen import CommandFactory
 from vault_console.text import DETAIL_LIMIT, counted, escape_controls, plain
-from vault_console.widgets.fitted_table import FittedTable
 from vault_console.widgets.footer import Footer
+from vault_console.widgets.plan_diff import PlanDiff
 from vault_console.widgets.status_bar import StatusBar
 from vault_console_programs.ai_secrets.config import SecretValues
 
 if TYPE_CHECKING:
-    from vault_console.app import VaultConsoleApp
     from vault_console.infra.engine import Engine
 
 
@@ -74,13 +72,12 @@ class DestroyScreen(Screen[None]):
         self.work_dir = Path(tempfile.mkdtemp(prefix="vault-console-destroy-"))
 
     @property
-    def vc(self) -> VaultConsoleApp:
-        return cast("VaultConsoleApp", self.app)
+    def vc(self) -> ConsoleHost:
+        return host_of(self)
 
     @property
     def env(self) -> dict[str, str]:
-        app_env = getattr(self.app, "env", None)
-        return dict(os.environ if app_env is None else app_env)
+        return console_env(self)
 
     def compose(self) -> ComposeResult:
         read_only = "  (read-only: preview only)" if self.vc.settings.read_only else ""
@@ -91,7 +88,7 @@ class DestroyScreen(Screen[None]):
         yield Label("", id="destroy-header", classes="section-title")
         yield Label("", id="destroy-status")
         yield Log(id="destroy-progress", max_lines=500)
-        yield FittedTable(DIFF_COLUMNS, id="destroy-diff", cursor_type="row")
+        yield PlanDiff(id="destroy-diff")
         yield Field("", "destroy.confirm")
         with Horizontal(classes="step-buttons"):
             yield Button("Destroy", id="destroy-run", variant="error")
@@ -203,7 +200,7 @@ class DestroyScreen(Screen[None]):
         header = self.query_one("#destroy-header", Label)
         status = self.query_one("#destroy-status", Label)
         if message.plan is not None:
-            fill_diff(self.query_one("#destroy-diff", FittedTable), message.plan, True)
+            self.query_one("#destroy-diff", PlanDiff).show(message.plan, True)
         if message.error is not None:
             header.update(plain(f"✖ {message.error.title}"))
             status.update(plain(message.error.message, DETAIL_LIMIT, multiline=True))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,113 +11,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Label, Log, Static
 
 from vault_console.errors import ConsoleError, ErrorKind
-from vault_console.infra.plan import Plan, Step
-from vault_console.infra.setup import COMPONENTS, component_of, security_documents
+from vault_console.infra.plan import DESTRUCTIVE, Plan, counts_line
+from vault_console.infra.setup import security_documents
 from vault_console.screens.wizard.base import WizardStep
 from vault_console.text import DETAIL_LIMIT, counted, plain
-from vault_console.widgets.fitted_table import Column, FittedTable
-
-SYMBOLS = {
-    "create": ("+", "green"),
-    "update": ("~", "yellow"),
-    "delete": ("-", "red"),
-    "replace": ("±", "magenta"),
-    "create-replacement": ("±", "magenta"),
-    "delete-replaced": ("±", "magenta"),
-    "import": ("=", "cyan"),
-    "same": (" ", "dim"),
-}
-DESTRUCTIVE = frozenset({"delete", "replace", "create-replacement", "delete-replaced"})
-
-
-def short_type(resource_type: str) -> str:
-    """``vault:kv/secretV2:SecretV2`` -> ``vault:SecretV2``."""
-    package, _, rest = resource_type.partition(":")
-    return f"{package}:{rest.rsplit(':', 1)[-1]}" if rest else resource_type
-
-
-def value_text(value: Any) -> str:
-    if value is None:
-        return "-"
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    text = text.replace("\n", "⏎")
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def counts_line(plan: Plan) -> str:
-    summary = plan.summary
-    parts = [
-        f"{SYMBOLS[op][0]}{summary.get(op, 0)} {op}"
-        for op in ("create", "import", "update", "delete", "replace")
-        if summary.get(op)
-    ]
-    same = summary.get("same", 0)
-    return (", ".join(parts) or "no changes") + (f"  ({same} unchanged)" if same else "")
-
-
-def change_text(old: Any, new: Any, op: str) -> str:
-    """``new`` for a create, ``old`` for a delete, else ``old → new``."""
-    if op == "create" or old is None:
-        return value_text(new)
-    if op == "delete" or new is None:
-        return value_text(old)
-    return f"{value_text(old)} → {value_text(new)}"
-
-
-DIFF_COLUMNS = (
-    Column("Op", 100, min_width=9),
-    Column("Resource / property", 95, min_width=20, max_width=44),
-    Column("Value (old → new)", 90, min_width=16, max_width=30, flex=True),
-)
-"""The diff's columns; the values take what the resource names leave."""
-
-
-def fill_diff(table: FittedTable, plan: Plan, changes_only: bool) -> None:
-    """The plan's steps by component, each with its property changes (masked by the plan).
-
-    Providers are left out, as the Pulumi CLI's own display does: they are how the engine
-    talks to Vault, not something the stack makes.
-    """
-    rows: list[tuple[list[Text | str], str | None]] = []
-    groups: dict[str, list[Step]] = {}
-    for step in plan.steps:
-        if (changes_only and step.op == "same") or step.type.startswith("pulumi:providers:"):
-            continue
-        groups.setdefault(component_of(step.name), []).append(step)
-    for part in (*COMPONENTS, *sorted(set(groups) - set(COMPONENTS))):
-        # By type and name: the engine announces independent resources in any order,
-        # and a reviewer comparing two previews should find each line where it was.
-        steps = sorted(groups.get(part, []), key=lambda s: (s.type, s.name))
-        if not steps:
-            continue
-        rows.append((["", Text(COMPONENTS.get(part, part), style="bold"), ""], None))
-        for step in steps:
-            symbol, style = SYMBOLS.get(step.op, ("?", ""))
-            state = " FAILED" if step.failed else ""
-            rows.append(
-                (
-                    [
-                        Text(f"{symbol} {step.op}{state}", style=style),
-                        plain(f"  {short_type(step.type)} {step.name}"),
-                        "",
-                    ],
-                    None,
-                )
-            )
-            for change in step.changes:
-                rows.append(
-                    (
-                        [
-                            "",
-                            plain(f"    {change.path}", style=style),
-                            plain(change_text(change.old, change.new, step.op)),
-                        ],
-                        None,
-                    )
-                )
-    if not rows:
-        rows.append((["no changes", "", ""], None))
-    table.set_rows(rows)
+from vault_console.widgets.plan_diff import PlanDiff
 
 
 class ReviewStep(WizardStep):
@@ -141,7 +37,7 @@ class ReviewStep(WizardStep):
         yield Label("", id="review-drift")
         yield Log(id="review-progress", max_lines=500)
         with Horizontal(id="review-body"):
-            yield FittedTable(DIFF_COLUMNS, id="review-diff", cursor_type="row")
+            yield PlanDiff(id="review-diff")
             with VerticalScroll(id="review-docs"):
                 yield Static("", id="review-documents")
         with Horizontal(classes="step-buttons"):
@@ -199,7 +95,7 @@ class ReviewStep(WizardStep):
         self.state.preview = None
         self.state.previewing_digest = self.state.answers.digest()
         self.query_one("#review-progress", Log).clear()
-        self.query_one("#review-diff", FittedTable).clear()
+        self.query_one("#review-diff", PlanDiff).clear()
         self.query_one("#review-header", Label).update(
             plain(f"Previewing stack {self.state.stack}…")
         )
@@ -233,7 +129,7 @@ class ReviewStep(WizardStep):
             offline = error.kind is ErrorKind.ENGINE_MISSING
             self.query_one("#open-recorded").display = offline
             if plan is not None and plan.steps:
-                fill_diff(self.query_one("#review-diff", FittedTable), plan, self.changes_only)
+                self.query_one("#review-diff", PlanDiff).show(plan, self.changes_only)
             return
         assert plan is not None
         self.show_plan(plan)
@@ -306,8 +202,8 @@ class ReviewStep(WizardStep):
             lines.append(f"Drift: changed on the server since the last apply: {names}")
         lines.extend(f"Drift: {line}" for line in unseen)
         label.update(plain("\n".join(lines), DETAIL_LIMIT, multiline=True))
-        table = self.query_one("#review-diff", FittedTable)
-        fill_diff(table, plan, self.changes_only)
+        table = self.query_one("#review-diff", PlanDiff)
+        table.show(plan, self.changes_only)
         table.focus()
 
     # -- actions ------------------------------------------------------------------------------
@@ -316,7 +212,7 @@ class ReviewStep(WizardStep):
         self.changes_only = not self.changes_only
         plan = self.state.preview.plan if self.state.preview else None
         if plan is not None:
-            fill_diff(self.query_one("#review-diff", FittedTable), plan, self.changes_only)
+            self.query_one("#review-diff", PlanDiff).show(plan, self.changes_only)
         self.notify("Showing changes only" if self.changes_only else "Showing every resource")
 
     def action_open_recorded(self) -> None:
@@ -329,12 +225,22 @@ class ReviewStep(WizardStep):
                 return
             from pathlib import Path
 
-            try:
-                plan = load_plan(Path(path).expanduser(), False)
-            except (OSError, PlanLogError) as exc:
+            def refused(exc: BaseException) -> bool:
+                if not isinstance(exc, OSError | PlanLogError):
+                    return False
                 self.app.notify(f"path: {exc}", severity="error")
-                return
-            self.app.push_screen(PlanScreen(plan, f"recorded plan {path}"))
+                return True
+
+            def show(plan: Plan) -> None:
+                self.app.push_screen(PlanScreen(plan, f"recorded plan {path}"))
+
+            # Read in a worker: a recorded log can be large, and the path may be slow.
+            self.wizard.vc.run_io(
+                lambda: load_plan(Path(path).expanduser(), False),
+                show,
+                description=f"read {path}",
+                on_error=refused,
+            )
 
         self.app.push_screen(
             PromptScreen(

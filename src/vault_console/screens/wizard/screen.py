@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -25,6 +25,7 @@ from textual.widgets import Button, ContentSwitcher, Label
 
 from vault_console import config as console_config
 from vault_console.errors import ConsoleError
+from vault_console.host import ConsoleHost, console_env, host_of
 from vault_console.infra.plan import Plan
 from vault_console.infra.setup import SetupAnswers, save_made
 from vault_console.messages import ServerChanged
@@ -43,7 +44,6 @@ from vault_console.widgets.status_bar import StatusBar
 if TYPE_CHECKING:  # pulumi's SDK and grpc load when an engine runs, not when W is pressed
     from pulumi import automation as auto
 
-    from vault_console.app import VaultConsoleApp
     from vault_console.infra.engine import Engine, RunOutcome
     from vault_console.infra.existing import Existing, PreviewRefused
     from vault_console.vault.client import VaultGateway
@@ -128,13 +128,12 @@ class WizardScreen(Screen[None]):
     # -- context ------------------------------------------------------------------------------
 
     @property
-    def vc(self) -> VaultConsoleApp:
-        return cast("VaultConsoleApp", self.app)
+    def vc(self) -> ConsoleHost:
+        return host_of(self)
 
     @property
     def env(self) -> dict[str, str]:
-        app_env = getattr(self.app, "env", None)
-        return dict(os.environ if app_env is None else app_env)
+        return console_env(self)
 
     @property
     def state_dir(self) -> Path:
