@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -16,13 +16,43 @@ from vault_console.widgets.secret_input import SecretInput
 
 if TYPE_CHECKING:
     from vault_console.errors import ConsoleError
+    from vault_console.host import ConsoleHost
     from vault_console.infra.aws import AwsIdentity, IamRole
     from vault_console.infra.engine import Engine, RunOutcome
     from vault_console.infra.existing import Existing, PreviewRefused
     from vault_console.infra.plan import Plan
     from vault_console.infra.proof import Verification
     from vault_console.infra.setup import TargetReport
-    from vault_console.screens.wizard.screen import WizardScreen
+
+
+class Wizard(Protocol):
+    """What a step may ask of the wizard screen it is in (``screen.WizardScreen``, which
+    imports the steps: a Protocol here keeps the steps from importing it back)."""
+
+    state: WizardState
+
+    @property
+    def vc(self) -> ConsoleHost: ...
+
+    @property
+    def env(self) -> dict[str, str]: ...
+
+    @property
+    def state_dir(self) -> Path: ...
+
+    @property
+    def needs_passphrase(self) -> bool: ...
+
+    @property
+    def read_only(self) -> bool: ...
+
+    def run_engine(self, kind: str) -> None: ...
+
+    def cancel_engine(self) -> None: ...
+
+    async def go_to(self, name: str) -> None: ...
+
+    def dismiss(self, result: None = None) -> Any: ...
 
 
 @dataclass
@@ -134,12 +164,8 @@ class WizardStep(VerticalScroll):
     """The config fields this step asks for: their problems are shown here."""
 
     @property
-    def wizard(self) -> WizardScreen:
-        from vault_console.screens.wizard.screen import WizardScreen
-
-        screen = self.screen
-        assert isinstance(screen, WizardScreen)
-        return screen
+    def wizard(self) -> Wizard:
+        return cast(Wizard, self.screen)
 
     @property
     def state(self) -> WizardState:

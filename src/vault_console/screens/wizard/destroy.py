@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,19 +12,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Label, Log
 
 from vault_console import config as console_config
-from vault_console.errors import ConsoleError
 from vault_console.host import ConsoleHost, console_env, host_of
 from vault_console.infra.plan import Plan, counts_line
 from vault_console.infra.setup import SetupAnswers, config_for_destroy
 from vault_console.messages import ServerChanged
 from vault_console.screens.wizard.base import Field
-from vault_console.screens.wizard.screen import CommandFactory
-from vault_console.text import DETAIL_LIMIT, counted, escape_controls, plain
+from vault_console.text import DETAIL_LIMIT, counted, plain
+from vault_console.widgets.engine_run import CommandFactory, EngineRun
 from vault_console.widgets.footer import Footer
 from vault_console.widgets.plan_diff import PlanDiff
 from vault_console.widgets.status_bar import StatusBar
@@ -38,28 +37,6 @@ class DestroyScreen(Screen[None]):
 
     BINDINGS = [Binding("escape", "close", "Close / cancel", id="destroy.close")]
 
-    class Finished(Message):
-        def __init__(
-            self,
-            kind: str,
-            plan: Plan | None,
-            error: ConsoleError | None,
-            losses: list[str] | None = None,
-            lost_secrets: int = 0,
-        ) -> None:
-            super().__init__()
-            self.kind = kind
-            self.plan = plan
-            self.error = error
-            self.losses = losses or []
-            """What goes with each mount the destroy deletes (every secret in it)."""
-            self.lost_secrets = lost_secrets
-
-    class Progress(Message):
-        def __init__(self, line: str) -> None:
-            super().__init__()
-            self.line = line
-
     def __init__(self, stack: str = "dev", *, command: CommandFactory | None = None) -> None:
         super().__init__()
         self.stack = stack
@@ -68,7 +45,6 @@ class DestroyScreen(Screen[None]):
         self.previewed: Plan | None = None
         self.losses: list[str] = []
         self.lost_secrets = 0
-        self.running = False
         self.work_dir = Path(tempfile.mkdtemp(prefix="vault-console-destroy-"))
 
     @property
@@ -94,6 +70,7 @@ class DestroyScreen(Screen[None]):
             yield Button("Destroy", id="destroy-run", variant="error")
         yield StatusBar(id="status-bar")
         yield Footer()
+        yield EngineRun()
 
     def on_mount(self) -> None:
         self.vc.update_status_bar()
@@ -150,50 +127,36 @@ class DestroyScreen(Screen[None]):
     def _run(self, kind: str) -> None:
         engine = self.engine
         assert engine is not None
-        engine.begin()
-        self.running = True
         self.query_one("#destroy-progress", Log).clear()
         self.query_one("#destroy-progress").display = True
-
         gateway = self.vc.gateway
 
-        def work() -> None:
-            from vault_console.infra.engine import describe_failure
+        def work(on_event: Callable[[Any], None]) -> Any:  # on the worker thread
             from vault_console.infra.existing import checked_destroy_preview
-            from vault_console.infra.plan import progress_line
 
-            def forward(event: Any) -> None:
-                line = progress_line(event)
-                if line is not None:
-                    self.post_message(self.Progress(escape_controls(line)))
+            if kind == "preview":
+                return checked_destroy_preview(engine, gateway, on_event=on_event)
+            return engine.destroy(on_event=on_event)
 
-            try:
-                if kind == "preview":
-                    outcome = checked_destroy_preview(engine, gateway, on_event=forward)
-                else:
-                    outcome = engine.destroy(on_event=forward)
-            except BaseException as exc:
-                self.post_message(
-                    self.Finished(
-                        kind,
-                        engine.last_plan,
-                        describe_failure(exc, self.stack, cancelled=engine.cancel_requested),
-                    )
-                )
-            else:
-                self.post_message(
-                    self.Finished(
-                        kind, outcome.plan, None, outcome.mount_losses, outcome.lost_secrets
-                    )
-                )
+        self.query_one(EngineRun).start(kind, engine, work)
 
-        self.run_worker(work, thread=True, exclusive=True, group="engine", exit_on_error=False)
+    @property
+    def running(self) -> bool:
+        return self.query_one(EngineRun).running
 
-    def on_destroy_screen_progress(self, message: Progress) -> None:
-        self.query_one("#destroy-progress", Log).write_line(message.line)
+    def on_engine_run_progress(self, message: EngineRun.Progress) -> None:
+        log = self.query_one("#destroy-progress", Log)
+        for line in message.take():
+            log.write_line(line)
 
-    def on_destroy_screen_finished(self, message: Finished) -> None:
-        self.running = False
+    def on_engine_run_finished(self, message: EngineRun.Finished) -> None:
+        from vault_console.infra.engine import describe_failure
+
+        error = (
+            describe_failure(message.error, self.stack, cancelled=message.cancelled)
+            if message.error is not None
+            else None
+        )
         if message.kind != "preview":  # deleted, or partly deleted before a failure
             self.post_message(ServerChanged(f"stack {self.stack} destroyed"))
         self.query_one("#destroy-progress").display = False
@@ -201,17 +164,18 @@ class DestroyScreen(Screen[None]):
         status = self.query_one("#destroy-status", Label)
         if message.plan is not None:
             self.query_one("#destroy-diff", PlanDiff).show(message.plan, True)
-        if message.error is not None:
-            header.update(plain(f"✖ {message.error.title}"))
-            status.update(plain(message.error.message, DETAIL_LIMIT, multiline=True))
+        if error is not None:
+            header.update(plain(f"✖ {error.title}"))
+            status.update(plain(error.message, DETAIL_LIMIT, multiline=True))
             self._show_confirm(False)
             return
         assert message.plan is not None
         if message.kind == "preview":
             self.previewed = message.plan
-            self.losses, self.lost_secrets = message.losses, message.lost_secrets
+            self.losses = message.outcome.mount_losses
+            self.lost_secrets = message.outcome.lost_secrets
             header.update(plain(f"Destroy stack {self.stack}: {counts_line(message.plan)}"))
-            lines = [f"⚠ Also gone: {line}" for line in message.losses]
+            lines = [f"⚠ Also gone: {line}" for line in self.losses]
             if self.vc.settings.read_only:
                 lines.append("read-only mode: preview only")
             status.update(plain("\n".join(lines), DETAIL_LIMIT, multiline=True))
@@ -257,9 +221,8 @@ class DestroyScreen(Screen[None]):
             self._preview()
 
     def cancel_engine(self) -> None:
-        if self.running and self.engine is not None:
+        if self.query_one(EngineRun).cancel():
             self.notify("Cancelling: the engine finishes what it started and saves the state")
-            self.engine.cancel()
 
     def action_close(self) -> None:
         if self.running:

@@ -19,14 +19,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Label
 
 from vault_console import config as console_config
-from vault_console.errors import ConsoleError
+from vault_console.errors import ConsoleError, ErrorKind
 from vault_console.host import ConsoleHost, console_env, host_of
-from vault_console.infra.plan import Plan
 from vault_console.infra.setup import SetupAnswers, save_made
 from vault_console.messages import ServerChanged
 from vault_console.screens.wizard.apply import ApplyStep
@@ -37,16 +35,13 @@ from vault_console.screens.wizard.confirm import ConfirmStep
 from vault_console.screens.wizard.result import ResultStep
 from vault_console.screens.wizard.review import ReviewStep
 from vault_console.screens.wizard.target import TargetStep
-from vault_console.text import escape_controls, plain
+from vault_console.text import plain
+from vault_console.widgets.engine_run import CommandFactory, EngineRun
 from vault_console.widgets.footer import Footer
 from vault_console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # pulumi's SDK and grpc load when an engine runs, not when W is pressed
-    from pulumi import automation as auto
-
-    from vault_console.infra.engine import Engine, RunOutcome
-    from vault_console.infra.existing import Existing, PreviewRefused
-    from vault_console.vault.client import VaultGateway
+    from vault_console.infra.engine import Engine
 
 STEPS: dict[str, type[WizardStep]] = {
     "target": TargetStep,
@@ -60,7 +55,6 @@ STEPS: dict[str, type[WizardStep]] = {
 ORDER = list(STEPS)
 SHORT = {"target": "Target"}
 """Shorter titles for the step line, so all seven fit in 80 columns."""
-CommandFactory = Callable[[], "auto.PulumiCommand"]
 
 
 class WizardScreen(Screen[None]):
@@ -73,32 +67,6 @@ class WizardScreen(Screen[None]):
         # Ctrl+C cancels a running preview or apply, as in a terminal running pulumi.
         Binding("ctrl+c", "cancel_or_hint", "Cancel the run", show=False, id="wizard.cancel"),
     ]
-
-    class EngineProgress(Message):
-        def __init__(self, line: str) -> None:
-            super().__init__()
-            self.line = line
-
-    class EngineFinished(Message):
-        def __init__(
-            self,
-            kind: str,
-            engine: Engine,
-            outcome: RunOutcome | None,
-            error: ConsoleError | None,
-            plan: Plan | None,
-            existing: list[Existing] | None = None,
-        ) -> None:
-            super().__init__()
-            self.kind = kind
-            self.engine = engine
-            self.outcome = outcome
-            self.error = error
-            self.plan = plan
-            self.existing = existing or []
-            """Objects that exist on the server: refused (with ``error``) or adopted."""
-            self.refused: PreviewRefused | None = None
-            """Why the preview did not run (what exists, what the server cannot do)."""
 
     def __init__(
         self,
@@ -121,7 +89,6 @@ class WizardScreen(Screen[None]):
         self.loaded_stack = stack
         self.current = "target"
         self.running: str | None = None
-        self._engine: Engine | None = None
         self._engines: list[Engine] = []
         """Every engine this wizard made, closed when it closes."""
 
@@ -165,6 +132,7 @@ class WizardScreen(Screen[None]):
             yield Button("Next", id="wizard-next", variant="primary")
         yield StatusBar(id="status-bar")
         yield Footer()
+        yield EngineRun()
 
     async def on_mount(self) -> None:
         self.state.work_dir = Path(tempfile.mkdtemp(prefix="vault-console-wizard-"))
@@ -373,117 +341,88 @@ class WizardScreen(Screen[None]):
         )
 
     def run_engine(self, kind: str) -> None:
-        """Run ``kind`` (preview, up, refresh) in a thread; messages report back."""
+        """Run ``kind`` (preview, up, refresh); ``EngineRun`` messages report back."""
         if self.read_only and kind != "preview":
             self.notify("Read-only mode: nothing is applied", severity="warning")
             return
         if kind == "preview":
-            engine = self._engine = self.new_engine()
+            engine = self.new_engine()
             self._engines.append(engine)
         else:
             assert self.state.engine is not None
-            engine = self._engine = self.state.engine
-        engine.begin()
+            engine = self.state.engine
         self.running = {"preview": "preview", "up": "apply", "refresh": "refresh"}[kind]
         plan_file = self.state.preview.plan_file if self.state.preview else None
         reviewed = self.state.preview.plan if self.state.preview else None
         gateway, adopt = self.vc.gateway, self.state.adopt
-        self.run_worker(
-            lambda: self._engine_work(engine, kind, plan_file, reviewed, gateway, adopt),
-            thread=True,
-            exclusive=True,
-            group="engine",
-            exit_on_error=False,
-            description=f"pulumi {kind}",
-        )
+        state_dir, stack = self.state_dir, self.state.stack
 
-    def _engine_work(
-        self,
-        engine: Engine,
-        kind: str,
-        plan_file: Path | None,
-        reviewed: Plan | None,
-        gateway: VaultGateway,
-        adopt: bool,
-    ) -> None:
-        """On the worker thread: run, and only post messages."""
-        from vault_console.infra.engine import describe_failure
-        from vault_console.infra.existing import (
-            ExistingObjects,
-            PreviewRefused,
-            checked_preview,
-        )
-        from vault_console.infra.plan import progress_line
+        def work(on_event: Callable[[Any], None]) -> Any:  # on the worker thread
+            from vault_console.infra.existing import checked_preview
 
-        def forward(event: Any) -> None:
-            line = progress_line(event)
-            if line is not None:
-                self.post_message(self.EngineProgress(escape_controls(line)))
-
-        def step(line: str) -> None:
-            self.post_message(self.EngineProgress(escape_controls(line)))
-
-        engine.on_step = step
-        found: list[Existing] = []
-        try:
             if kind == "preview":
-                outcome, found = checked_preview(engine, gateway, adopt=adopt, on_event=forward)
-            elif kind == "up":
+                return checked_preview(engine, gateway, adopt=adopt, on_event=on_event)
+            if kind == "up":
                 assert plan_file is not None and reviewed is not None
-                outcome = engine.up(plan_file, on_event=forward, reviewed=reviewed)
-                save_made(self.state_dir, self.state.stack, engine.managed())
-            else:
-                outcome = engine.refresh(on_event=forward)
-        except PreviewRefused as exc:
-            error = ConsoleError(str(exc), exc.title, retryable=False)
-            found = exc.found if isinstance(exc, ExistingObjects) else []
-            finished = self.EngineFinished(kind, engine, None, error, None, found)
-            finished.refused = exc
-            self.post_message(finished)
-        except BaseException as exc:
-            error = describe_failure(exc, self.state.stack, cancelled=engine.cancel_requested)
-            self.post_message(self.EngineFinished(kind, engine, None, error, engine.last_plan))
-        else:
-            self.post_message(self.EngineFinished(kind, engine, outcome, None, outcome.plan, found))
+                outcome = engine.up(plan_file, on_event=on_event, reviewed=reviewed)
+                save_made(state_dir, stack, engine.managed())
+                return outcome
+            return engine.refresh(on_event=on_event)
+
+        self.query_one(EngineRun).start(kind, engine, work)
 
     def cancel_engine(self) -> None:
-        engine = self._engine
-        if not self.running or engine is None:
+        if not self.running:
             return
         self.notify(
             f"Cancelling the {self.running}: the engine finishes what it started, "
             "saves the state and releases the lock"
         )
-        engine.cancel()
+        self.query_one(EngineRun).cancel()
 
-    def on_wizard_screen_engine_progress(self, message: EngineProgress) -> None:
+    def on_engine_run_progress(self, message: EngineRun.Progress) -> None:
         step = self.step()
+        lines = message.take()
         if isinstance(step, ReviewStep | ApplyStep):
-            step.progress(message.line)
+            for line in lines:
+                step.progress(line)
 
-    async def on_wizard_screen_engine_finished(self, message: EngineFinished) -> None:
+    async def on_engine_run_finished(self, message: EngineRun.Finished) -> None:
+        from vault_console.infra.engine import describe_failure
+        from vault_console.infra.existing import ExistingObjects, PreviewRefused
+
+        outcome, found, error, refused = message.outcome, [], None, None
+        if message.kind == "preview" and outcome is not None:
+            outcome, found = outcome
+        if isinstance(message.error, PreviewRefused):
+            refused = message.error
+            error = ConsoleError(str(refused), refused.title, False, ErrorKind.REFUSED)
+            found = refused.found if isinstance(refused, ExistingObjects) else []
+        elif message.error is not None:
+            error = describe_failure(message.error, self.state.stack, cancelled=message.cancelled)
         self.running = None
         state = self.state
+        plan = message.plan
         if message.kind == "up":  # made, or partly made before a failure
             self.post_message(ServerChanged(f"stack {state.stack} applied"))
         if message.kind == "preview":
             state.engine = message.engine
-            state.preview = message.outcome
-            state.existing = message.existing
-            state.preview_error = message.error
-            state.refused = message.refused
+            state.preview = outcome
+            state.existing = found
+            state.preview_error = error
+            state.refused = refused
             state.reviewed_digest = state.previewing_digest
             state.applied = state.failed_plan = None
             review = self.query(ReviewStep)
             if review:
-                review.first().finished(message.plan, message.error)
-            if message.error is None:
+                review.first().finished(plan, error)
+            if error is None:
                 self._save_answers()
         elif message.kind == "up":
-            state.applied = message.outcome
-            state.failed_plan = message.plan if message.error else None
-            self.query_one(ApplyStep).finished(message.plan, message.error)
-            if message.error is None:
+            state.applied = outcome
+            state.failed_plan = plan if error else None
+            self.query_one(ApplyStep).finished(plan, error)
+            if error is None:
                 await self.go_to("result")
         else:
-            self.query_one(ApplyStep).refreshed(message.error)
+            self.query_one(ApplyStep).refreshed(error)
