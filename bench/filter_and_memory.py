@@ -17,8 +17,9 @@ import time
 
 from vault_console.app import make_app
 from vault_console.config import Settings
-from vault_console.screens.main import MainScreen
+from vault_console.screens.browse.screen import MainScreen
 from vault_console.vault.devserver import DevServer
+from vault_console.widgets.path_filter import PathFilter
 
 QUERY = "prod openai"
 
@@ -41,14 +42,15 @@ async def keystrokes(settings: Settings, count: int) -> tuple[list[float], float
         screen = app.screen
         assert isinstance(screen, MainScreen)
         for path in paths(count):
-            screen._remember(path)
+            screen.loaded_paths.add(path)
         await pilot.press("slash")
         await pilot.pause()
+        path_filter = screen.query_one(PathFilter)
         typed = [QUERY[: n + 1] for n in range(len(QUERY))]
         timings = []
         for query in typed + typed[::-1][1:] + [""]:
             start = time.perf_counter()
-            screen._apply_filter(query)  # what Input.Changed runs
+            path_filter.show_matches(query)  # what Input.Changed runs
             app.screen._refresh_layout(size=app.size)  # layout, then draw the frame
             app.screen._compositor.render_update(full=False)
             timings.append((time.perf_counter() - start) * 1000)

@@ -65,7 +65,7 @@ from pathlib import Path
 from textual.widgets import DataTable
 from vault_console import config
 from vault_console.app import make_app
-from vault_console.screens.main import MainScreen
+from vault_console.screens.browse.screen import MainScreen
 settings = config.with_token(config.resolve(home=Path('/nonexistent')), sys.argv[1])
 stamped = []
 def check(app, screen):

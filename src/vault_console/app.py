@@ -28,7 +28,7 @@ from vault_console import config
 from vault_console.config import Settings
 from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_error
 from vault_console.messages import OpenSecret, OpenWizard, ServerChanged
-from vault_console.screens.main import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
+from vault_console.screens.browse.screen import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
 from vault_console.text import DETAIL_LIMIT, plain_str
 from vault_console.vault.model import ServerStatus, TokenInfo
 from vault_console.widgets.dialogs import ChoiceScreen, ErrorScreen, HelpScreen

@@ -605,21 +605,21 @@ async def test_a_slow_answer_for_an_earlier_secret_never_fills_the_panel(
     arriving later, is dropped instead of replacing it."""
     import threading
 
-    from vault_console.screens import main as main_screen
+    from vault_console.screens.browse import screen as main_screen
 
     folder = new_path("stale")
     kv = gateway.kv("scratch", 2)
     kv.write(f"{folder}/a", {"k": "A"}, cas=0)
     kv.write(f"{folder}/b", {"k": "B"}, cas=0)
     release = threading.Event()
-    real_read = main_screen._read_secret
+    real_read = main_screen.read_secret
 
     def read(store: Any, path: str, version: int | None) -> Any:
         if path.endswith("/a"):
             release.wait(10)
         return real_read(store, path, version)
 
-    monkeypatch.setattr(main_screen, "_read_secret", read)
+    monkeypatch.setattr(main_screen, "read_secret", read)
     app = make_app(root_settings)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

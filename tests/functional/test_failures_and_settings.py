@@ -22,7 +22,7 @@ from vault_console import config
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.errors import describe
-from vault_console.screens.main import MainScreen
+from vault_console.screens.browse.screen import MainScreen
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 from vault_console.widgets.dialogs import ChoiceScreen, ErrorScreen

@@ -17,8 +17,8 @@ from textual.widgets import Tree
 from tests.functional.helpers import open_editor, open_path, screen_text, settle
 from vault_console.app import VaultConsoleApp, make_app
 from vault_console.config import Settings
+from vault_console.screens.browse.screen import MainScreen
 from vault_console.screens.edit import KeyValueForm
-from vault_console.screens.main import MainScreen
 from vault_console.vault.devserver import DevServer
 from vault_console.widgets.dialogs import ConfirmScreen
 from vault_console.widgets.fitted_table import FittedTable

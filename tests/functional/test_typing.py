@@ -9,7 +9,7 @@ from textual.widgets import Input, TabbedContent
 from tests.functional.helpers import open_path, settle
 from vault_console.app import VaultConsoleApp, make_app
 from vault_console.config import Settings
-from vault_console.screens.main import MainScreen
+from vault_console.screens.browse.screen import MainScreen
 from vault_console.widgets.secret_panel import SecretPanel
 
 SIZE = (140, 40)

@@ -19,7 +19,7 @@ from tests.functional.helpers import screen_text, settle
 from vault_console.app import VaultConsoleApp, make_app
 from vault_console.config import Settings
 from vault_console.infra.setup import SetupAnswers, secret_env_name
-from vault_console.screens.main import MainScreen
+from vault_console.screens.browse.screen import MainScreen
 from vault_console.screens.plan import PlanScreen
 from vault_console.screens.wizard.base import Field, field_id
 from vault_console.screens.wizard.screen import WizardScreen

@@ -25,7 +25,7 @@ from tests.functional.test_wizard import field, shown, type_into
 from tests.infra.gate_program import gated
 from tests.infra.test_real_engine import RecordingCli
 from vault_console.app import VaultConsoleApp, make_app
-from vault_console.screens.main import MainScreen
+from vault_console.screens.browse.screen import MainScreen
 from vault_console.screens.wizard.destroy import DestroyScreen
 from vault_console.screens.wizard.screen import WizardScreen
 from vault_console.vault.devserver import DevServer

@@ -204,6 +204,17 @@ class AuditPanel(Vertical):
         if query.has_focus:
             self.query_one("#audit-table", DataTable).focus()
 
+    def show_query(self, query: Query, text: str) -> None:
+        """Run ``query``, with ``text`` on the query line. The panel was opened to answer a
+        query: the focus goes to the line, so what is typed next refines the query instead
+        of firing the table's keys."""
+        self.audit_query = query
+        line = self.query_one("#audit-query", Input)
+        line.value = text
+        line.focus()
+        line.cursor_position = len(line.value)
+        self.rescan()
+
     def rescan(self) -> None:
         if self.log_path is None:
             return

@@ -1,0 +1,1 @@
+"""The main screen: browse mounts and secrets, and the Audit and Review tabs."""
