@@ -24,11 +24,12 @@ from textual.widget import Widget
 from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
-from vault_console import config
+from vault_console import config, textual_private
 from vault_console.config import Settings
 from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_error
 from vault_console.messages import OpenSecret, OpenWizard, ServerChanged
-from vault_console.screens.browse.screen import LAZY_TABS, WRITE_ACTIONS, MainScreen, panel_class
+from vault_console.screens.browse.keys import WRITE_ACTIONS
+from vault_console.screens.browse.screen import LAZY_TABS, MainScreen, panel_class
 from vault_console.text import DETAIL_LIMIT, plain_str
 from vault_console.vault.model import ServerStatus, TokenInfo
 from vault_console.widgets.dialogs import ChoiceScreen, ErrorScreen, HelpScreen
@@ -507,7 +508,7 @@ class VaultConsoleApp(App[int]):
     def copy_to_clipboard(self, text: str) -> None:
         """Send ``text`` to the terminal's clipboard (OSC 52) and keep no copy in the app."""
         super().copy_to_clipboard(text)
-        self._clipboard = ""
+        textual_private.forget_clipboard(self)
 
     def _fatal_error(self) -> None:
         """Textual's crash report shows local variables, which can hold secrets; ours does
@@ -519,16 +520,17 @@ class VaultConsoleApp(App[int]):
 
         self.bell()
         traceback = Traceback(show_locals=False, width=None, suppress=[rich])
-        error = self._exception
+        error = textual_private.fatal_exception(self)
         said = crash.summary(error, crash.write_report(error, self.env)) if error else ""
         # Textual prints only the first exit renderable: one group holds both.
-        self._exit_renderables.append(
+        textual_private.print_on_exit(
+            self,
             Group(
                 Segments(self.console.render(traceback, self.console.options)),
                 Text(said, style="bold red"),
-            )
+            ),
         )
-        self._close_messages_no_wait()
+        textual_private.close_now(self)
 
     def on_unmount(self) -> None:
         self._close_gateway()

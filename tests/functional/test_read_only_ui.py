@@ -10,7 +10,8 @@ from tests.functional.helpers import open_path, screen_text, settle
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.errors import ReadOnlyViolation
-from vault_console.screens.browse.screen import WRITE_ACTIONS, MainScreen
+from vault_console.screens.browse.keys import WRITE_ACTIONS
+from vault_console.screens.browse.screen import MainScreen
 from vault_console.screens.edit import KeyValueForm
 
 

@@ -108,7 +108,7 @@ def test_preview_exit_0_without_changes(tmp_path: Path, settings: Settings) -> N
 
 
 def test_preview_exit_1_on_failure_with_a_clear_message(tmp_path: Path, settings: Settings) -> None:
-    from pulumi.automation._cmd import CommandResult
+    from pulumi.automation import CommandResult
 
     failure = CommandResult("", "error: passphrase must be set with PULUMI_CONFIG_PASSPHRASE", 255)
     engine = make_engine(tmp_path, ReplayCommand(FIXTURES / "up-3.json", fail={"preview": failure}))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi.automation._cmd import CommandResult
+from pulumi.automation import CommandResult
 from pulumi.automation.events import EngineEvent
 
 from tests.conftest import PULUMI_EVENTS, pulumi_log

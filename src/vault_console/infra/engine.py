@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
-from pulumi.automation._cmd import CommandResult, OnOutput, _fixup_path
+from pulumi.automation import CommandResult, OnOutput
 from pulumi.automation.errors import CommandError, ConcurrentUpdateError, create_command_error
 from pulumi.automation.events import EngineEvent
 from semver import VersionInfo
@@ -193,7 +193,10 @@ class PulumiCli(auto.PulumiCommand):
             args = ["--non-interactive", *args]
         env = process_env({**additional_env, "PULUMI_AUTOMATION_API": "true"})
         if os.path.isabs(self.command):
-            env = _fixup_path(env, os.path.dirname(self.command))
+            # The CLI's own folder first on PATH, so plugins bundled beside it are found
+            # (what the SDK's PulumiCommand does, in a private helper we do not call).
+            cli_dir = os.path.dirname(self.command)
+            env["PATH"] = os.pathsep.join(p for p in (cli_dir, env.get("PATH")) if p)
         out: list[str] = []
         err: list[str] = []
         verb = next((a for a in args if not a.startswith("-")), "")
