@@ -115,3 +115,23 @@ asyncio.run(main())
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "WizardScreen"
+
+
+def test_every_worker_goes_through_run_io() -> None:
+    """One way to run blocking work: ``App.run_io`` is the only caller of ``run_worker``
+    and nothing uses ``@work``, so every failure takes the one error path and every keyed
+    answer can be superseded."""
+    import re
+    from pathlib import Path
+
+    import vault_console
+
+    root = Path(vault_console.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\brun_worker\(|^\s*@work\b|from textual import .*\bwork\b", line):
+                found.append((str(path.relative_to(root)), number, line.strip()))
+    assert [(where, line) for where, _, line in found] == [
+        ("app.py", "worker: Worker[T] = self.run_worker(")
+    ], found

@@ -12,13 +12,12 @@ from typing import Any
 
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
-from textual.worker import Worker, WorkerState
 
 from vault_console.audit.query import HELP, parse_query
 from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan_latest
@@ -174,12 +173,16 @@ class AuditPanel(Vertical):
         if not path:
             self._status("No log file: press L to open one (a file audit device's JSON lines)")
             return
-        problem = readable_log(path)
-        if problem:
-            self._status(problem)
-            return
-        self.log_path = Path(path)
-        self.rescan()
+
+        def checked(problem: str | None) -> None:
+            if problem:
+                self._status(problem)
+                return
+            self.log_path = Path(path)
+            self.rescan()
+
+        # A stat and an access check: in a worker, as the file may be on a slow mount.
+        self.vc.run_io(lambda: readable_log(path), checked, description=f"check {path}")
 
     def _status(self, text: str) -> None:
         self.query_one("#audit-status", Label).update(plain(text, DETAIL_LIMIT))
@@ -349,32 +352,29 @@ class AuditPanel(Vertical):
         self._status(f"Following {self.log_path} (f to stop)")
         self._follow(self.log_path, self.audit_query, self._stop_follow)
 
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="audit-follow",
-        description="follow audit log",
-    )
     def _follow(self, path: Path, query: Query, stop: threading.Event) -> None:
-        follower = Follower(path, query)
-        try:
-            for batch in follower.run(stop):
-                self.post_message(self.NewEntries(batch))
-        finally:
-            follower.close()
+        """Follow the log in a worker until ``stop``; new matches are posted up as they come.
+        A follower that fails (the log rotated into a file it cannot open, a disk error)
+        stops follow mode and says why on the status line."""
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A follower that fails (the log rotated into a file it cannot open, a disk
-        error) stops follow mode and says why; before, the error was dropped and the tab
-        went on saying it was following."""
-        if event.worker.group != "audit-follow" or event.state != WorkerState.ERROR:
-            return
-        event.stop()
-        self._stop_follow = None
-        error = event.worker.error
-        reason = describe(error).message if error is not None else "unknown error"
-        self._status(f"✖ Follow mode stopped: {reason}")
+        def run() -> None:
+            follower = Follower(path, query)
+            try:
+                for batch in follower.run(stop):
+                    self.post_message(self.NewEntries(batch))
+            finally:
+                follower.close()
+
+        def failed(error: BaseException) -> bool:
+            if self._stop_follow is stop:
+                self._stop_follow = None
+            self._status(f"✖ Follow mode stopped: {describe(error).message}")
+            self.refresh_bindings()
+            return True
+
+        self.vc.run_io(
+            run, lambda _: None, description="follow audit log", on_error=failed, key="audit-follow"
+        )
 
     def on_audit_panel_new_entries(self, message: NewEntries) -> None:
         # Rows are appended (or a request's row updated with its response), never rebuilt:

@@ -25,7 +25,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from vault_console import config
-from vault_console.host import ConsoleHost, host_of
+from vault_console.host import ConsoleHost, console_env, host_of
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 from vault_console.vault import review
 from vault_console.vault.policies import api_paths, broad_rules, who_can_read
@@ -350,8 +350,7 @@ class ReviewPanel(Vertical):
     def action_export(self) -> None:
         """Ask the format, then where to write (a new file under the state directory by
         default, never the current directory unasked), then write the findings."""
-        env = self.vc.env if self.vc.env is not None else dict(os.environ)
-        folder = config.state_dir(env) / "findings"
+        folder = config.state_dir(console_env(self)) / "findings"
 
         def chosen(fmt: str | None) -> None:
             if fmt is None:
@@ -372,19 +371,29 @@ class ReviewPanel(Vertical):
                 return
             findings, header = self.findings(), self.export_header()
             path = Path(target)
-            try:
+
+            def work() -> None:  # in a worker: the disk may be slow or full
                 if path.parent == folder:
                     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
                 # O_EXCL: never over another file, whatever appeared since the check.
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 with os.fdopen(fd, "w", encoding="utf-8") as out:
                     out.write(review.export(findings, fmt, header))
-            except OSError as exc:
+
+            def refused(exc: BaseException) -> bool:
+                if not isinstance(exc, OSError):
+                    return False
                 self.notify(
                     f"Not written: {path}: {exc.strerror or exc}", severity="error", timeout=10
                 )
-                return
-            self.notify(f"Wrote {len(findings)} findings to {path}")
+                return True
+
+            self.vc.run_io(
+                work,
+                lambda _: self.notify(f"Wrote {len(findings)} findings to {path}"),
+                description=f"write {path}",
+                on_error=refused,
+            )
 
         if self.age_mount is None:
             self.notify(
