@@ -35,24 +35,28 @@ def build_engine(
     verbose: bool = False,
 ) -> Any:
     """The engine for a config file, or EXIT_ERROR after printing every bad value."""
-    from vault_console.infra.engine import Engine, EngineOptions
-    from vault_console_programs.ai_secrets.config import parse, read_toml
+    from vault_console.infra.engine import Engine
+    from vault_console.infra.setup import SetupAnswers
+    from vault_console_programs.ai_secrets.config import StackConfigError
 
     engine: Any = None
 
     def run() -> int:
+        # The wizard's model: the same answers give the same config, state and options.
         nonlocal engine
-        raw = read_toml(config_file)  # read once: the stack's settings and its [state]
-        config, secrets = parse(raw, env)
-        state = _state(raw)
+        answers = SetupAnswers.read(config_file)  # read once: the settings and [state]
+        config, secrets = answers.build(env)
+        problems = answers.state_problems()
+        if problems:
+            raise StackConfigError(problems)
         engine = Engine(
             config,
             secrets,
-            options=EngineOptions(
-                stack=stack,
-                # Flags beat the file's [state] section.
-                secrets_provider=secrets_provider or state.secrets_provider,
-                backend_url=backend or state.backend,
+            options=answers.engine_options(
+                stack,
+                None,
+                backend=backend,
+                secrets_provider=secrets_provider,
                 verbose=verbose,
             ),
             env=env,
@@ -62,17 +66,6 @@ def build_engine(
 
     code = _guard(run, err, stack)
     return engine if code == EXIT_OK else code
-
-
-def _state(raw: Mapping[str, Any]) -> Any:
-    """The config's ``[state]`` section; StackConfigError naming each bad setting."""
-    from vault_console.infra.state import parse_state
-    from vault_console_programs.ai_secrets.config import StackConfigError
-
-    state, problems = parse_state(raw)
-    if problems:
-        raise StackConfigError([f"{name}: {reason}" for name, reason in problems.items()])
-    return state
 
 
 def _guard(run: Callable[[], int], err: TextIO, stack: str) -> int:

@@ -563,3 +563,55 @@ async def test_the_destroy_preview_shows_its_rows_at_80x24(run: Run) -> None:
         await type_into(pilot, app, "destroy.confirm", run.stack)
         await pilot.click("#destroy-run")
         await until(pilot, lambda: "Destroyed stack" in shown(app, "#destroy-header"))
+
+
+async def test_the_answers_saved_as_a_config_file_preview_the_same_plan_headless(
+    run: Run,
+) -> None:
+    """One setup model: the wizard's ctrl+s writes the config file that ``vault-console
+    preview --config`` reads, and that headless preview (a new process, the secret value
+    in the variable the file names) plans what the wizard's review showed."""
+    import json
+    import subprocess
+    import sys
+
+    from vault_console.infra.setup import secret_env_name
+
+    app = run.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard())
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.state.preview is not None)
+        assert screen.state.preview is not None
+        reviewed = {(s.urn, s.op) for s in screen.state.preview.plan.steps}
+        secret_fields = list(screen.state.answers.secrets)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("enter")  # the suggested path, under the state folder
+        await settle(pilot)
+        saved = Path(run.env["XDG_STATE_HOME"]) / "vault-console" / "configs" / f"{run.stack}.toml"
+        await until(pilot, saved.exists, timeout=10)
+        await until(pilot, lambda: "previews the same plan" in screen_text(app), timeout=10)
+    text = saved.read_text()
+    assert VALUE not in text  # the file names the variable, never the value
+    assert len(secret_fields) == 1
+    env = {
+        **run.env,
+        "VAULT_ADDR": run.server.address,
+        "VAULT_TOKEN": run.server.root_token,
+        secret_env_name(secret_fields[0]): VALUE,
+    }
+    command = [sys.executable, "-m", "vault_console", "preview", "--config", str(saved)]
+    done = subprocess.run(
+        [*command, "--stack", run.stack, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr  # 2: the plan has changes
+    headless = {(s["urn"], s["op"]) for s in json.loads(done.stdout)["steps"]}
+    assert headless == reviewed
+    assert ("create" in {op for _, op in headless}) and VALUE not in done.stdout + done.stderr

@@ -26,6 +26,7 @@ from vault_console_programs.ai_secrets.config import (
     StackConfig,
     StackConfigError,
     parse,
+    read_toml,
 )
 
 if TYPE_CHECKING:
@@ -114,17 +115,30 @@ class SetupAnswers:
         ``problems``; a bad section gives the defaults)."""
         return parse_state(self.raw)[0]
 
-    def engine_options(self, stack: str, work_dir: Path | None) -> EngineOptions:
+    def state_problems(self) -> list[str]:
+        """``[state]``'s bad settings, each as ``field: reason``."""
+        return [f"{name}: {reason}" for name, reason in parse_state(self.raw)[1].items()]
+
+    def engine_options(
+        self,
+        stack: str,
+        work_dir: Path | None,
+        *,
+        backend: str | None = None,
+        secrets_provider: str | None = None,
+        verbose: bool = False,
+    ) -> EngineOptions:
         """The engine's options for ``stack``: its state backend and secrets provider from
-        these answers (the wizard's preview and apply, and its destroy)."""
+        these answers, unless given (a headless command's flags beat the file's [state])."""
         from vault_console.infra.engine import EngineOptions  # pulumi loads with the engine
 
         state = self.state()
         return EngineOptions(
             stack=stack,
             work_dir=work_dir,
-            backend_url=state.backend,
-            secrets_provider=state.secrets_provider,
+            backend_url=backend or state.backend,
+            secrets_provider=secrets_provider or state.secrets_provider,
+            verbose=verbose,
         )
 
     def digest(self) -> str:
@@ -141,6 +155,20 @@ class SetupAnswers:
     def config_toml(self) -> str:
         """The stack config as TOML for ``vault-console preview --config``; no secret value."""
         return _toml(self.raw)
+
+    @classmethod
+    def read(cls, path: Path) -> SetupAnswers:
+        """A stack config file (``preview --config``), as the wizard's answers: secret
+        values come from the variables its fields name."""
+        return cls(raw=read_toml(path), loaded=True)
+
+    def save_config(self, path: Path) -> None:
+        """The answers as a config file for ``preview --config`` / ``up --config``: no
+        secret value (each secret names its variable). Never over an existing file."""
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(self.config_toml())
 
     def save(self, state_dir: Path, stack: str) -> Path:
         """Save the answers for ``stack`` (owner-only); a later run starts from them."""

@@ -66,6 +66,7 @@ class WizardScreen(Screen[None]):
         Binding("escape", "close", "Close / cancel", id="wizard.close"),
         # Ctrl+C cancels a running preview or apply, as in a terminal running pulumi.
         Binding("ctrl+c", "cancel_or_hint", "Cancel the run", show=False, id="wizard.cancel"),
+        Binding("ctrl+s", "save_config", "Save as config file", show=False, id="wizard.save"),
     ]
 
     def __init__(
@@ -311,6 +312,50 @@ class WizardScreen(Screen[None]):
             self.state.answers.save(self.state_dir, self.state.stack)
         except OSError as exc:
             self.notify(f"answers not saved: {exc.strerror}", severity="warning")
+
+    def action_save_config(self) -> None:
+        """The answers as the config file ``vault-console preview --config`` reads (no
+        secret value: each secret names the variable a pipeline sets)."""
+        from vault_console.widgets.dialogs import PromptScreen
+
+        self.step().store()
+        answers, stack = self.state.answers, self.state.stack
+
+        def check(typed: str) -> str:
+            if not typed.strip():
+                raise ValueError("path: type where to write the file")
+            return str(Path(typed.strip()).expanduser())
+
+        def write(target: str | None) -> None:
+            if not target:
+                return
+            path = Path(target)
+
+            def refused(exc: BaseException) -> bool:
+                if not isinstance(exc, OSError):
+                    return False
+                self.notify(f"Not written: {path}: {exc.strerror or exc}", severity="error")
+                return True
+
+            self.vc.run_io(
+                lambda: answers.save_config(path),
+                lambda _: self.notify(
+                    f"Saved {path}. `vault-console preview --config {path} --stack {stack}` "
+                    "previews the same plan, with the secret values in the variables it names."
+                ),
+                description=f"write {path}",
+                on_error=refused,
+            )
+
+        suggested = self.state_dir / "configs" / f"{stack}.toml"
+        self.app.push_screen(
+            PromptScreen(
+                "Save the answers as a config file (a new file; no secret value in it)",
+                value=str(suggested),
+                check=check,
+            ),
+            write,
+        )
 
     # -- the engine ---------------------------------------------------------------------------
 
