@@ -434,7 +434,9 @@ class VaultConsoleApp(App[int]):
         from vault_console.screens.wizard.screen import WizardScreen
 
         def closed(_: object) -> None:
-            self.setup_stack = wizard.state.stack  # W opens the stack last set up
+            # W opens the stack last set up: the one whose answers the wizard loaded (a name
+            # typed but refused at the target step is not one).
+            self.setup_stack = wizard.loaded_stack
 
         wizard = WizardScreen(stack or self.setup_stack or "dev")
         self.push_screen(wizard, closed)

@@ -391,3 +391,26 @@ async def test_the_state_backend_is_an_answer_checked_under_its_field_and_saved(
             "backend": backend,
             "secrets_provider": "awskms://alias/pulumi",
         }
+
+
+async def test_a_refused_stack_name_left_behind_does_not_break_the_next_w(
+    stock_settings: Settings, tmp_path: Path
+) -> None:
+    """Found by the wizard's monkey test: a stack name refused at the target step, then
+    Esc and leave; W again crashed the app loading that name's answers. W opens the stack
+    the wizard last loaded."""
+    app = make_app(stock_settings, env=wizard_env(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_wizard(pilot, app)
+        await type_into(pilot, app, "stack", "not a / stack")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert "may only hold letters" in shown(app, "#f-stack-field .field-error")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.click("#yes")  # leave, discarding what was typed
+        await settle(pilot)
+        again = await open_wizard(pilot, app)
+        assert app._exception is None
+        assert again.state.stack == "dev"
+        assert field(app, "stack").value == "dev"
