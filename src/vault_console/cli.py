@@ -135,6 +135,21 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument(
         "--verbose", action="store_true", help="also show the engine's debug diagnostics"
     )
+    for name, text in (
+        ("ls", "list KV mounts, or a folder's secrets (exit 0 found, 3 not found, 1 error)"),
+        ("show", "a secret's keys, versions, metadata and age, never a value (exit 0/3/1)"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        _connection_flags(sub, after=True)
+        sub.add_argument("path", nargs="?" if name == "ls" else None, default="")
+        sub.add_argument("--json", action="store_true", help="print JSON")
+        if name == "show":
+            sub.add_argument(
+                "--labels",
+                action="store_true",
+                help="also each value's kind and length and its audit-log fingerprint (the "
+                "values are read in this process for that, and never printed)",
+            )
     doctor = commands.add_parser("doctor", help="check Vault, Pulumi, the state backend and AWS")
     _connection_flags(doctor, after=True)
     doctor.add_argument("--json", action="store_true")
@@ -234,6 +249,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from vault_console import commands
 
         return commands.doctor(settings, args.json)
+    if args.command in {"ls", "show"}:
+        from vault_console import commands
+
+        labels = bool(getattr(args, "labels", False))
+        return commands.inventory(
+            settings, args.command, args.path or "", args.json, labels, sys.stdout
+        )
     if args.command == "setup":
         return _run_console(settings, setup_stack=args.stack)
     return _run_console(settings)

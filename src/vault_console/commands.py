@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from vault_console.config import Settings
-from vault_console.errors import ConsoleError
+from vault_console.errors import ConsoleError, describe
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2, 64
 
@@ -249,3 +249,38 @@ def doctor(settings: Settings, as_json: bool, out: TextIO = sys.stdout) -> int:
     checks = run_doctor(settings)
     print(render(checks, as_json), file=out)
     return EXIT_ERROR if any(c.status == "fail" for c in checks) else EXIT_OK
+
+
+EXIT_NOT_FOUND = 3
+
+
+def inventory(
+    settings: Settings, command: str, path: str, as_json: bool, values: bool, out: TextIO
+) -> int:
+    """``ls`` and ``show``: paths, keys, versions, metadata, age; labels and fingerprints
+    with ``--labels``. Never a value, in any mode. Exit 0 found, 3 not found, 1 error."""
+    from vault_console.vault import inventory
+    from vault_console.vault.client import VaultGateway
+
+    gateway = VaultGateway(settings)
+    try:
+        if command == "ls":
+            found = inventory.list_path(gateway, path)
+        else:
+            found = inventory.describe(gateway, path, values=values)
+    except inventory.NotFound as exc:
+        print(f"vault-console: {exc}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    except Exception as exc:
+        return _fail(describe(exc), sys.stderr)
+    finally:
+        gateway.close()
+    if as_json:
+        print(json.dumps(found, indent=2, sort_keys=True), file=out)
+    elif command == "ls":
+        for entry in found["entries"]:
+            print(entry.get("path", entry["name"]), file=out)
+    else:
+        for key, value in sorted(found.items()):
+            print(f"{key}: {json.dumps(value, sort_keys=True)}", file=out)
+    return EXIT_OK

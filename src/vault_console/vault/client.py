@@ -219,6 +219,19 @@ class VaultGateway:
         data = answer.get("data", answer) if isinstance(answer, dict) else {}
         return {p: [str(c) for c in data.get(p) or ()] for p in paths}
 
+    def fingerprints(self, values: list[Any]) -> list[str] | None:
+        """Each value's fingerprint as the audit log records it: the server's HMAC from
+        ``sys/audit-hash/<device>`` (a read, allowed in read-only mode), with the first
+        audit device by path. None when the server has no audit device: then there is no
+        fingerprint to show (a local unsalted hash would leak low-entropy values). A value
+        that is not a string gets ``""``: the audit log does not hash those."""
+        devices = sorted(d["path"] for d in self.audit_devices())
+        if not devices:
+            return None
+        return [
+            self.audit_hash(devices[0], value) if isinstance(value, str) else "" for value in values
+        ]
+
     def audit_devices(self) -> list[dict[str, Any]]:
         """Enabled audit devices: path, type, description and options (needs read on sys/audit)."""
         data = self.adapter.get("/v1/sys/audit")["data"]

@@ -74,24 +74,51 @@ class KvStore:
                 path=path, version=version, mount_point=self.mount, raise_on_deleted_version=True
             )
         except hvac.exceptions.InvalidPath as exc:
-            body = exc.json if isinstance(getattr(exc, "json", None), dict) else None
-            meta = ((body or {}).get("data") or {}).get("metadata")
-            if not meta:
-                raise
-            return SecretVersion(
-                path,
-                int(meta["version"]),
-                None,
-                meta.get("created_time", ""),
-                meta.get("deletion_time", ""),
-                bool(meta.get("destroyed")),
-            )
+            return self._gone(path, exc)
         data = response["data"]
         meta = data["metadata"]
         return SecretVersion(
             path,
             int(meta["version"]),
             dict(data["data"] or {}),
+            meta.get("created_time", ""),
+            meta.get("deletion_time", ""),
+            bool(meta.get("destroyed")),
+        )
+
+    def structure(self, path: str, version: int | None = None) -> SecretVersion:
+        """A KV v2 version's keys and nesting, no value (``GET <mount>/subkeys/<path>``):
+        ``data`` stays None and ``subkeys`` holds the keys. A token that may read
+        ``subkeys/`` but not ``data/`` gets this much."""
+        query = f"?version={version}" if version else ""
+        try:
+            answer = self.client.adapter.get(f"/v1/{self.mount}/subkeys/{path}{query}")
+        except hvac.exceptions.InvalidPath as exc:
+            return self._gone(path, exc)
+        data = answer["data"]
+        meta = data["metadata"]
+        return SecretVersion(
+            path,
+            int(meta["version"]),
+            None,
+            meta.get("created_time", ""),
+            meta.get("deletion_time", ""),
+            bool(meta.get("destroyed")),
+            subkeys=dict(data.get("subkeys") or {}),
+        )
+
+    @staticmethod
+    def _gone(path: str, exc: hvac.exceptions.InvalidPath) -> SecretVersion:
+        """A deleted or destroyed version (a 404 that carries its metadata); any other 404
+        is raised again."""
+        body = exc.json if isinstance(getattr(exc, "json", None), dict) else None
+        meta = ((body or {}).get("data") or {}).get("metadata")
+        if not meta:
+            raise exc
+        return SecretVersion(
+            path,
+            int(meta["version"]),
+            None,
             meta.get("created_time", ""),
             meta.get("deletion_time", ""),
             bool(meta.get("destroyed")),

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from vault_console.value_kinds import labels
+
 
 @dataclass(frozen=True)
 class SecretVersion:
@@ -23,6 +25,13 @@ class SecretVersion:
     created_time: str = ""
     deletion_time: str = ""
     destroyed: bool = False
+    subkeys: dict[str, Any] | None = None
+    """The keys and their nesting without values (KV v2 ``subkeys``; a leaf is None):
+    set when the version was opened without fetching its values (``data`` is None)."""
+
+    @property
+    def values_fetched(self) -> bool:
+        return self.data is not None
 
     @property
     def state(self) -> str:
@@ -68,10 +77,17 @@ class KeyChange:
     key: str
     status: str
     """"added", "removed", "changed" or "same"."""
+    old_label: str = ""
+    """What the old value is, never what it holds (``value_kinds.label``)."""
+    new_label: str = ""
+    old_fingerprint: str = ""
+    """The audit log's HMAC of the old value (``hmac-sha256:…``), when one was asked for."""
+    new_fingerprint: str = ""
 
 
 def diff_versions(old: dict[str, Any], new: dict[str, Any]) -> list[KeyChange]:
     """Per-key changes from ``old`` to ``new``, sorted by key."""
+    old_labels, new_labels = labels(old), labels(new)
     changes = []
     for key in sorted(set(old) | set(new)):
         if key not in old:
@@ -80,7 +96,7 @@ def diff_versions(old: dict[str, Any], new: dict[str, Any]) -> list[KeyChange]:
             status = "removed"
         else:
             status = "same" if old[key] == new[key] else "changed"
-        changes.append(KeyChange(key, status))
+        changes.append(KeyChange(key, status, old_labels.get(key, ""), new_labels.get(key, "")))
     return changes
 
 

@@ -230,12 +230,16 @@ class DiffScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape", "dismiss", "Close", id="modal.close")]
 
-    def __init__(self, path: str, old: int, new: int, changes: list[KeyChange]) -> None:
+    def __init__(
+        self, path: str, old: int, new: int, changes: list[KeyChange], note: str = ""
+    ) -> None:
         super().__init__()
         self.path = path
         self.old = old
         self.new = new
         self.changes = changes
+        self.note = note
+        """Why no fingerprints show, when none do."""
 
     def compose(self) -> ComposeResult:
         marks = {"added": "+", "removed": "-", "changed": "~", "same": " "}
@@ -246,10 +250,22 @@ class DiffScreen(ModalScreen[None]):
             table: DataTable[str | Text] = DataTable(cursor_type="row", id="diff-table")
             table.add_columns("", "Key", "Change", f"v{self.old}", f"v{self.new}")
             for change in self.changes:
-                old_cell = "" if change.status == "added" else MASK
-                new_cell = "" if change.status == "removed" else MASK
+                # What each value is (its kind and length), never what it holds.
+                old_cell = "" if change.status == "added" else plain(change.old_label or MASK)
+                new_cell = "" if change.status == "removed" else plain(change.new_label or MASK)
                 table.add_row(
                     marks[change.status], plain(change.key), change.status, old_cell, new_cell
                 )
+                if change.old_fingerprint or change.new_fingerprint:
+                    # The audit log's HMACs: search either one in the Audit tab.
+                    table.add_row(
+                        "",
+                        "",
+                        "hmac",
+                        plain(change.old_fingerprint or "-"),
+                        plain(change.new_fingerprint or "-"),
+                    )
             yield table
+            if self.note:
+                yield Label(plain(self.note, DETAIL_LIMIT, multiline=True), classes="hint")
         yield Footer()  # the dialog's own keys

@@ -14,14 +14,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Label, Static
 
-from vault_console.text import DETAIL_LIMIT, MASK, format_time, json_kind, plain
+from vault_console.text import DETAIL_LIMIT, MASK, format_time, plain
+from vault_console.value_kinds import labels
 from vault_console.vault.model import SecretMetadata, SecretVersion
-
-
-def value_kind(value: Any) -> str:
-    """How a KV value is typed: string (with its line count), number, boolean, object…"""
-    lines = value.count("\n") + 1 if isinstance(value, str) else 1
-    return f"string, {lines} lines" if lines > 1 else json_kind(value)
 
 
 def value_text(value: Any, indent: int | None = None) -> str:
@@ -37,6 +32,8 @@ class ShownSecret:
     kv_version: int
     secret: SecretVersion
     metadata: SecretMetadata | None
+    note: str = ""
+    """How it was read, when that is not the usual way (subkeys refused: values read)."""
 
     @property
     def full_path(self) -> str:
@@ -112,7 +109,11 @@ class SecretPanel(Vertical):
                 parts.append(
                     f"DELETED {format_time(secret.deletion_time)}: no values until undeleted (u)"
                 )
-            state.update("  ·  ".join(parts))
+            if secret.subkeys is not None and secret.data is None and secret.state == "active":
+                parts.append("values not fetched: r, c, e, J, f or D fetch them")
+            if shown.note:
+                parts.append(shown.note)
+            state.update(plain("  ·  ".join(parts)))
         if meta is not None:
             for info in reversed(meta.versions):
                 marker = " ◀" if info.version == secret.version else ""
@@ -138,11 +139,23 @@ class SecretPanel(Vertical):
         table.clear(columns=True)
         table.add_columns("Key", "Type", "Value")
         shown = self.shown
+        if shown is not None and shown.secret.data is None and shown.secret.subkeys:
+            # Keys and nesting only: nothing of the values was fetched.
+            for key, below in sorted(shown.secret.subkeys.items()):
+                what = f"object · {len(below)} keys" if isinstance(below, dict) else "not fetched"
+                table.add_row(
+                    plain(key), plain(what, style="dim"), Text(MASK, style="dim"), key=key
+                )
+            if table.row_count:
+                table.move_cursor(row=min(cursor, table.row_count - 1))
+            self._render_whole()
+            return
         if shown is None or shown.secret.data is None:
             return
+        kinds = labels(shown.secret.data)  # what each value is, never what it holds
         for key, value in sorted(shown.secret.data.items()):
             cell = plain(value_text(value)) if key in self.revealed else Text(MASK, style="dim")
-            table.add_row(plain(key), Text(value_kind(value), style="dim"), cell, key=key)
+            table.add_row(plain(key), plain(kinds[key], style="dim"), cell, key=key)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         self._render_whole()
@@ -163,7 +176,7 @@ class SecretPanel(Vertical):
 
     def selected_key(self) -> str | None:
         table = self.query_one("#secret-values", DataTable)
-        if self.shown is None or self.shown.secret.data is None or not table.row_count:
+        if self.shown is None or not table.row_count:
             return None
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
         return str(row_key.value)

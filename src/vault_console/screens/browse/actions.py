@@ -1,190 +1,40 @@
-"""What the secret keys do: reveal, copy, versions, edit, new, metadata, delete, undelete,
-destroy, compare. ``MainScreen`` (``screen.py``) inherits these and owns the layout, the
-tabs and the navigation they use (``open_secret``, ``show_in_tree``, ``selected_mount``).
+"""What the secret keys that write do: edit (form or JSON), new, custom metadata, delete,
+undelete, destroy. Each write keeps what the user did not touch, and a refused write keeps
+the input in its form. ``MainScreen`` (``screen.py``) inherits these.
 """
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from textual.screen import Screen
-
 from vault_console.errors import CasConflict, ChangedSinceOpened
-from vault_console.host import ConsoleHost, host_of
-from vault_console.messages import ShowAuditQuery
+from vault_console.screens.browse.values import ValueActions, no_data
 from vault_console.screens.edit import FormResult, FormScreen, JsonScreen, KeyValueForm
-from vault_console.vault.model import KeyChange, MountInfo, SecretVersion, diff_versions
-from vault_console.widgets.dialogs import ChoiceScreen, ConfirmScreen, ConflictScreen, DiffScreen
+from vault_console.vault.model import SecretVersion
+from vault_console.widgets.dialogs import ConfirmScreen, ConflictScreen
 from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
 from vault_console.widgets.secret_tree import SecretTree
 
 T = TypeVar("T")
 
 
-def kv_get_command(shown: ShownSecret) -> str:
-    """``vault kv get -mount=MOUNT PATH`` for the shown secret, shell-quoted; an older
-    version adds ``-version=N``. Works with ``bao kv get`` too."""
-    parts = ["vault", "kv", "get", f"-mount={shown.mount}"]
-    latest = shown.metadata.current_version if shown.metadata else None
-    if shown.kv_version == 2 and shown.secret.version and shown.secret.version != latest:
-        parts.append(f"-version={shown.secret.version}")
-    parts.append(shown.secret.path)
-    return shlex.join(parts)
-
-
-def _no_data(shown: ShownSecret, action: str) -> str:
-    """Why a version without data cannot be ``action`` (edited, shown...), and what can
-    still be done with it."""
-    version = shown.secret.version
-    if shown.secret.destroyed:
-        return (
-            f"Version {version} is destroyed: its data is gone for good and it cannot be "
-            f"{action}. [ and ] open the other versions; e on one of them makes a new "
-            "latest version from it."
-        )
-    return (
-        f"Version {version} is deleted (soft): it cannot be {action} as it is. u undeletes "
-        "it, X destroys it for good; [ and ] open the other versions."
-    )
-
-
-class SecretActions(Screen[None]):
-    """The secret actions of the main screen; the navigation they use is ``MainScreen``'s."""
-
-    mounts: list[MountInfo]
-
-    @property
-    def vc(self) -> ConsoleHost:
-        return host_of(self)
-
-    def open_secret(self, mount: MountInfo, path: str, version: int | None = None) -> None:
-        raise NotImplementedError  # MainScreen's
-
-    def show_in_tree(self, mount: MountInfo, path: str) -> None:
-        raise NotImplementedError  # MainScreen's
-
-    def selected_mount(self) -> MountInfo | None:
-        raise NotImplementedError  # MainScreen's
-
-    def _shown(self, need_v2: bool = False) -> ShownSecret | None:
-        shown = self.query_one(SecretPanel).shown
-        if shown is None:
-            self.notify("Open a secret first", severity="warning")
-            return None
-        if need_v2 and shown.kv_version != 2:
-            self.notify("KV v1 has no versions or metadata", severity="warning")
-            return None
-        return shown
-
-    def _mount_of(self, shown: ShownSecret) -> MountInfo:
-        return next(m for m in self.mounts if m.path == shown.mount + "/")
-
-    def _reopen(self, shown: ShownSecret, version: int | None = None) -> None:
-        self.open_secret(self._mount_of(shown), shown.secret.path, version)
-
-    def _step_version(self, step: int) -> None:
-        shown = self._shown(need_v2=True)
-        if shown is None or shown.metadata is None or shown.secret.version is None:
-            return
-        numbers = [v.version for v in shown.metadata.versions]
-        index = numbers.index(shown.secret.version) + step
-        if 0 <= index < len(numbers):
-            self._reopen(shown, numbers[index])
-        else:
-            edge = "oldest" if step < 0 else "newest"
-            self.notify(f"Version {shown.secret.version} is the {edge} one kept", timeout=4)
-
-    # -- values: r / R / h / c, from the tree or the value table alike ---------------------
-
-    def _values(self) -> SecretPanel | None:
-        """The panel, when the open secret has values to act on; else a notice says why."""
-        shown = self._shown()
-        if shown is None:
-            return None
-        if shown.secret.data is None:
-            self.notify(_no_data(shown, "shown"), severity="warning")
-            return None
-        return self.query_one(SecretPanel)
-
-    def action_reveal_value(self) -> None:
-        panel = self._values()
-        if panel is None:
-            return
-        if panel.selected_key() is None:
-            self.notify("This version has no keys", severity="warning")
-            return
-        panel.action_reveal()
-
-    def action_reveal_all(self) -> None:
-        panel = self._values()
-        if panel is not None:
-            panel.action_reveal_all()
-
-    def action_hide_values(self) -> None:
-        panel = self._values()
-        if panel is not None:
-            panel.action_hide()
-
-    def action_copy_value(self) -> None:
-        panel = self._values()
-        if panel is not None:
-            panel.action_copy()
-
-    def action_access_history(self) -> None:
-        """Open the audit log filtered to every API path of this secret, exactly.
-
-        Exact, not a prefix: ``prod/openai`` must not match ``prod/openai-old``.
-        """
-        from vault_console.vault.policies import kv2_secret_paths
-
-        shown = self._shown()
-        if shown is None:
-            return
-        if shown.kv_version == 2:
-            paths = kv2_secret_paths(shown.mount, shown.secret.path)
-        else:
-            paths = (f"{shown.mount}/{shown.secret.path}",)
-        self.post_message(ShowAuditQuery(paths))
-
-    def action_older(self) -> None:
-        self._step_version(-1)
-
-    def action_newer(self) -> None:
-        self._step_version(+1)
+class SecretActions(ValueActions):
+    """The main screen's writing secret actions."""
 
     def action_edit(self) -> None:
         self._open_editor("form")
-
-    def action_copy_path(self) -> None:
-        """Copy the open secret's path (mount and path), never a value."""
-        shown = self._shown()
-        if shown is not None:
-            self.app.copy_to_clipboard(shown.full_path)
-            self.notify(f"Copied the path {shown.full_path}")
-
-    def action_copy_command(self) -> None:
-        """Copy the ``vault kv get`` command that reads the open secret (no value, no token)."""
-        shown = self._shown()
-        if shown is None:
-            return
-        command = kv_get_command(shown)
-        self.app.copy_to_clipboard(command)
-        self.notify(f"Copied: {command}")
 
     def action_json_view(self) -> None:
         """The whole secret as JSON (masked until revealed); it can be edited there too."""
         self._open_editor("json")
 
     def _open_editor(self, editor: str) -> None:
-        shown = self._shown()
-        if shown is None:
-            return
-        if shown.secret.data is None:
-            self.notify(_no_data(shown, "edited"), severity="warning")
-            return
-        self._edit(shown, dict(shown.secret.data), editor)
+        def edit(panel: SecretPanel) -> None:
+            if panel.shown is not None and panel.shown.secret.data is not None:
+                self._edit(panel.shown, dict(panel.shown.secret.data), editor)
+
+        self._with_values(edit, "edited")
 
     def _edit(self, shown: ShownSecret, data: dict[str, Any], editor: str = "form") -> None:
         cas: int | None = None
@@ -429,7 +279,7 @@ class SecretActions(Screen[None]):
         version = shown.secret.version
         assert version is not None
         if shown.secret.state != "active":
-            self.notify(_no_data(shown, "deleted again"), severity="warning")
+            self.notify(no_data(shown, "deleted again"), severity="warning")
             return
         self._confirm_then(
             f"Delete version {version} of {shown.full_path}",
@@ -444,7 +294,7 @@ class SecretActions(Screen[None]):
             return
         if shown.secret.state != "deleted":
             why = (
-                _no_data(shown, "undeleted")
+                no_data(shown, "undeleted")
                 if shown.secret.destroyed
                 else f"Version {shown.secret.version} is not deleted: nothing to undelete"
             )
@@ -464,7 +314,7 @@ class SecretActions(Screen[None]):
         if shown is None or shown.secret.version is None:
             return
         if shown.secret.destroyed:
-            self.notify(_no_data(shown, "destroyed again"), severity="warning")
+            self.notify(no_data(shown, "destroyed again"), severity="warning")
             return
         kv = self.vc.gateway.kv(self._mount_of(shown))
         version = shown.secret.version
@@ -474,44 +324,4 @@ class SecretActions(Screen[None]):
             lambda: kv.destroy_versions(shown.secret.path, [version]),
             shown,
             word="destroy",
-        )
-
-    def action_compare(self) -> None:
-        shown = self._shown(need_v2=True)
-        if shown is None or shown.metadata is None or shown.secret.version is None:
-            return
-        current = shown.secret.version
-        readable = [
-            v.version
-            for v in shown.metadata.versions
-            if v.state == "active" and v.version != current
-        ]
-        if shown.secret.data is None or not readable:
-            self.notify("No other readable version to compare with", severity="warning")
-            return
-        kv = self.vc.gateway.kv(self._mount_of(shown))
-        new_data = dict(shown.secret.data)
-
-        def chosen(choice: str | None) -> None:
-            if choice is None:
-                return
-            other = int(choice)
-            old_v, new_v = sorted((other, current))
-
-            def compute() -> list[KeyChange]:  # in the worker: read, then compare
-                other_data = kv.read(shown.secret.path, other).data or {}
-                old, new = (other_data, new_data) if other < current else (new_data, other_data)
-                return diff_versions(old, new)
-
-            def show(changes: list[KeyChange]) -> None:  # widgets are made on the UI thread
-                self.app.push_screen(DiffScreen(shown.full_path, old_v, new_v, changes))
-
-            self.vc.run_io(compute, show, description="compare versions")
-
-        self.app.push_screen(
-            ChoiceScreen(
-                f"Compare version {current} with",
-                [(str(v), f"version {v}") for v in reversed(readable)],
-            ),
-            chosen,
         )

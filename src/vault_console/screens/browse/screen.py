@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, TabbedContent, TabPane
 from textual.widgets.tree import TreeNode
 
-from vault_console.errors import describe, is_forbidden, no_token_error
+from vault_console.errors import ErrorKind, describe, is_forbidden, kind_of, no_token_error
 from vault_console.messages import OpenWizard, ShowAuditQuery
 from vault_console.screens.browse.actions import SecretActions
 from vault_console.screens.browse.keys import (
@@ -68,16 +68,28 @@ def panel_class(tab: str) -> type[SecretPanel | AuditPanel | ReviewPanel]:
 
 
 def read_secret(kv: KvStore, path: str, version: int | None) -> ShownSecret:
-    secret = kv.read(path, version)
-    metadata = None
-    if kv.version == 2:
-        try:
-            metadata = kv.metadata(path)
-        except Exception as exc:
-            if not is_forbidden(exc):
-                raise
-            metadata = None  # a token may read data without reading metadata
-    return ShownSecret(kv.mount, kv.version, secret, metadata)
+    """A secret as it opens: on KV v2 its keys, versions and metadata, no value (the
+    values are fetched for reveal, copy, edit, JSON, fingerprint or compare, and dropped
+    on hide); where ``subkeys`` is refused or missing, the values are read, and said so.
+    KV v1 has no subkeys: its values are read."""
+    if kv.version == 1:
+        return ShownSecret(kv.mount, 1, kv.read(path, version), None)
+    note = ""
+    try:
+        secret = kv.structure(path, version)
+    except Exception as exc:
+        if kind_of(exc) not in (ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND, ErrorKind.REFUSED):
+            raise
+        secret = kv.read(path, version)  # a 404 here is a secret that is not there
+        why = "refused to this token" if is_forbidden(exc) else "not offered by this server"
+        note = f"subkeys {why}: the values were read to show the keys"
+    try:
+        metadata = kv.metadata(path)
+    except Exception as exc:
+        if not is_forbidden(exc):
+            raise
+        metadata = None  # a token may read data or subkeys without reading metadata
+    return ShownSecret(kv.mount, kv.version, secret, metadata, note)
 
 
 class MainScreen(SecretActions):
@@ -339,8 +351,7 @@ class MainScreen(SecretActions):
             panel.focus_main()
 
     def _hide_values(self) -> None:
-        for panel in self.query(SecretPanel):
-            panel.revealed = frozenset()
+        self.drop_values()  # hidden, and a version opened by its keys forgets its values
 
     async def forget_panels(self) -> None:
         """After a switch of server: the Audit and Review panels load again, from the new one.

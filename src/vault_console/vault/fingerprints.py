@@ -1,0 +1,51 @@
+"""Fingerprints of values as the audit log records them: the server's own HMAC.
+
+Never a local hash: an unsalted hash of a short value can be reversed by guessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from vault_console.errors import is_forbidden
+from vault_console.vault.client import VaultGateway
+from vault_console.vault.model import KeyChange
+
+
+def short_fingerprint(fingerprint: str) -> str:
+    """``hmac-sha256:ab12cd34…``: enough to tell two apart; ``f`` gives the whole one."""
+    kind, _, digest = fingerprint.partition(":")
+    return f"{kind}:{digest[:8]}…" if digest else fingerprint
+
+
+def with_fingerprints(
+    gateway: VaultGateway, changes: list[KeyChange], old: dict[str, Any], new: dict[str, Any]
+) -> tuple[list[KeyChange], str]:
+    """The changed keys with the audit log's fingerprint of each side, and a note when
+    there are none (no audit device, or a token that may not list them). In a worker."""
+    changed = [c for c in changes if c.status == "changed"]
+    if not changed:
+        return changes, ""
+    try:
+        found = gateway.fingerprints([old[c.key] for c in changed] + [new[c.key] for c in changed])
+    except Exception as exc:
+        if not is_forbidden(exc):
+            raise
+        return changes, "No fingerprints: this token may not list audit devices (sys/audit)."
+    if found is None:
+        return changes, (
+            "No fingerprints: the server has no audit device to compute them with (a local "
+            "hash is never shown: it would leak short values)."
+        )
+    olds, news = found[: len(changed)], found[len(changed) :]
+    prints = {
+        c.key: (short_fingerprint(o), short_fingerprint(n))
+        for c, o, n in zip(changed, olds, news, strict=True)
+    }
+    return [
+        replace(c, old_fingerprint=prints[c.key][0], new_fingerprint=prints[c.key][1])
+        if c.key in prints
+        else c
+        for c in changes
+    ], ""
