@@ -50,6 +50,12 @@ def _connection_flags(parser: argparse.ArgumentParser, *, after: bool = False) -
         help="refuse every change",
         **flag_default,
     )
+    group.add_argument(
+        "--no-values",
+        action="store_true",
+        help="refuse every request that could return a secret value",
+        **flag_default,
+    )
     # There is deliberately no --token flag: argv is visible to every user in `ps`.
 
 
@@ -166,6 +172,7 @@ _FLAG_SETTINGS = (
     "skip_verify",
     "timeout",
     "read_only",
+    "no_values",
 )
 
 

@@ -92,6 +92,8 @@ class Profile:
     """Name of the environment variable holding this profile's token."""
     read_only: bool = False
     """Refuse every request that could change the server."""
+    values: bool = True
+    """``values = false``: refuse every request that could return a secret value."""
     audit_log: str | None = None
     """Path of a file audit device's log, for the audit view."""
 
@@ -112,6 +114,8 @@ class Settings:
     skip_verify: bool = False
     timeout: float = DEFAULT_TIMEOUT_SECONDS
     read_only: bool = False
+    no_values: bool = False
+    """Values are off: requests that could return one never leave the process."""
     profile: str | None = None
     audit_log: str | None = None
 
@@ -257,7 +261,7 @@ def profiles_path(env: Mapping[str, str]) -> Path:
 
 
 _PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
-    f.name: (bool if f.name in {"skip_verify", "read_only"} else str)
+    f.name: (bool if f.name in {"skip_verify", "read_only", "values"} else str)
     for f in fields(Profile)
     if f.name != "name"
 }
@@ -477,11 +481,13 @@ def resolve(
 
     token, token_source = _token_from(env, profile, home)
     read_only = bool(flags.get("read_only")) or bool(profile and profile.read_only)
+    no_values = bool(flags.get("no_values")) or bool(profile and not profile.values)
     audit_log = flags.get("audit_log") or (profile.audit_log if profile else None)
     return Settings(
         token=token,
         token_source=token_source,
         read_only=read_only,
+        no_values=no_values,
         profile=profile.name if profile else None,
         audit_log=audit_log,
         **values,

@@ -46,6 +46,7 @@ class ErrorKind(enum.Enum):
     """Someone saved a newer version first (check-and-set), or the secret changed."""
     BAD_SETTING = "bad-setting"
     READ_ONLY = "read-only"
+    VALUES_OFF = "values-off"
     REDIRECT = "redirect"
     ENGINE_MISSING = "engine-missing"
     """The Pulumi CLI or a provider plugin is not installed: nothing can run offline."""
@@ -105,6 +106,19 @@ class CasConflict(Exception):
         super().__init__(f"{path} changed since version {expected} was loaded; nothing was written")
         self.path = path
         self.expected = expected
+
+
+class ValuesOff(PermissionError):
+    """A request that could return a secret value was refused: values are off."""
+
+    def __init__(self, method: str, path: str) -> None:
+        super().__init__(
+            f"{method} {path} was not sent: values are off in this session (--no-values), "
+            "and this request could return one. Keys, versions, metadata and fingerprints "
+            "still work."
+        )
+        self.method = method
+        self.path = path
 
 
 class ReadOnlyViolation(PermissionError):
@@ -267,6 +281,7 @@ def _table() -> list[_Row]:
         ),
         (ConfigError, ErrorKind.BAD_SETTING, "Bad setting", False, str),
         (ReadOnlyViolation, ErrorKind.READ_ONLY, "Read-only mode", False, str),
+        (ValuesOff, ErrorKind.VALUES_OFF, "Values are off", False, str),
         (CrossHostRedirect, ErrorKind.REDIRECT, "Redirected to another host", False, str),
         (
             hv.Forbidden,

@@ -33,3 +33,8 @@ def test_a_flag_after_the_subcommand_wins_and_none_given_stays_unset() -> None:
     assert args.address == "http://a:1"  # not reset by the subcommand's default
     args = build_parser().parse_args(["demo"])
     assert args.read_only is None and args.address is None
+
+
+def test_no_values_is_a_connection_flag_on_every_command() -> None:
+    assert build_parser().parse_args(["show", "kv/a", "--no-values"]).no_values is True
+    assert build_parser().parse_args(["--no-values"]).no_values is True

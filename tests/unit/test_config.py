@@ -254,3 +254,10 @@ def test_xdg_paths() -> None:
     assert config.profiles_path(env) == Path("/cfg/vault-console/config.toml")
     assert config.state_dir(env) == Path("/state/vault-console")
     assert config.profiles_path({config.CONFIG_ENV: "/elsewhere.toml"}) == Path("/elsewhere.toml")
+
+
+def test_values_false_on_a_profile_or_the_flag_turns_values_off(tmp_path: Path) -> None:
+    env = write_profiles(tmp_path, '[profiles.audit]\naddress = "http://a:1"\nvalues = false\n')
+    assert resolve(env=env, profile_name="audit", home=NO_HOME).no_values is True
+    assert resolve(env=env, home=NO_HOME).no_values is False
+    assert resolve(flags={"no_values": True}, env=env, home=NO_HOME).no_values is True

@@ -18,6 +18,25 @@ if TYPE_CHECKING:
     from vault_console.vault.kv import KvStore
 
 
+def guard_for(settings: Settings) -> RequestGuard | None:
+    """What every request passes before it leaves: read-only, no values, both, or none."""
+    guards: list[RequestGuard] = []
+    if settings.read_only:
+        guards.append(read_only_guard)
+    if settings.no_values:
+        from vault_console.vault.novalues import no_values_guard
+
+        guards.append(no_values_guard)
+    if len(guards) <= 1:
+        return guards[0] if guards else None
+
+    def both(method: str, path: str) -> None:
+        for guard in guards:
+            guard(method, path)
+
+    return both
+
+
 def _server_kind(version: str, plugin_versions: list[str]) -> str:
     if any(v.endswith("+builtin.bao") for v in plugin_versions):
         return "OpenBao"
@@ -63,8 +82,8 @@ class VaultGateway:
 
     def __init__(self, settings: Settings, guard: RequestGuard | None = None) -> None:
         self.settings = settings
-        if guard is None and settings.read_only:
-            guard = read_only_guard
+        if guard is None:
+            guard = guard_for(settings)
         self.adapter = Urllib3Adapter(settings, guard=guard)
         self._client: hvac.Client | None = None
         self._client_lock = threading.Lock()

@@ -46,6 +46,9 @@ class SecretPanel(Vertical):
     # r / R / h / c are the main screen's (so they work from the tree too): it calls the
     # actions below once it has checked there is something to act on.
 
+    no_values = False
+    """Set by the screen in a session whose values are off (the state line says so)."""
+
     shown: reactive[ShownSecret | None] = reactive(None, always_update=True)
     revealed: reactive[frozenset[str]] = reactive(frozenset())
 
@@ -110,7 +113,11 @@ class SecretPanel(Vertical):
                     f"DELETED {format_time(secret.deletion_time)}: no values until undeleted (u)"
                 )
             if secret.subkeys is not None and secret.data is None and secret.state == "active":
-                parts.append("values not fetched: r, c, e, J, f or D fetch them")
+                parts.append(
+                    "values are off in this session"
+                    if self.no_values
+                    else "values not fetched: r, c, e, J, f or D fetch them"
+                )
             if shown.note:
                 parts.append(shown.note)
             state.update(plain("  ·  ".join(parts)))

@@ -35,6 +35,9 @@ class StatusBar(Static):
         if settings.read_only:
             text.append(" READ-ONLY ", style="bold reverse yellow")
             text.append(" ")
+        if settings.no_values:
+            text.append(" NO VALUES ", style="bold reverse cyan")
+            text.append(" ")
         # Everything but our own words is escaped: versions, names and errors are data.
         text.append(escape_controls(settings.address), style="bold")
         if settings.profile:

@@ -146,6 +146,8 @@ class MainScreen(SecretActions):
         if tab != "secrets":
             await pane.mount(panel)
             return
+        if isinstance(panel, SecretPanel):
+            panel.no_values = self.vc.settings.no_values
         path_filter = PathFilter(id="filter-box")
         path_filter.index = self.loaded_paths
         left = Vertical(path_filter, SecretTree(id="kv-tree"), id="left")
