@@ -169,6 +169,38 @@ class KvStore:
             raise
         return int(response["data"]["version"])
 
+    def patch(self, path: str, changes: dict[str, Any], cas: int) -> int:
+        """Change only these keys of the latest version (KV v2 ``PATCH``, a JSON merge
+        patch, with check-and-set): the other keys are neither read nor sent, and the
+        server keeps them as they are. Returns the new version."""
+        try:
+            answer = self.client.adapter.request(
+                "PATCH",
+                f"/v1/{self.mount}/data/{path}",
+                json={"data": changes, "options": {"cas": cas}},
+                headers={"Content-Type": "application/merge-patch+json"},
+            )
+        except hvac.exceptions.InvalidRequest as exc:
+            if _is_cas_mismatch(exc):
+                raise CasConflict(path, cas) from None
+            raise
+        return int(answer["data"]["version"])
+
+    def set_keys(self, path: str, changes: dict[str, Any], cas: int) -> tuple[int, str]:
+        """Change these keys: a PATCH when the token may, else a read of version ``cas``,
+        the keys changed in it, and a write with check-and-set. Returns the new version
+        and which was used (``patch`` or ``update``)."""
+        try:
+            return self.patch(path, changes, cas), "patch"
+        except hvac.exceptions.Forbidden:
+            pass  # no patch capability: read, modify, write (needs read and update)
+        current = self.read(path)
+        if current.version != cas or current.data is None:
+            raise CasConflict(path, cas)
+        version = self.write(path, {**current.data, **changes}, cas)
+        assert version is not None
+        return version, "update"
+
     def delete_latest(self, path: str) -> None:
         """Soft-delete the latest version (v2), or delete the secret (v1)."""
         if self.version == 1:

@@ -170,6 +170,63 @@ class SecretActions(ValueActions):
         self.notify(f"Saved {shown.full_path}" + (f" as version {version}" if version else ""))
         self._reopen(shown)
 
+    def action_set_keys(self) -> None:
+        """Set some keys without reading the others: a PATCH with check-and-set when the
+        token may patch, else read-modify-write with check-and-set; said after saving."""
+        shown = self._shown(need_v2=True)
+        if shown is None or shown.secret.version is None:
+            return
+        if shown.secret.state != "active":
+            self.notify(no_data(shown, "changed"), severity="warning")
+            return
+        latest = shown.metadata.current_version if shown.metadata else shown.secret.version
+        if shown.secret.version != latest:
+            self.notify("Open the latest version to set keys on it ([ and ])", severity="warning")
+            return
+        kv = self.vc.gateway.kv(self._mount_of(shown))
+
+        def submit(result: FormResult, form: FormScreen) -> None:
+            if not result.data:
+                form.save_failed("Add a key and its value; nothing was written.")
+                return
+
+            def conflict(exc: BaseException) -> bool:
+                if not isinstance(exc, CasConflict):
+                    return False
+                form.save_failed(f"{shown.full_path} changed since you opened it.")
+                self.app.push_screen(ConflictScreen(shown.full_path, exc.expected))
+                return True
+
+            def saved(answer: tuple[int, str]) -> None:
+                version, how = answer
+                self._saved(shown, version)
+                self.notify(
+                    "Sent as a PATCH: the other keys were neither read nor sent"
+                    if how == "patch"
+                    else "This token may not patch: the secret was read, changed and written "
+                    "back with check-and-set"
+                )
+
+            self._write(
+                form,
+                lambda: kv.set_keys(shown.secret.path, result.data, latest),
+                saved,
+                description=f"set keys of {shown.full_path}",
+                on_error=conflict,
+            )
+
+        keys = ", ".join(sorted(shown.secret.subkeys or shown.secret.data or {})) or "none"
+        self.app.push_screen(
+            KeyValueForm(
+                f"Set keys of {shown.full_path}",
+                {},
+                path=shown.secret.path,
+                note=f"Only the keys added here are sent; the others ({keys}) keep their "
+                f"values, unread. Saving writes only if version {latest} is still the latest.",
+                submit=submit,
+            )
+        )
+
     def action_new_secret(self) -> None:
         mount = self.selected_mount()
         if mount is None:

@@ -6,7 +6,16 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 WRITE_ACTIONS = frozenset(
-    {"edit", "new_secret", "edit_metadata", "delete", "undelete", "destroy", "renew_token"}
+    {
+        "edit",
+        "set_keys",
+        "new_secret",
+        "edit_metadata",
+        "delete",
+        "undelete",
+        "destroy",
+        "renew_token",
+    }
 )
 """Actions that change the server; read-only mode hides and disables them."""
 
@@ -51,6 +60,7 @@ BINDINGS: list[BindingType] = [
     Binding("right_square_bracket", "newer", "Newer version", show=False, id="secret.newer"),
     Binding("D", "compare", "Compare versions", show=False, id="secret.compare"),
     Binding("e", "edit", "Edit", id="secret.edit"),
+    Binding("K", "set_keys", "Set keys (no read)", show=False, id="secret.set-keys"),
     Binding("n", "new_secret", "New", id="secret.new"),
     Binding("m", "edit_metadata", "Metadata", show=False, id="secret.edit-metadata"),
     Binding("J", "json_view", "JSON view", show=False, id="secret.json"),
