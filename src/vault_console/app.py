@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import math
 import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -95,6 +97,8 @@ class VaultConsoleApp(App[int]):
         """The newest worker for each ``run_io`` key: an older one's answer is stale."""
         self._status_refresh = status_refresh
         self._signal_loop: asyncio.AbstractEventLoop | None = None
+        self._clipboard_clear_at: float | None = None
+        """When the copied secret value is cleared (monotonic), if one is pending."""
 
     @property
     def gateway(self) -> VaultGateway:
@@ -277,7 +281,9 @@ class VaultConsoleApp(App[int]):
                 label.display = bool(warning)
 
     def _tick(self) -> None:
+        left = self._clear_clipboard_when_due()
         for bar in self._on_all_screens(StatusBar):
+            bar.clipboard_left = math.ceil(left) if left is not None else 0
             bar.tick += 1
 
     def _on_all_screens(self, kind: type[W]) -> list[W]:
@@ -508,9 +514,35 @@ class VaultConsoleApp(App[int]):
         )
 
     def copy_to_clipboard(self, text: str) -> None:
-        """Send ``text`` to the terminal's clipboard (OSC 52) and keep no copy in the app."""
+        """Send ``text`` to the terminal's clipboard (OSC 52) and keep no copy in the app.
+        Whatever was copied last is what a pending clear would clear: a newer copy
+        cancels it."""
         super().copy_to_clipboard(text)
         textual_private.forget_clipboard(self)
+        self._clipboard_clear_at = None
+
+    def copy_secret(self, text: str) -> None:
+        """Copy a secret value; it is cleared from the clipboard after the profile's
+        ``clipboard_clear`` seconds (an empty OSC 52 write), unless something else was
+        copied since. The status bar counts down."""
+        self.copy_to_clipboard(text)
+        if self.settings.clipboard_clear > 0:
+            self._clipboard_clear_at = time.monotonic() + self.settings.clipboard_clear
+            self._tick()
+
+    def _clear_clipboard_when_due(self) -> float | None:
+        """Seconds left before the copied value is cleared (None: nothing pending)."""
+        due = self._clipboard_clear_at
+        if due is None:
+            return None
+        left = due - time.monotonic()
+        if left <= 0:
+            super().copy_to_clipboard("")  # OSC 52 with nothing: the terminal's copy goes
+            textual_private.forget_clipboard(self)
+            self._clipboard_clear_at = None
+            self.notify("The copied value was cleared from the clipboard")
+            return None
+        return left
 
     def _fatal_error(self) -> None:
         """Textual's crash report shows local variables, which can hold secrets; ours does

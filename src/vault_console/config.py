@@ -32,6 +32,8 @@ from vault_console.escaping import escape_controls
 
 DEFAULT_ADDRESS = "https://127.0.0.1:8200"
 DEFAULT_TIMEOUT_SECONDS = 60.0
+DEFAULT_CLIPBOARD_CLEAR_SECONDS = 30.0
+"""A copied value is cleared from the clipboard after this long, unless set otherwise."""
 CONFIG_ENV = "VAULT_CONSOLE_CONFIG"
 """Environment variable that points at another profiles file (tests use it)."""
 
@@ -94,6 +96,8 @@ class Profile:
     """Refuse every request that could change the server."""
     values: bool = True
     """``values = false``: refuse every request that could return a secret value."""
+    clipboard_clear: str | None = None
+    """Seconds after which a copied value is cleared from the clipboard (``0``: never)."""
     audit_log: str | None = None
     """Path of a file audit device's log, for the audit view."""
 
@@ -116,6 +120,8 @@ class Settings:
     read_only: bool = False
     no_values: bool = False
     """Values are off: requests that could return one never leave the process."""
+    clipboard_clear: float = DEFAULT_CLIPBOARD_CLEAR_SECONDS
+    """A copied value is cleared from the clipboard after this many seconds (0: never)."""
     profile: str | None = None
     audit_log: str | None = None
 
@@ -266,6 +272,7 @@ _PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
     if f.name != "name"
 }
 _PROFILE_TYPES["timeout"] = (int, float, str)
+_PROFILE_TYPES["clipboard_clear"] = (int, float, str)
 
 
 PROFILES_LIMIT = 4 * 1024 * 1024
@@ -482,12 +489,21 @@ def resolve(
     token, token_source = _token_from(env, profile, home)
     read_only = bool(flags.get("read_only")) or bool(profile and profile.read_only)
     no_values = bool(flags.get("no_values")) or bool(profile and not profile.values)
+    clipboard_clear = DEFAULT_CLIPBOARD_CLEAR_SECONDS
+    if profile is not None and profile.clipboard_clear is not None:
+        raw = str(profile.clipboard_clear).strip()
+        clipboard_clear = (
+            0.0
+            if raw in {"0", "0s", "0.0"}
+            else parse_timeout(f"profile {profile.name!r}: clipboard_clear", raw)
+        )
     audit_log = flags.get("audit_log") or (profile.audit_log if profile else None)
     return Settings(
         token=token,
         token_source=token_source,
         read_only=read_only,
         no_values=no_values,
+        clipboard_clear=clipboard_clear,
         profile=profile.name if profile else None,
         audit_log=audit_log,
         **values,

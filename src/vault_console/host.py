@@ -60,6 +60,10 @@ class ConsoleHost(Protocol):
 
     def action_help_quit(self) -> None: ...
 
+    def copy_secret(self, text: str) -> None:
+        """Copy a secret value; cleared from the clipboard after a while (see the app)."""
+        ...
+
 
 def host_of(node: DOMNode) -> ConsoleHost:
     """The app ``node`` runs in, typed as what it offers the UI."""

@@ -172,3 +172,40 @@ async def test_f_gives_the_fingerprint_the_audit_log_records(
         assert any(full in m and "'api_key'" in m for m in said), said
         assert "Fingerprint of 'api_key'" in screen_text(app)  # the toast is on screen
         assert KEY not in screen_text(app) and not any(KEY in m for m in said)
+
+
+async def test_a_copied_value_is_cleared_unless_something_else_was_copied_since(
+    root_settings: Settings, secret: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Part 5: after clipboard_clear seconds an empty OSC 52 write clears the terminal's
+    clipboard; the status bar counts down; a later copy (the path) cancels the clear."""
+    from textual.app import App
+
+    sent: list[str] = []
+    real = App.copy_to_clipboard
+
+    def record(self: App[object], text: str) -> None:
+        sent.append(text)
+        real(self, text)
+
+    monkeypatch.setattr(App, "copy_to_clipboard", record)
+    app = make_app(dataclasses.replace(root_settings, clipboard_clear=1.5))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_path(pilot, secret)
+        await pilot.press("c")  # fetches the values, copies api_key
+        await settle(pilot)
+        assert sent == [KEY]
+        await pilot.pause(0.5)
+        assert "clipboard clears in" in screen_text(app)
+        await pilot.pause(2.0)
+        assert sent == [KEY, ""]  # cleared
+        assert any("cleared from the clipboard" in n.message for n in app._notifications)
+        assert "clipboard clears in" not in screen_text(app)
+
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("y")  # the path, copied after: the value is no longer there
+        await pilot.pause(2.5)
+        assert sent[-2:] == [KEY, secret] and "" not in sent[3:]

@@ -261,3 +261,16 @@ def test_values_false_on_a_profile_or_the_flag_turns_values_off(tmp_path: Path) 
     assert resolve(env=env, profile_name="audit", home=NO_HOME).no_values is True
     assert resolve(env=env, home=NO_HOME).no_values is False
     assert resolve(flags={"no_values": True}, env=env, home=NO_HOME).no_values is True
+
+
+def test_clipboard_clear_is_set_per_profile_and_zero_turns_it_off(tmp_path: Path) -> None:
+    env = write_profiles(
+        tmp_path,
+        '[profiles.fast]\nclipboard_clear = "10s"\n[profiles.off]\nclipboard_clear = 0\n'
+        '[profiles.bad]\nclipboard_clear = "soon"\n',
+    )
+    assert resolve(env=env, home=NO_HOME).clipboard_clear == 30.0
+    assert resolve(env=env, profile_name="fast", home=NO_HOME).clipboard_clear == 10.0
+    assert resolve(env=env, profile_name="off", home=NO_HOME).clipboard_clear == 0.0
+    with pytest.raises(ConfigError, match="clipboard_clear: 'soon' is not a duration"):
+        resolve(env=env, profile_name="bad", home=NO_HOME)

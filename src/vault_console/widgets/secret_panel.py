@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Label, Static
 
+from vault_console.host import host_of
 from vault_console.text import DETAIL_LIMIT, MASK, format_time, plain
 from vault_console.value_kinds import labels
 from vault_console.vault.model import SecretMetadata, SecretVersion
@@ -205,7 +206,7 @@ class SecretPanel(Vertical):
         if key is None or self.shown is None or self.shown.secret.data is None:
             self.notify("No value selected", severity="warning")
             return
-        self.app.copy_to_clipboard(str(self.shown.secret.data[key]))
+        host_of(self).copy_secret(str(self.shown.secret.data[key]))
         self.post_message(self.Copied(key))
         self.notify(f"Copied the value of {key!r} to the clipboard")  # app.notify: plain text
 

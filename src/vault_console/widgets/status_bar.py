@@ -24,6 +24,8 @@ class StatusBar(Static):
     status: reactive[ServerStatus | None] = reactive(None)
     token: reactive[TokenInfo | None] = reactive(None)
     error: reactive[str] = reactive("")
+    clipboard_left: reactive[int] = reactive(0)
+    """Seconds before a copied value is cleared from the clipboard (0: none pending)."""
     tick: reactive[int] = reactive(0)
     """Bumped every second by the app so the TTL counts down."""
 
@@ -37,6 +39,9 @@ class StatusBar(Static):
             text.append(" ")
         if settings.no_values:
             text.append(" NO VALUES ", style="bold reverse cyan")
+            text.append(" ")
+        if self.clipboard_left:
+            text.append(f" clipboard clears in {self.clipboard_left}s ", style="reverse")
             text.append(" ")
         # Everything but our own words is escaped: versions, names and errors are data.
         text.append(escape_controls(settings.address), style="bold")
