@@ -388,7 +388,8 @@ class VaultConsoleApp(App[int]):
             seen.add((binding.key, binding.action))
             depth = chain.index(active.node) if active.node in chain else len(chain)
             where = "here" if active.node is not self else "everywhere"
-            here.append((depth, self.get_key_display(binding), binding.description, where))
+            described = binding.description + _disabled(active.node, binding.action)
+            here.append((depth, self.get_key_display(binding), described, where))
         rows = [row[1:] for row in sorted(here, key=lambda row: row[0])]
         listed_owners = [*chain, self]  # their bindings are in the rows above already
         for owner, bindings in self.binding_owners():
@@ -399,7 +400,7 @@ class VaultConsoleApp(App[int]):
                 rows.append(
                     (
                         binding.key_display or self.get_key_display(binding),
-                        binding.description,
+                        binding.description + _disabled(owner, binding.action),
                         where,
                     )
                 )
@@ -433,7 +434,9 @@ class VaultConsoleApp(App[int]):
                     else partial(self.run_action, binding.action, owner)
                 )
                 yield SystemCommand(
-                    binding.description, f"key: {self.get_key_display(binding)}", run
+                    binding.description,
+                    f"key: {self.get_key_display(binding)}{_disabled(owner, binding.action)}",
+                    run,
                 )
 
     def open_wizard(self, preview: bool = False, stack: str | None = None) -> None:
@@ -580,6 +583,13 @@ def _where(owner: DOMNode | str) -> str:
         return "main screen"
     tab = next((t for t in LAZY_TABS if isinstance(owner, panel_class(t))), None)
     return f"{tab.title()} tab" if tab else type(owner).__name__
+
+
+def _disabled(owner: DOMNode | str, action: str) -> str:
+    """`` (disabled: this token lacks update on …)`` for an action the token may not take
+    on the open secret; '' otherwise."""
+    reason = owner.denied_reason(action) if isinstance(owner, MainScreen) else ""
+    return f" (disabled: {reason})" if reason else ""
 
 
 def _bindings(bindings: Iterable[BindingType]) -> list[Binding]:

@@ -612,12 +612,12 @@ async def test_a_slow_answer_for_an_earlier_secret_never_fills_the_panel(
     kv.write(f"{folder}/a", {"k": "A"}, cas=0)
     kv.write(f"{folder}/b", {"k": "B"}, cas=0)
     release = threading.Event()
-    real_read = main_screen.read_secret
+    from vault_console.vault.opened import read_secret as real_read
 
-    def read(store: Any, path: str, version: int | None) -> Any:
+    def read(store: Any, path: str, version: int | None, *rest: Any) -> Any:
         if path.endswith("/a"):
             release.wait(10)
-        return real_read(store, path, version)
+        return real_read(store, path, version, *rest)
 
     monkeypatch.setattr(main_screen, "read_secret", read)
     app = make_app(root_settings)

@@ -209,3 +209,57 @@ async def test_a_copied_value_is_cleared_unless_something_else_was_copied_since(
         await pilot.press("y")  # the path, copied after: the value is no longer there
         await pilot.pause(2.5)
         assert sent[-2:] == [KEY, secret] and "" not in sent[3:]
+
+
+async def test_what_the_token_may_not_do_shows_disabled_with_the_reason(
+    bao: DevServer, gateway: VaultGateway, secret: str
+) -> None:
+    """Part 5: one sys/capabilities-self call for the open path; an action the token
+    cannot take is disabled before it is tried, and its key says why."""
+    settings = token_with(gateway, bao, "structure-only", STRUCTURE_ONLY)
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_path(pilot, secret)
+        screen = app.screen
+        data_path = secret.replace("scratch/", "scratch/data/", 1)
+        assert screen.check_action("reveal_value", ()) is None  # disabled, still listed
+        assert screen.check_action("edit", ()) is None
+        assert screen.check_action("older", ()) is True  # versions come from metadata
+        await pilot.press("r")
+        await settle(pilot)
+        assert not isinstance(app.screen, ErrorScreen)  # nothing was sent to be refused
+        said = [n.message for n in app._notifications]
+        assert f"Reveal: this token lacks read on {data_path}" in said, said
+        assert "this token lacks read on" in screen_text(app)
+
+
+async def test_a_root_token_has_every_action(root_settings: Settings, secret: str) -> None:
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_path(pilot, secret)
+        panel = app.screen.query_one(SecretPanel)
+        assert panel.shown is not None and panel.shown.denied == {}
+        assert app.screen.check_action("edit", ()) is True
+
+
+async def test_help_lists_a_disabled_action_with_its_reason(
+    bao: DevServer, gateway: VaultGateway, secret: str
+) -> None:
+    from vault_console.widgets.dialogs import HelpScreen
+
+    settings = token_with(gateway, bao, "structure-only", STRUCTURE_ONLY)
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_path(pilot, secret)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        data_path = secret.replace("scratch/", "scratch/data/", 1)
+        rows = [" ".join(str(c) for c in row) for row in app.screen.rows]
+        assert any(f"Edit (disabled: this token lacks read on {data_path})" in r for r in rows)

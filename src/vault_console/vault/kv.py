@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,6 +15,27 @@ from vault_console.vault.model import (
     SecretVersion,
     VersionInfo,
 )
+
+_READ_V2 = [("read", "{mount}/data/{path}")]
+_NEEDS_V2: dict[str, list[tuple[str, str]]] = {
+    "reveal_value": _READ_V2,
+    "reveal_all": _READ_V2,
+    "copy_value": _READ_V2,
+    "fingerprint": _READ_V2,
+    "json_view": _READ_V2,
+    "compare": _READ_V2,
+    "edit": [*_READ_V2, ("update", "{mount}/data/{path}")],
+    "set_keys": [("patch", "{mount}/data/{path}"), ("update", "{mount}/data/{path}")],
+    "edit_metadata": [("patch", "{mount}/metadata/{path}")],
+    "delete": [("update", "{mount}/delete/{path}")],
+    "undelete": [("update", "{mount}/undelete/{path}")],
+    "destroy": [("update", "{mount}/destroy/{path}")],
+}
+"""What each secret action needs, on KV v2 (a ``set_keys`` needs either capability)."""
+_NEEDS_V1: dict[str, list[tuple[str, str]]] = {
+    "edit": [("update", "{mount}/{path}")],
+    "delete": [("delete", "{mount}/{path}")],
+}
 
 
 def _is_cas_mismatch(exc: hvac.exceptions.InvalidRequest) -> bool:
@@ -85,6 +106,32 @@ class KvStore:
             meta.get("deletion_time", ""),
             bool(meta.get("destroyed")),
         )
+
+    def denied_actions(
+        self, path: str, capabilities: Callable[[list[str]], Mapping[str, Any]]
+    ) -> dict[str, str]:
+        """The console's secret actions this token may not take on ``path``, each with the
+        reason (``this token lacks update on ai-models/data/prod/openai``). One
+        ``sys/capabilities-self`` call (``capabilities``) answers for every path."""
+        needs = _NEEDS_V2 if self.version == 2 else _NEEDS_V1
+        paths = {
+            action: [(cap, where.format(mount=self.mount, path=path)) for cap, where in wanted]
+            for action, wanted in needs.items()
+        }
+        have = capabilities(sorted({p for wanted in paths.values() for _, p in wanted}))
+        denied = {}
+        for action, wanted in paths.items():
+            missing = [
+                (cap, where)
+                for cap, where in wanted
+                if not {cap, "root", "sudo"} & set(have.get(where) or ())
+            ]
+            if action == "set_keys" and len(missing) < len(wanted):
+                continue  # patch, or else read and update: one is enough
+            if missing:
+                cap, where = missing[0]
+                denied[action] = f"this token lacks {cap} on {where}"
+        return denied
 
     def structure(self, path: str, version: int | None = None) -> SecretVersion:
         """A KV v2 version's keys and nesting, no value (``GET <mount>/subkeys/<path>``):

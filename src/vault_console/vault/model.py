@@ -154,3 +154,21 @@ class MountInfo:
         if self.category != "secret" or self.type not in {"kv", "generic"}:
             return None
         return 2 if self.options.get("version") == "2" else 1
+
+
+@dataclass(frozen=True)
+class ShownSecret:
+    """What the panel shows: where it lives, one version, and metadata on KV v2."""
+
+    mount: str
+    kv_version: int
+    secret: SecretVersion
+    metadata: SecretMetadata | None
+    note: str = ""
+    """How it was read, when that is not the usual way (subkeys refused: values read)."""
+    denied: dict[str, str] = field(default_factory=dict)
+    """The secret actions this token may not take here, each with the reason."""
+
+    @property
+    def full_path(self) -> str:
+        return f"{self.mount}/{self.secret.path}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -17,28 +16,12 @@ from textual.widgets import DataTable, Label, Static
 from vault_console.host import host_of
 from vault_console.text import DETAIL_LIMIT, MASK, format_time, plain
 from vault_console.value_kinds import labels
-from vault_console.vault.model import SecretMetadata, SecretVersion
+from vault_console.vault.model import ShownSecret
 
 
 def value_text(value: Any, indent: int | None = None) -> str:
     """A string as it is; anything else as JSON, the form it is stored and edited in."""
     return value if isinstance(value, str) else json.dumps(value, indent=indent, ensure_ascii=False)
-
-
-@dataclass(frozen=True)
-class ShownSecret:
-    """What the panel shows: where it lives, one version, and metadata on KV v2."""
-
-    mount: str
-    kv_version: int
-    secret: SecretVersion
-    metadata: SecretMetadata | None
-    note: str = ""
-    """How it was read, when that is not the usual way (subkeys refused: values read)."""
-
-    @property
-    def full_path(self) -> str:
-        return f"{self.mount}/{self.secret.path}"
 
 
 class SecretPanel(Vertical):

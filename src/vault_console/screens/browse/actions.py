@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 from vault_console.errors import CasConflict, ChangedSinceOpened
 from vault_console.screens.browse.values import ValueActions, no_data
 from vault_console.screens.edit import FormResult, FormScreen, JsonScreen, KeyValueForm
-from vault_console.vault.model import SecretVersion
+from vault_console.vault.model import SecretVersion, ShownSecret
 from vault_console.widgets.dialogs import ConfirmScreen, ConflictScreen
-from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
+from vault_console.widgets.secret_panel import SecretPanel
 from vault_console.widgets.secret_tree import SecretTree
 
 T = TypeVar("T")

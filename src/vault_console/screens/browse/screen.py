@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, TabbedContent, TabPane
 from textual.widgets.tree import TreeNode
 
-from vault_console.errors import ErrorKind, describe, is_forbidden, kind_of, no_token_error
+from vault_console.errors import describe, is_forbidden, no_token_error
 from vault_console.messages import OpenWizard, ShowAuditQuery
 from vault_console.screens.browse.actions import SecretActions
 from vault_console.screens.browse.keys import (
@@ -27,17 +27,17 @@ from vault_console.screens.browse.keys import (
     WRITE_ACTIONS,
 )
 from vault_console.text import DETAIL_LIMIT, PathIndex, check_secret_path, plain
-from vault_console.vault.model import MountInfo
+from vault_console.vault.model import MountInfo, ShownSecret
+from vault_console.vault.opened import read_secret
 from vault_console.widgets.dialogs import PromptScreen
 from vault_console.widgets.footer import Footer
 from vault_console.widgets.mounts_table import MountsTable
 from vault_console.widgets.path_filter import PathFilter
-from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
+from vault_console.widgets.secret_panel import SecretPanel
 from vault_console.widgets.secret_tree import SecretTree, TreeEntry
 from vault_console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from vault_console.vault.kv import KvStore
     from vault_console.widgets.audit_panel import AuditPanel
     from vault_console.widgets.review_panel import ReviewPanel
 
@@ -67,31 +67,6 @@ def panel_class(tab: str) -> type[SecretPanel | AuditPanel | ReviewPanel]:
     raise ValueError(f"{tab!r} is not a lazy tab")
 
 
-def read_secret(kv: KvStore, path: str, version: int | None) -> ShownSecret:
-    """A secret as it opens: on KV v2 its keys, versions and metadata, no value (the
-    values are fetched for reveal, copy, edit, JSON, fingerprint or compare, and dropped
-    on hide); where ``subkeys`` is refused or missing, the values are read, and said so.
-    KV v1 has no subkeys: its values are read."""
-    if kv.version == 1:
-        return ShownSecret(kv.mount, 1, kv.read(path, version), None)
-    note = ""
-    try:
-        secret = kv.structure(path, version)
-    except Exception as exc:
-        if kind_of(exc) not in (ErrorKind.FORBIDDEN, ErrorKind.NOT_FOUND, ErrorKind.REFUSED):
-            raise
-        secret = kv.read(path, version)  # a 404 here is a secret that is not there
-        why = "refused to this token" if is_forbidden(exc) else "not offered by this server"
-        note = f"subkeys {why}: the values were read to show the keys"
-    try:
-        metadata = kv.metadata(path)
-    except Exception as exc:
-        if not is_forbidden(exc):
-            raise
-        metadata = None  # a token may read data or subkeys without reading metadata
-    return ShownSecret(kv.mount, kv.version, secret, metadata, note)
-
-
 class MainScreen(SecretActions):
     """Mounts and secrets, the audit log and the review; the secret keys' actions are
     ``SecretActions``'."""
@@ -114,8 +89,17 @@ class MainScreen(SecretActions):
             return False
         if action in SECRETS_TAB_ACTIONS and self.is_mounted:
             active = self.query_one("#tabs", TabbedContent).active
-            return active == "secrets" and self._tab_ready("secrets")
+            if not (active == "secrets" and self._tab_ready("secrets")):
+                return False
+            if self.denied_reason(action):
+                return None  # shown, disabled: the token may not (the key says why)
         return True
+
+    def denied_reason(self, action: str) -> str:
+        """Why the token may not take ``action`` on the open secret ('' if it may)."""
+        panel = self.mounted_panel("secrets")
+        shown = panel.shown if isinstance(panel, SecretPanel) else None
+        return shown.denied.get(action, "") if shown is not None else ""
 
     def _tab_ready(self, tab: str) -> bool:
         """Whether a lazy tab's widgets are mounted (they are not before its first visit)."""
@@ -211,7 +195,8 @@ class MainScreen(SecretActions):
         Only when nothing else would take the key: a binding of the focused widget or of a
         panel comes first, and so does any input being typed into.
         """
-        if event.key in self.active_bindings or isinstance(self.focused, Input):
+        active = self.active_bindings.get(event.key)
+        if (active is not None and active.enabled) or isinstance(self.focused, Input):
             return
         binding = next(
             (b for b in self.BINDINGS if isinstance(b, Binding) and b.key == event.key), None
@@ -220,6 +205,8 @@ class MainScreen(SecretActions):
             return
         if self.vc.settings.read_only and binding.action in WRITE_ACTIONS:
             why = f"Read-only mode: {binding.description} would change the server"
+        elif reason := self.denied_reason(binding.action):
+            why = f"{binding.description}: {reason}"
         else:
             why = f"{binding.description} works on the Secrets tab (press 2)"
         self.notify(why, severity="warning", timeout=4)
@@ -309,10 +296,12 @@ class MainScreen(SecretActions):
         def show(shown: ShownSecret) -> None:
             panel = self.query_one(SecretPanel)
             panel.shown = shown
+            self.refresh_bindings()  # what this token may not do here shows disabled
             self.query_one("#secret-values", DataTable).focus()
 
+        capabilities = self.vc.gateway.capabilities_self
         self.vc.run_io(
-            lambda: read_secret(kv, path, version),
+            lambda: read_secret(kv, path, version, capabilities),
             show,
             description=f"read {mount.path}{path}",
             key="secret",

@@ -14,9 +14,15 @@ from textual.screen import Screen
 from vault_console.host import ConsoleHost, host_of
 from vault_console.messages import ShowAuditQuery
 from vault_console.vault.fingerprints import with_fingerprints
-from vault_console.vault.model import KeyChange, MountInfo, SecretVersion, diff_versions
+from vault_console.vault.model import (
+    KeyChange,
+    MountInfo,
+    SecretVersion,
+    ShownSecret,
+    diff_versions,
+)
 from vault_console.widgets.dialogs import ChoiceScreen, DiffScreen
-from vault_console.widgets.secret_panel import SecretPanel, ShownSecret
+from vault_console.widgets.secret_panel import SecretPanel
 
 
 def kv_get_command(shown: ShownSecret) -> str:
