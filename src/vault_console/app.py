@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -27,7 +27,7 @@ from textual.widgets import Label
 from textual.worker import Worker, WorkerState
 
 from vault_console import config, textual_private
-from vault_console.config import Settings
+from vault_console.config import Settings, Token
 from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_error
 from vault_console.messages import OpenSecret, OpenWizard, ServerChanged
 from vault_console.screens.browse.keys import WRITE_ACTIONS
@@ -165,6 +165,28 @@ class VaultConsoleApp(App[int]):
         self.set_interval(self._status_refresh, self.refresh_status)
         if self.setup_stack is not None:
             self.call_after_refresh(self.open_wizard)
+        if self.settings.login is not None and self.settings.token is None:
+            self.call_after_refresh(self.log_in)
+
+    def log_in(self) -> None:
+        """The profile logs in (``auth = ...``): the token it gets stays in memory."""
+        from vault_console.vault.login import login
+
+        settings, spec = self.settings, self.settings.login
+        assert spec is not None
+
+        def done(token: Token) -> None:
+            self.connect(
+                replace(settings, token=token, token_source=f"{spec.method} login", login=None)
+            )
+            self.notify(f"Logged in with {spec.method} at auth/{spec.mount}")
+
+        self.run_io(
+            lambda: login(settings, spec, self.env),
+            done,
+            description=f"log in with {spec.method}",
+            key="login",
+        )
 
     # -- IO -----------------------------------------------------------------------------
 

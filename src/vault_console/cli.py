@@ -250,6 +250,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except config.ConfigError as exc:
         print(f"vault-console: {exc}", file=sys.stderr)
         return 1
+    headless = {"preview", "up", "destroy", "ls", "show", "doctor"}
+    if settings.login is not None and settings.token is None and args.command in headless:
+        settings = _log_in(settings)
+        if settings.token is None:
+            return 1
     if args.command in {"preview", "up", "destroy"}:
         return _stack_command(args, settings)
     if args.command == "doctor":
@@ -266,6 +271,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "setup":
         return _run_console(settings, setup_stack=args.stack)
     return _run_console(settings)
+
+
+def _log_in(settings: config.Settings) -> config.Settings:
+    """A headless command on a profile that logs in: log in first (the token in memory)."""
+    import dataclasses
+
+    from vault_console.errors import describe
+    from vault_console.vault.login import login
+
+    spec = settings.login
+    assert spec is not None
+    try:
+        token = login(settings, spec)
+    except Exception as exc:
+        problem = describe(exc)
+        print(f"vault-console: login failed: {problem.title}: {problem.message}", file=sys.stderr)
+        return settings
+    return dataclasses.replace(settings, token=token, token_source=f"{spec.method} login")
 
 
 def _plan_show(args: argparse.Namespace) -> int:

@@ -98,8 +98,86 @@ class Profile:
     """``values = false``: refuse every request that could return a secret value."""
     clipboard_clear: str | None = None
     """Seconds after which a copied value is cleared from the clipboard (``0``: never)."""
+    auth: str | None = None
+    """Log in with ``userpass``, ``approle`` or ``aws`` (IAM) instead of a token."""
+    auth_mount: str | None = None
+    """Where that auth method is mounted (default: its name)."""
+    username: str | None = None
+    """userpass: the user."""
+    role_id: str | None = None
+    """approle: the role_id (not secret: it names the role)."""
+    role: str | None = None
+    """aws: the auth method's role to log in as."""
+    secret_env: str | None = None
+    """The variable holding the password (userpass) or secret_id (approle)."""
+    secret_file: str | None = None
+    """Or the file holding it."""
+    aws_header_value: str | None = None
+    """aws: the X-Vault-AWS-IAM-Server-ID header value the method requires, if any."""
+    aws_region: str | None = None
+    """aws: the STS region to sign for (default us-east-1)."""
     audit_log: str | None = None
     """Path of a file audit device's log, for the audit view."""
+
+
+LOGIN_METHODS = ("userpass", "approle", "aws")
+
+
+@dataclass(frozen=True)
+class LoginSpec:
+    """How a profile logs in. ``secret_env``/``secret_file`` hold the password (userpass)
+    or the secret_id (approle); AWS IAM signs with boto3's own credential chain."""
+
+    method: str
+    mount: str
+    name: str = ""
+    """The username (userpass), the role_id (approle) or the role (aws)."""
+    secret_env: str | None = None
+    secret_file: str | None = None
+    header_value: str | None = None
+    """AWS: the ``X-Vault-AWS-IAM-Server-ID`` the auth method is configured to require."""
+    region: str = "us-east-1"
+
+    def secret(self, env: Mapping[str, str]) -> str:
+        """The password or secret_id, from its file or variable; ConfigError naming it."""
+        where = f"auth {self.method}"
+        if self.secret_file:
+            try:
+                text = Path(self.secret_file).expanduser().read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ConfigError(
+                    f"{where}: secret_file {self.secret_file!r}: {exc.strerror}"
+                ) from None
+            return text.strip()
+        if self.secret_env:
+            value = env.get(self.secret_env)
+            if not value:
+                raise ConfigError(f"{where}: the variable {self.secret_env} is not set")
+            return value
+        raise ConfigError(f"{where}: set secret_file or secret_env (never on the command line)")
+
+
+def login_spec(profile: Profile) -> LoginSpec | None:
+    """The login a profile asks for (``auth = ...``), or None; ConfigError naming the field."""
+    method = profile.auth
+    if method is None:
+        return None
+    where = f"profile {profile.name!r}"
+    if method not in LOGIN_METHODS:
+        raise ConfigError(f"{where}: auth {method!r} is not one of {', '.join(LOGIN_METHODS)}")
+    name_field = {"userpass": "username", "approle": "role_id", "aws": "role"}[method]
+    name = str(getattr(profile, name_field) or "")
+    if not name:
+        raise ConfigError(f"{where}: auth = {method!r} needs {name_field}")
+    return LoginSpec(
+        method=method,
+        mount=profile.auth_mount or method,
+        name=name,
+        secret_env=profile.secret_env,
+        secret_file=profile.secret_file,
+        header_value=profile.aws_header_value,
+        region=profile.aws_region or "us-east-1",
+    )
 
 
 @dataclass(frozen=True)
@@ -122,6 +200,9 @@ class Settings:
     """Values are off: requests that could return one never leave the process."""
     clipboard_clear: float = DEFAULT_CLIPBOARD_CLEAR_SECONDS
     """A copied value is cleared from the clipboard after this many seconds (0: never)."""
+    login: LoginSpec | None = None
+    """How to get a token when the profile logs in (``auth = ...``); the token then comes
+    from that login, in memory only."""
     profile: str | None = None
     audit_log: str | None = None
 
@@ -486,7 +567,11 @@ def resolve(
         else:
             values[setting] = str(raw)
 
-    token, token_source = _token_from(env, profile, home)
+    login = login_spec(profile) if profile is not None else None
+    if login is not None:
+        token, token_source = None, f"login: {login.method} at auth/{login.mount}"
+    else:
+        token, token_source = _token_from(env, profile, home)
     read_only = bool(flags.get("read_only")) or bool(profile and profile.read_only)
     no_values = bool(flags.get("no_values")) or bool(profile and not profile.values)
     clipboard_clear = DEFAULT_CLIPBOARD_CLEAR_SECONDS
@@ -504,6 +589,7 @@ def resolve(
         read_only=read_only,
         no_values=no_values,
         clipboard_clear=clipboard_clear,
+        login=login,
         profile=profile.name if profile else None,
         audit_log=audit_log,
         **values,

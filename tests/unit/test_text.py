@@ -76,6 +76,8 @@ def test_path_index_narrowing_agrees_with_a_fresh_search() -> None:
 
 def test_diff_versions_reports_per_key_without_values() -> None:
     changes = diff_versions({"a": "1", "b": "2", "c": "3"}, {"b": "2", "c": "x", "d": "4"})
+    assert changes[2].old_label == "text · 1 chars" == changes[2].new_label  # never a value
+    changes = [KeyChange(c.key, c.status) for c in changes]
     assert changes == [
         KeyChange("a", "removed"),
         KeyChange("b", "same"),

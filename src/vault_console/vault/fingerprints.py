@@ -6,11 +6,13 @@ Never a local hash: an unsalted hash of a short value can be reversed by guessin
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault_console.errors import is_forbidden
-from vault_console.vault.client import VaultGateway
 from vault_console.vault.model import KeyChange
+
+if TYPE_CHECKING:  # the gateway loads the HTTP stack: imported with the first request
+    from vault_console.vault.client import VaultGateway
 
 
 def short_fingerprint(fingerprint: str) -> str:

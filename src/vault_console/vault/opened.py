@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from vault_console.errors import ErrorKind, is_forbidden, kind_of
-from vault_console.vault.kv import KvStore
 from vault_console.vault.model import ShownSecret
+
+if TYPE_CHECKING:  # the KV layer loads hvac: the console imports it with its first request
+    from vault_console.vault.kv import KvStore
 
 
 def read_secret(

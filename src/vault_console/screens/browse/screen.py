@@ -160,6 +160,10 @@ class MainScreen(SecretActions):
 
     def load_mounts(self, then: Callable[[], None] | None = None) -> None:
         """List the mounts; ``then`` runs once they are shown."""
+        login = self.vc.settings.login
+        if self.vc.settings.token is None and login is not None:
+            self._mounts_state(f"Logging in with {login.method} at auth/{login.mount}…")
+            return  # the app connects again once it has the token
         if self.vc.settings.token is None:
             # Without a token the server shows next to nothing: say how to provide one.
             problem = no_token_error(self.vc.settings.token_source)
