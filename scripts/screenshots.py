@@ -11,6 +11,7 @@ out and the script says so.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import shutil
 import sys
@@ -27,10 +28,14 @@ import boto3  # noqa: E402
 
 from tests.conftest import install_vault_plugin  # noqa: E402
 from tests.infra.moto import boto3_env, running_moto  # noqa: E402
-from tests.snapshots.scenes import SCENES  # noqa: E402
+from tests.snapshots.scenes import (  # noqa: E402
+    SCENES,
+    SCREENSHOT_ONLY,
+    STRUCTURE_ONLY_POLICY,
+)
 from tests.snapshots.wizard_scenes import WIZARD_SCENES, result, wizard_env  # noqa: E402
 from vault_console.app import VaultConsoleApp, make_app  # noqa: E402
-from vault_console.config import Settings  # noqa: E402
+from vault_console.config import Settings, with_token  # noqa: E402
 from vault_console.infra.plan import load_plan  # noqa: E402
 from vault_console.screens.plan import PlanViewerApp  # noqa: E402
 from vault_console.screens.wizard.destroy import DestroyScreen  # noqa: E402
@@ -50,8 +55,14 @@ async def shoot(out: Path) -> list[Path]:
         settings = server.settings()
         gateway = VaultGateway(settings)
         demo_seed.seed(gateway.client)
-        for name, scene in SCENES.items():
-            app = make_app(settings)
+        auditor = gateway.client
+        auditor.sys.create_or_update_policy("structure-only", STRUCTURE_ONLY_POLICY)
+        token = auditor.auth.token.create(policies=["structure-only"], ttl="1h")
+        structure_only = with_token(settings, token["auth"]["client_token"])
+        quiet = dataclasses.replace(settings, clipboard_clear=0.0)
+        scenes = {**SCENES, **SCREENSHOT_ONLY}
+        for name, scene in scenes.items():
+            app = make_app(structure_only if name == "disabled-action" else quiet)
             async with app.run_test(size=SIZE) as pilot:
                 await scene(pilot, gateway)
                 path = out / f"{name}.svg"

@@ -47,6 +47,37 @@ async def secret_masked(pilot: Pilot[int], gateway: VaultGateway) -> None:
     await settle(pilot)
 
 
+async def secret_labels(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    """c fetches the values to copy one: each value's kind and length show, still masked."""
+    await secret_masked(pilot, gateway)
+    await pilot.press("c")
+    await settle(pilot)
+
+
+async def version_diff(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    """D on a secret with two versions: each side's kind and the audit log's HMACs (they
+    depend on the server's salt, so this is a screenshot, not a snapshot)."""
+    kv = gateway.kv("ai-models", 2)
+    current = kv.metadata("prod/openai").current_version
+    data = kv.read("prod/openai").data or {}
+    kv.write("prod/openai", {**data, "api_key": "sk-proj-" + "R0tat3dDem0K3y" * 6}, cas=current)
+    await secret_masked(pilot, gateway)
+    await pilot.press("D")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def disabled_action(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    """Help on a secret this token may read the structure of but not the values (the
+    app runs with such a token, see SCREENSHOT_ONLY): each action it lacks, and why."""
+    await secret_masked(pilot, gateway)
+    await pilot.press("r")  # says why, and sends nothing
+    await pilot.pause()
+    await pilot.press("question_mark")
+    await settle(pilot)
+
+
 async def edit_form(pilot: Pilot[int], gateway: VaultGateway) -> None:
     await secret_masked(pilot, gateway)
     await pilot.press("e")
@@ -92,9 +123,23 @@ SCENES: dict[str, Scene] = {
     "mounts": mounts,
     "tree": tree,
     "secret-masked": secret_masked,
+    "secret-labels": secret_labels,
     "edit-form": edit_form,
     "conflict": conflict,
     "audit": audit,
     "review-policies": review_policies,
     "review-who": review_who,
 }
+
+STRUCTURE_ONLY_POLICY = """
+path "ai-models/metadata/*" { capabilities = ["read", "list"] }
+path "ai-models/subkeys/*" { capabilities = ["read"] }
+path "sys/mounts" { capabilities = ["read"] }
+"""
+"""An auditor's token in the disabled-action screenshot: structure, never values."""
+
+SCREENSHOT_ONLY: dict[str, Scene] = {
+    "version-diff": version_diff,
+    "disabled-action": disabled_action,
+}
+"""Scenes whose picture depends on the server (a salted HMAC) or on a token of its own."""

@@ -44,7 +44,10 @@ def test_main_screens(
 ) -> None:
     address, token = proxied
     # A committed synthetic log at a repo-relative path keeps the audit view repeatable.
-    settings = settings_for(address, token, audit_log="tests/snapshots/data/audit.log")
+    # No clipboard countdown: a copy's "clears in 29s" would depend on the moment.
+    settings = settings_for(
+        address, token, audit_log="tests/snapshots/data/audit.log", clipboard_clear=0.0
+    )
     gateway = VaultGateway(settings)
     app = make_app(settings, status_refresh=3600)
 
