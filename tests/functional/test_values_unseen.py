@@ -263,3 +263,18 @@ async def test_help_lists_a_disabled_action_with_its_reason(
         data_path = secret.replace("scratch/", "scratch/data/", 1)
         rows = [" ".join(str(c) for c in row) for row in app.screen.rows]
         assert any(f"Edit (disabled: this token lacks read on {data_path})" in r for r in rows)
+
+
+async def test_the_json_view_shows_each_masked_values_kind(
+    root_settings: Settings, secret: str
+) -> None:
+    app = make_app(root_settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_path(pilot, secret)
+        await pilot.press("J")  # fetches the values; the view is masked
+        await settle(pilot)
+        text = screen_text(app)
+        assert "OpenAI project key (sk-proj-…) · 104 chars" in text
+        assert KEY[:20] not in text

@@ -414,3 +414,17 @@ async def test_a_refused_stack_name_left_behind_does_not_break_the_next_w(
         assert app._exception is None
         assert again.state.stack == "dev"
         assert field(app, "stack").value == "dev"
+
+
+async def test_a_typed_secret_value_shows_its_kind_never_its_text(
+    stock_settings: Settings, tmp_path: Path
+) -> None:
+    app = make_app(stock_settings, env=wizard_env(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await to_components(pilot, app)
+        value = "hf_" + "Q8zT2lWp0XvB7nCr5MyKd3JsLa9GhEu4Fo"
+        await type_into(pilot, app, "model_secrets.rows[0].value", value)
+        await settle(pilot)
+        label = field(app, "model_secrets.rows[0].value").query_one(".field-label")
+        assert str(label.render()) == f"Value · Hugging Face token (hf_…) · {len(value)} chars"
+        assert value not in screen_text(app)

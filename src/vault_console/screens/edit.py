@@ -24,6 +24,7 @@ from vault_console.text import (
     json_kind,
     plain,
 )
+from vault_console.value_kinds import labels
 from vault_console.widgets.footer import Footer
 from vault_console.widgets.secret_input import SecretInput
 
@@ -441,7 +442,9 @@ class JsonScreen(FormScreen):
         return "r reveal values · " + ("e edit as JSON · " if self.can_edit else "") + "esc close"
 
     def _view_text(self) -> Text:
-        shown = self.data if self.revealed else {key: MASK for key in self.data}
+        # Masked, each value says what it is (its kind and length), never what it holds.
+        kinds = labels(self.data)
+        shown = self.data if self.revealed else {k: f"{MASK} {kinds[k]}" for k in self.data}
         # plain() escapes control and bidi characters; the rest reads as it is.
         text = json.dumps(shown, indent=2, ensure_ascii=False)
         return plain(text, DETAIL_LIMIT * 4, multiline=True)

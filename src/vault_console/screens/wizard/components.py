@@ -7,9 +7,11 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from vault_console.screens.wizard.base import Field, WizardStep, field_id
+from vault_console.text import plain
+from vault_console.value_kinds import label
 from vault_console_programs.ai_secrets.config import (
     CREDENTIAL_TYPES,
     AwsAuth,
@@ -59,6 +61,20 @@ class SecretRow(Horizontal):
     def read(self) -> tuple[str, str, str]:
         path, key, value = (f.value for f in self.query(Field))
         return path.strip().strip("/"), key.strip(), value
+
+    def on_mount(self) -> None:
+        self._label_value()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input is self.query(Field).last().input:
+            self._label_value()
+
+    def _label_value(self) -> None:
+        """The value's kind and length beside its label, never what it holds."""
+        value_field = self.query(Field).last()
+        text = value_field.value
+        shown = f"Value · {label(text)}" if text else "Value"
+        value_field.query_one(".field-label", Label).update(plain(shown))
 
 
 class ComponentsStep(WizardStep):
