@@ -28,6 +28,7 @@ from vault_console.app import VaultConsoleApp, make_app
 from vault_console.screens.browse.screen import MainScreen
 from vault_console.screens.wizard.destroy import DestroyScreen
 from vault_console.screens.wizard.screen import WizardScreen
+from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 from vault_console.widgets.fitted_table import FittedTable
 from vault_console_programs.ai_secrets.program import read_policy_hcl
@@ -615,3 +616,45 @@ async def test_the_answers_saved_as_a_config_file_preview_the_same_plan_headless
     headless = {(s["urn"], s["op"]) for s in json.loads(done.stdout)["steps"]}
     assert headless == reviewed
     assert ("create" in {op for _, op in headless}) and VALUE not in done.stdout + done.stderr
+
+
+async def test_a_changed_model_secret_shows_both_fingerprints_in_the_review(
+    run: Run,
+) -> None:
+    """Issue 21 part 4: after an apply, a new value for the model secret shows in the
+    review as the audit log's HMAC of the old (on the server) and of the new, never as
+    either value."""
+    app = run.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(run.wizard())
+        screen = await fill_model_secrets(pilot, app, run)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.state.preview is not None)
+        await settle(pilot)
+        assert not app.screen.query_one("#review-fingerprints").display  # a new secret
+        await pilot.press("ctrl+n", "ctrl+n")
+        await until(pilot, lambda: screen.current == "result")
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+n")  # Finish
+        await settle(pilot)
+
+        again = run.wizard()
+        await app.push_screen(again)
+        await settle(pilot)
+        await pilot.press("ctrl+n", "ctrl+n")  # target (saved answers), aws (skipped)
+        await settle(pilot)
+        await type_into(pilot, app, "model_secrets.rows[0].value", VALUE + "-rotated")
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: again.running is None and again.state.preview is not None)
+        await settle(pilot)
+        line = shown(app, "#review-fingerprints")
+        gateway = VaultGateway(settings_for(run.server.address, run.server.root_token))
+        device = gateway.audit_devices()[0]["path"]
+        old = gateway.audit_hash(device, VALUE).split(":")[1][:8]
+        new = gateway.audit_hash(device, VALUE + "-rotated").split(":")[1][:8]
+        gateway.close()
+        assert line == (
+            f"Value changes: openai/api-key api_key: hmac-sha256:{old}… → hmac-sha256:{new}…"
+        )
+        assert VALUE not in screen_text(app)

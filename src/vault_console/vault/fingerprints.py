@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from vault_console.errors import is_forbidden
+from vault_console.errors import ErrorKind, is_forbidden, kind_of
 from vault_console.vault.model import KeyChange
 
 if TYPE_CHECKING:  # the gateway loads the HTTP stack: imported with the first request
@@ -50,4 +50,42 @@ def with_fingerprints(
         if c.key in prints
         else c
         for c in changes
+    ], ""
+
+
+def value_changes(
+    gateway: VaultGateway, mount: str, planned: dict[str, dict[str, str]]
+) -> tuple[list[str], str]:
+    """For secrets about to be written: each key whose value changes, as
+    ``path key: hmac-sha256:ab12cd34… → 9f3e0a1b…`` (the old from the server, the new before
+    it is applied), and a note when there are no fingerprints. Never a value. In a worker."""
+    pairs: list[tuple[str, str, str, str]] = []
+    for path, data in sorted(planned.items()):
+        try:
+            current = gateway.kv(mount, 2).read(path).data or {}
+        except Exception as exc:
+            if is_forbidden(exc):
+                return [], "No fingerprints: this token may not read the secrets being replaced."
+            if kind_of(exc) is ErrorKind.VALUES_OFF:
+                return [], "No fingerprints: values are off in this session."
+            if kind_of(exc) is ErrorKind.NOT_FOUND:
+                continue  # a new secret: nothing to compare with
+            raise
+        for key, new in sorted(data.items()):
+            old = current.get(key)
+            if isinstance(old, str) and old != new:
+                pairs.append((path, key, old, new))
+    if not pairs:
+        return [], ""
+    try:
+        found = gateway.fingerprints([v for p in pairs for v in p[2:]])
+    except Exception as exc:
+        if not is_forbidden(exc):
+            raise
+        return [], "No fingerprints: this token may not list audit devices (sys/audit)."
+    if found is None:
+        return [], "No fingerprints: the server has no audit device to compute them with."
+    return [
+        f"{path} {key}: {short_fingerprint(found[2 * i])} → {short_fingerprint(found[2 * i + 1])}"
+        for i, (path, key, _, _) in enumerate(pairs)
     ], ""

@@ -35,6 +35,9 @@ class ReviewStep(WizardStep):
         yield Label("", id="review-header", classes="section-title")
         yield Label("", id="review-status")
         yield Label("", id="review-drift")
+        fingerprints = Label("", id="review-fingerprints")
+        fingerprints.display = False  # shown once a preview found a value that changes
+        yield fingerprints
         yield Log(id="review-progress", max_lines=500)
         with Horizontal(id="review-body"):
             yield PlanDiff(id="review-diff")
@@ -133,6 +136,34 @@ class ReviewStep(WizardStep):
             return
         assert plan is not None
         self.show_plan(plan)
+        self.show_value_changes()
+
+    def show_value_changes(self) -> None:
+        """Each model secret value this apply changes, as the audit log's fingerprints of
+        the old (on the server) and the new (typed): which values change, never what they
+        are. Read in a worker; the new values go to sys/audit-hash, as the apply sends them."""
+        from vault_console.vault.fingerprints import value_changes
+
+        label = self.query_one("#review-fingerprints", Label)
+        label.display = False
+        config, secrets = self.state.answers.build(self.wizard.env)
+        if not config.model_secrets.enabled or not secrets.model_data:
+            return
+        gateway, mount = self.wizard.vc.gateway, config.model_secrets.mount_path
+        planned = dict(secrets.model_data)
+
+        def show(found: tuple[list[str], str]) -> None:
+            lines, note = found
+            text = "\n".join(f"Value changes: {line}" for line in lines) or note
+            label.update(plain(text, DETAIL_LIMIT, multiline=True))
+            label.display = bool(text)
+
+        self.wizard.vc.run_io(
+            lambda: value_changes(gateway, mount, planned),
+            show,
+            description="fingerprints of the changed values",
+            quiet=True,
+        )
 
     def show_refused(self) -> None:
         """Why nothing was previewed: what exists on the server and the stack did not make
