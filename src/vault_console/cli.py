@@ -176,6 +176,12 @@ _FLAG_SETTINGS = (
 )
 
 
+def session_modes(flags: dict[str, Any]) -> dict[str, Any]:
+    """The flags the demo's console session keeps: --read-only and --no-values (the
+    seed before it is the demo's own set-up, made without them)."""
+    return {name: flags.get(name) for name in ("read_only", "no_values")}
+
+
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
     # SIGTERM and SIGHUP unwind like Ctrl+C, so every `finally` (the dev server's stop) runs.
     raise SystemExit(128 + signum)
@@ -217,8 +223,7 @@ def _demo(args: argparse.Namespace, flags: dict[str, Any]) -> int:
                 print("# OpenBao dev server running; Ctrl+C stops it.", flush=True)
                 while True:
                     time.sleep(3600)
-            # The seed was the demo's own set-up; --read-only is for the session that follows.
-            settings = server.settings(flags={"read_only": flags.get("read_only")})
+            settings = server.settings(flags=session_modes(flags))
             # The console's process is this one: boto3 and the engine's subprocesses read
             # os.environ, so the demo's settings go there (bao and moto started without them).
             before = dict(os.environ)

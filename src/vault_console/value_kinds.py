@@ -141,22 +141,23 @@ def kind_of(value: Any, beside_access_key: bool = False) -> str:
     return "text"
 
 
-def label(value: Any, beside_access_key: bool = False) -> str:
-    """``OpenAI project key (sk-proj-…) · 164 chars``; for a non-string, its JSON type."""
+def label(value: Any, beside_access_key: bool = False, prefix: bool = True) -> str:
+    """``OpenAI project key (sk-proj-…) · 164 chars``; for a non-string, its JSON type.
+    Without ``prefix``, where space is short: ``OpenAI project key · 164 chars``."""
     name = kind_of(value, beside_access_key)
     if not isinstance(value, str):
         return name
-    prefix = next((k.prefix for k in KINDS if k.label == name), "")
-    shown = f" ({prefix}…)" if prefix else ""
+    known = next((k.prefix for k in KINDS if k.label == name), "")
+    shown = f" ({known}…)" if known and prefix else ""
     lines = value.count("\n") + 1
     size = f"{len(value)} chars" + (f", {lines} lines" if lines > 1 else "")
     return f"{name}{shown} · {size}"
 
 
-def labels(data: Mapping[str, Any]) -> dict[str, str]:
+def labels(data: Mapping[str, Any], prefix: bool = True) -> dict[str, str]:
     """Each key's label; a 40-character value counts as an AWS secret key only when the
     same secret holds an AWS access key id."""
     has_key_id = any(
         kind_of(v).startswith("AWS access key id") for v in data.values() if isinstance(v, str)
     )
-    return {key: label(value, has_key_id) for key, value in data.items()}
+    return {key: label(value, has_key_id, prefix) for key, value in data.items()}

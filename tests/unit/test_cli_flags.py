@@ -38,3 +38,13 @@ def test_a_flag_after_the_subcommand_wins_and_none_given_stays_unset() -> None:
 def test_no_values_is_a_connection_flag_on_every_command() -> None:
     assert build_parser().parse_args(["show", "kv/a", "--no-values"]).no_values is True
     assert build_parser().parse_args(["--no-values"]).no_values is True
+
+
+def test_the_demo_session_keeps_read_only_and_no_values() -> None:
+    """Found by hand in tmux: `demo --no-values` revealed a value (only --read-only was
+    passed on to the session's settings)."""
+    from vault_console.cli import session_modes
+
+    args = build_parser().parse_args(["demo", "--no-values", "--read-only"])
+    flags = {name: getattr(args, name, None) for name in ("read_only", "no_values")}
+    assert session_modes(flags) == {"read_only": True, "no_values": True}

@@ -87,7 +87,8 @@ class KeyChange:
 
 def diff_versions(old: dict[str, Any], new: dict[str, Any]) -> list[KeyChange]:
     """Per-key changes from ``old`` to ``new``, sorted by key."""
-    old_labels, new_labels = labels(old), labels(new)
+    # Without the public prefix: the diff's two columns must fit beside the keys.
+    old_labels, new_labels = labels(old, prefix=False), labels(new, prefix=False)
     changes = []
     for key in sorted(set(old) | set(new)):
         if key not in old:
