@@ -114,8 +114,7 @@ class ValuesOff(PermissionError):
     def __init__(self, method: str, path: str) -> None:
         super().__init__(
             f"{method} {path} was not sent: values are off in this session (--no-values), "
-            "and this request could return one. Keys, versions, metadata and fingerprints "
-            "still work."
+            "and this request could return one. Keys, versions and metadata still work."
         )
         self.method = method
         self.path = path

@@ -39,6 +39,11 @@ SECRETS_TAB_ACTIONS = WRITE_ACTIONS - {"renew_token"} | {
 """Actions about the secret tree and panel: live only on the Secrets tab."""
 
 
+VALUE_ACTIONS = frozenset(
+    {"reveal_value", "reveal_all", "copy_value", "fingerprint", "json_view", "compare", "edit"}
+)
+"""Actions that need the values: off with ``--no-values`` (the transport refuses them too)."""
+
 BINDINGS: list[BindingType] = [
     # The footer fits 80 columns: the tabs as one compact "1234 Tabs", and the keys
     # that are not the first a user looks for (c, o, q, ...) only in help (?).

@@ -24,6 +24,7 @@ from vault_console.screens.browse.actions import SecretActions
 from vault_console.screens.browse.keys import (
     BINDINGS,
     SECRETS_TAB_ACTIONS,
+    VALUE_ACTIONS,
     WRITE_ACTIONS,
 )
 from vault_console.text import DETAIL_LIMIT, PathIndex, check_secret_path, plain
@@ -97,6 +98,8 @@ class MainScreen(SecretActions):
 
     def denied_reason(self, action: str) -> str:
         """Why the token may not take ``action`` on the open secret ('' if it may)."""
+        if self.vc.settings.no_values and action in VALUE_ACTIONS:
+            return "values are off in this session (--no-values)"
         panel = self.mounted_panel("secrets")
         shown = panel.shown if isinstance(panel, SecretPanel) else None
         return shown.denied.get(action, "") if shown is not None else ""
