@@ -1,7 +1,8 @@
 """The main screen: the Mounts, Secrets, Audit and Review tabs, and moving between them.
 
-The secret actions it inherits are in ``actions.py``; the mounts table, the tree and the
-filter are widgets that post what the operator chose (``widgets/``). All IO goes through
+The secret actions it inherits are in ``values.py`` (those that read) and ``actions.py``
+(those that write); its keys are in ``keys.py``; the mounts table, the tree and the filter
+are widgets that post what the operator chose (``widgets/``). All IO goes through
 the app's ``run_io`` in thread workers.
 """
 
