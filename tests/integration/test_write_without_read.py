@@ -116,3 +116,23 @@ async def test_k_in_the_console_patches_with_a_patch_only_token(
         said = [n.message for n in app._notifications]
         assert any("Sent as a PATCH" in m for m in said), said
     assert root.read(f"{folder}/s").data == {**START, "api_key": "sk-patched"}
+
+
+async def test_k_starts_in_the_key_field_so_typing_names_the_key_first(
+    bao: DevServer, gateway: VaultGateway
+) -> None:
+    """Found by hand in tmux: K opened with the focus in the value, so a key typed first
+    went into the value and the save was refused ('the key is empty')."""
+    folder = f"wwr-{uuid.uuid4().hex[:8]}"
+    root = gateway.kv("scratch", 2)
+    root.write(f"{folder}/s", START, cas=0)
+    app = make_app(settings_for(bao.address, bao.root_token))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_path(pilot, f"scratch/{folder}/s")
+        await pilot.press("K")
+        await settle(pilot)
+        await pilot.press(*"api_key", "tab", *"sk-typed", "ctrl+s")
+        await settle(pilot)
+    assert root.read(f"{folder}/s").data == {**START, "api_key": "sk-typed"}

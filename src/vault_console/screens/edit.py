@@ -310,6 +310,12 @@ class KeyValueForm(FormScreen):
             path.focus()
             path.cursor_position = len(path.value)
             return
+        if not self.initial:
+            # Nothing there yet (set keys, metadata to add): a new row starts with its key.
+            keys = [i for i in self.query(".form-key").results(Input) if not i.disabled]
+            if keys:
+                keys[0].focus()
+            return
         values = [i for i in self.query(".form-value").results(Input) if not i.disabled]
         if values:
             values[0].focus()  # `e` is for changing a value: start on the first one
