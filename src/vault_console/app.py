@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.markup import escape as escape_markup
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Label
@@ -32,7 +33,7 @@ from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_
 from vault_console.messages import OpenSecret, OpenWizard, ServerChanged
 from vault_console.screens.browse.keys import WRITE_ACTIONS
 from vault_console.screens.browse.screen import LAZY_TABS, MainScreen, panel_class
-from vault_console.text import DETAIL_LIMIT, plain_str
+from vault_console.text import DETAIL_LIMIT, escape_controls, plain_str
 from vault_console.vault.model import ServerStatus, TokenInfo
 from vault_console.widgets.dialogs import ChoiceScreen, ErrorScreen, HelpScreen
 from vault_console.widgets.status_bar import StatusBar
@@ -455,10 +456,10 @@ class VaultConsoleApp(App[int]):
                     if isinstance(owner, str)
                     else partial(self.run_action, binding.action, owner)
                 )
+                # The palette reads help as markup, and a reason names a server's path.
+                reason = escape_markup(escape_controls(_disabled(owner, binding.action)))
                 yield SystemCommand(
-                    binding.description,
-                    f"key: {self.get_key_display(binding)}{_disabled(owner, binding.action)}",
-                    run,
+                    binding.description, f"key: {self.get_key_display(binding)}{reason}", run
                 )
 
     def open_wizard(self, preview: bool = False, stack: str | None = None) -> None:

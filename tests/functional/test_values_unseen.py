@@ -278,3 +278,29 @@ async def test_the_json_view_shows_each_masked_values_kind(
         text = screen_text(app)
         assert "OpenAI project key (sk-proj-…) · 104 chars" in text
         assert KEY[:20] not in text
+
+
+async def test_a_reason_naming_a_hostile_path_is_plain_text_in_the_palette(
+    bao: DevServer, gateway: VaultGateway
+) -> None:
+    """The command palette reads help as markup; a reason names the secret's path, which
+    comes from the server: it shows as typed, and opening the palette does not crash."""
+    from textual.content import Content
+
+    hostile = f"hostile-{uuid.uuid4().hex[:6]}/[b]x[/b]"
+    gateway.kv("scratch", 2).write(hostile, {"k": "v"}, cas=0)
+    settings = token_with(gateway, bao, "structure-only", STRUCTURE_ONLY)
+    app = make_app(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await open_path(pilot, f"scratch/{hostile}")
+        helps = [c.help for c in app.get_system_commands(app.screen) if c.title == "Reveal"]
+        assert helps, "Reveal is in the palette"
+        assert f"lacks read on scratch/data/{hostile})" in Content.from_markup(helps[0]).plain
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Reveal")
+        await settle(pilot)
+        assert app._exception is None
+        assert "[b]x[/b]" in screen_text(app)
