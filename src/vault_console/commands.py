@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from vault_console.config import Settings
 from vault_console.errors import ConsoleError, describe
+from vault_console.escaping import escape_controls
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2, 64
 
@@ -278,9 +279,10 @@ def inventory(
     if as_json:
         print(json.dumps(found, indent=2, sort_keys=True), file=out)
     elif command == "ls":
+        # Paths are server data: control and bidi characters are shown escaped, as on screen.
         for entry in found["entries"]:
-            print(entry.get("path", entry["name"]), file=out)
+            print(escape_controls(entry.get("path", entry["name"])), file=out)
     else:
         for key, value in sorted(found.items()):
-            print(f"{key}: {json.dumps(value, sort_keys=True)}", file=out)
+            print(f"{key}: {json.dumps(value, sort_keys=True)}", file=out)  # JSON escapes them
     return EXIT_OK

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import uuid
 
+import pytest
+
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 
@@ -82,3 +84,20 @@ def test_not_found_exits_3_and_a_refusal_exits_1(bao: DevServer, gateway: VaultG
     refused = run(bao, limited, "show", f"scratch/{folder}/s", "--labels")
     assert refused.returncode == 1 and "Permission denied" in refused.stderr
     assert KEY not in refused.stdout + refused.stderr + structure.stdout
+
+
+def test_ls_shows_a_hostile_path_escaped(bao: DevServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenBao refuses control and bidi characters in paths, but another server may not:
+    the text output escapes them, as the screen does (JSON escapes them itself)."""
+    import io
+
+    from tests.conftest import settings_for
+    from vault_console import commands
+    from vault_console.vault import inventory
+
+    hostile = {"path": "scratch/", "entries": [{"name": "x", "path": "scratch/evil\u202e\x1b[31m"}]}
+    monkeypatch.setattr(inventory, "list_path", lambda gateway, path: hostile)
+    out = io.StringIO()
+    settings = settings_for(bao.address, bao.root_token)
+    assert commands.inventory(settings, "ls", "scratch/", False, False, out) == 0
+    assert out.getvalue() == "scratch/evil\\u202e\\x1b[31m\n"
