@@ -32,7 +32,8 @@ from vault_console.config import Settings, Token
 from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_error
 from vault_console.messages import OpenSecret, OpenWizard, ServerChanged
 from vault_console.screens.browse.keys import WRITE_ACTIONS
-from vault_console.screens.browse.screen import LAZY_TABS, MainScreen, panel_class
+from vault_console.screens.browse.screen import MainScreen
+from vault_console.screens.browse.tabs import LAZY_TABS, panel_class
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain_str
 from vault_console.vault.model import ServerStatus, TokenInfo
 from vault_console.widgets.dialogs import ChoiceScreen, ErrorScreen, HelpScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vault_console.errors import CasConflict, ConsoleError, describe
-from vault_console.screens.edit import RowInput, edit_text, validate_fields
+from vault_console.screens.form_input import RowInput, edit_text, validate_fields
 from vault_console.text import MASK, PathIndex, check_secret_path, format_time, format_ttl
 from vault_console.vault.model import KeyChange, diff_versions
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
@@ -15,13 +14,21 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, TextArea
 
+from vault_console.screens.form_input import (
+    NEW_ROW,
+    FormResult,
+    RowInput,
+    edit_text,
+    edited_as_json,
+    edited_kind,
+    validate_fields,
+)
 from vault_console.text import (
     DETAIL_LIMIT,
     MASK,
     check_secret_path,
     escape_controls,
     has_unsafe,
-    json_kind,
     plain,
 )
 from vault_console.value_kinds import labels
@@ -29,113 +36,13 @@ from vault_console.widgets.footer import Footer
 from vault_console.widgets.secret_input import SecretInput
 
 
-@dataclass(frozen=True)
-class FormResult:
-    """What the form returns: the path (for a new secret) and the fields."""
-
-    path: str
-    data: dict[str, Any] = field(repr=False)
-
-
-_NEW = object()
-"""The original value of a row the user added."""
-
-
-def edit_text(value: Any) -> str:
-    """How a value is shown for editing: a one-line string as it is, anything else (and a
-    string with line breaks, which an input cannot hold) as JSON text.
-
-    An input draws its text raw, so text holding control or bidi characters is JSON with
-    every non-ASCII character escaped: it reads safely and parses back to the same value.
-    """
-    if isinstance(value, str) and not has_unsafe(value):
-        return value
-    text = json.dumps(value, ensure_ascii=False)
-    return json.dumps(value) if has_unsafe(text) else text
-
-
-def edited_as_json(value: Any) -> bool:
-    return value is not _NEW and edit_text(value) != value
-
-
-@dataclass
-class RowInput:
-    """One form row as typed, with the key and value the server returned for it."""
-
-    key: str
-    text: str
-    original_key: str | None = None
-    original: Any = _NEW
-
-
-REMOVE_HINT = "remove a key with its ✕ (or ctrl+r in its row)"
-
-
-def validate_fields(rows: list[RowInput], *, metadata: bool = False) -> dict[str, Any]:
-    """The data to write, or a ValueError naming the field and the reason.
-
-    A row whose text is what the form showed sends back the server's value itself, type
-    and all; a changed JSON-edited row is parsed back to JSON. Emptying a row never
-    removes its key unseen: that is the row's ✕, which the form lists.
-    """
-    data: dict[str, Any] = {}
-    for number, row in enumerate(rows, start=1):
-        key = row.key.strip()
-        name = f"field {number} ({key})" if key else f"field {number}"
-        if not key and not row.text:
-            if row.original_key is not None:
-                raise ValueError(
-                    f"field {number}: key and value are empty; to remove "
-                    f"{row.original_key!r}, {REMOVE_HINT}"
-                )
-            continue
-        if not key:
-            raise ValueError(f"{name}: the key is empty")
-        if key in data:
-            raise ValueError(f"{name}: key {key!r} is given twice")
-        if row.original is not _NEW and row.text == edit_text(row.original):
-            data[key] = row.original  # untouched: exactly as the server returned it
-            continue
-        if edited_as_json(row.original):
-            try:
-                value = json.loads(row.text)
-            except ValueError as exc:
-                raise ValueError(
-                    f"{name}: not valid JSON ({exc.args[0].split(':')[0]}); this field holds "
-                    f"{_kind(row.original)} and is edited as JSON"
-                ) from None
-            if isinstance(row.original, str) and not isinstance(value, str):
-                raise ValueError(f"{name}: {_kind(row.original)} is edited as a JSON string")
-            data[key] = value
-            continue
-        if not row.text:
-            why = (
-                "custom_metadata values cannot be empty (Vault refuses them)"
-                if metadata
-                else ("the value is empty")
-            )
-            raise ValueError(f"{name}: {why}; {REMOVE_HINT}")
-        data[key] = row.text
-    return data
-
-
-def _kind(value: Any) -> str:
-    """What a JSON-edited value is, for the row's label and errors."""
-    if isinstance(value, str):
-        if "\n" in value or "\r" in value:
-            return "a multi-line string"
-        return "a string with control or bidi characters"
-    kind = json_kind(value)
-    return kind if kind == "null" else ("an " if kind[0] in "ao" else "a ") + kind
-
-
 class FormRow(Horizontal):
     """A key input and a value input, remembering what the server returned."""
 
     def __init__(self, key: str, original: Any, *, password: bool) -> None:
-        self.original_key = key if original is not _NEW else None
+        self.original_key = key if original is not NEW_ROW else None
         self.original = original
-        text = "" if original is _NEW else edit_text(original)
+        text = "" if original is NEW_ROW else edit_text(original)
         # A key with control or bidi characters is shown escaped and kept as it is: an
         # input would send it to the terminal raw.
         self.key_fixed = has_unsafe(key)
@@ -158,7 +65,7 @@ class FormRow(Horizontal):
         # No Tab stop: Tab goes field to field; the keyboard removes a row with ctrl+r.
         children[-1].can_focus = False
         if edited_as_json(original):
-            children.append(Label(f"JSON: {_kind(original)}", classes="form-kind"))
+            children.append(Label(f"JSON: {edited_kind(original)}", classes="form-kind"))
         super().__init__(*children, classes="form-row")
 
     @property
@@ -291,7 +198,7 @@ class KeyValueForm(FormScreen):
                 for key, value in self.initial.items():
                     yield FormRow(str(key), value, password=self.secret_values)
                 if not self.initial:
-                    yield FormRow("", _NEW, password=self.secret_values)
+                    yield FormRow("", NEW_ROW, password=self.secret_values)
             yield Label("", id="form-removed", classes="hint")
             yield Label("", id="form-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
@@ -365,7 +272,7 @@ class KeyValueForm(FormScreen):
         )
 
     async def action_add_row(self) -> None:
-        row = FormRow("", _NEW, password=self.secret_values)
+        row = FormRow("", NEW_ROW, password=self.secret_values)
         # The row's inputs exist only once the mount is done: wait for it, then focus.
         await self.query_one("#form-rows", VerticalScroll).mount(row)
         row.query_one(".form-key", Input).focus()

@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 
 from vault_console.errors import CasConflict, ChangedSinceOpened
 from vault_console.screens.browse.values import ValueActions, no_data
-from vault_console.screens.edit import FormResult, FormScreen, JsonScreen, KeyValueForm
+from vault_console.screens.edit import FormScreen, JsonScreen, KeyValueForm
+from vault_console.screens.form_input import FormResult
 from vault_console.vault.model import SecretVersion, ShownSecret
 from vault_console.widgets.dialogs import ConfirmScreen, ConflictScreen
 from vault_console.widgets.secret_panel import SecretPanel

@@ -28,6 +28,7 @@ from vault_console.screens.browse.keys import (
     VALUE_ACTIONS,
     WRITE_ACTIONS,
 )
+from vault_console.screens.browse.tabs import LAZY_TABS, panel_class
 from vault_console.text import DETAIL_LIMIT, PathIndex, check_secret_path, plain
 from vault_console.vault.model import MountInfo, ShownSecret
 from vault_console.vault.opened import read_secret
@@ -40,33 +41,7 @@ from vault_console.widgets.secret_tree import SecretTree, TreeEntry
 from vault_console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from vault_console.widgets.audit_panel import AuditPanel
-    from vault_console.widgets.review_panel import ReviewPanel
-
-    Panel = SecretPanel | AuditPanel | ReviewPanel
-
-LAZY_TABS = ("secrets", "audit", "review")
-"""Tabs whose widgets are mounted on the first visit (key, click or palette), not at start-up.
-
-They were 48 of the screen's 78 widgets, and composing and styling them delayed the first
-frame of the mounts view (see bench/startup.py); the Audit and Review tabs' modules (the
-audit reader, the policy matcher, pygments for HCL) load then too.
-"""
-
-
-def panel_class(tab: str) -> type[SecretPanel | AuditPanel | ReviewPanel]:
-    """The panel class of a lazy tab (the one that has the tab's bindings)."""
-    if tab == "secrets":
-        return SecretPanel
-    if tab == "audit":
-        from vault_console.widgets.audit_panel import AuditPanel
-
-        return AuditPanel
-    if tab == "review":
-        from vault_console.widgets.review_panel import ReviewPanel
-
-        return ReviewPanel
-    raise ValueError(f"{tab!r} is not a lazy tab")
+    from vault_console.screens.browse.tabs import Panel
 
 
 class MainScreen(SecretActions):
