@@ -21,30 +21,38 @@ def short_fingerprint(fingerprint: str) -> str:
     return f"{kind}:{digest[:8]}…" if digest else fingerprint
 
 
+def _short_pairs(
+    gateway: VaultGateway, pairs: list[tuple[Any, Any]]
+) -> tuple[list[tuple[str, str]] | None, str]:
+    """Each (old, new) pair's short fingerprints, or None and why there are none (no audit
+    device, or a token that may not list them)."""
+    try:
+        found = gateway.fingerprints([v for pair in pairs for v in pair])
+    except Exception as exc:
+        if not is_forbidden(exc):
+            raise
+        return None, "No fingerprints: this token may not list audit devices (sys/audit)."
+    if found is None:
+        return None, (
+            "No fingerprints: the server has no audit device to compute them with (a local "
+            "hash is never shown: it would leak short values)."
+        )
+    short = [short_fingerprint(f) for f in found]
+    return list(zip(short[::2], short[1::2], strict=True)), ""
+
+
 def with_fingerprints(
     gateway: VaultGateway, changes: list[KeyChange], old: dict[str, Any], new: dict[str, Any]
 ) -> tuple[list[KeyChange], str]:
     """The changed keys with the audit log's fingerprint of each side, and a note when
-    there are none (no audit device, or a token that may not list them). In a worker."""
+    there are none. In a worker."""
     changed = [c for c in changes if c.status == "changed"]
     if not changed:
         return changes, ""
-    try:
-        found = gateway.fingerprints([old[c.key] for c in changed] + [new[c.key] for c in changed])
-    except Exception as exc:
-        if not is_forbidden(exc):
-            raise
-        return changes, "No fingerprints: this token may not list audit devices (sys/audit)."
+    found, note = _short_pairs(gateway, [(old[c.key], new[c.key]) for c in changed])
     if found is None:
-        return changes, (
-            "No fingerprints: the server has no audit device to compute them with (a local "
-            "hash is never shown: it would leak short values)."
-        )
-    olds, news = found[: len(changed)], found[len(changed) :]
-    prints = {
-        c.key: (short_fingerprint(o), short_fingerprint(n))
-        for c, o, n in zip(changed, olds, news, strict=True)
-    }
+        return changes, note
+    prints = {c.key: pair for c, pair in zip(changed, found, strict=True)}
     return [
         replace(c, old_fingerprint=prints[c.key][0], new_fingerprint=prints[c.key][1])
         if c.key in prints
@@ -77,15 +85,10 @@ def value_changes(
                 pairs.append((path, key, old, new))
     if not pairs:
         return [], ""
-    try:
-        found = gateway.fingerprints([v for p in pairs for v in p[2:]])
-    except Exception as exc:
-        if not is_forbidden(exc):
-            raise
-        return [], "No fingerprints: this token may not list audit devices (sys/audit)."
+    found, note = _short_pairs(gateway, [(old, new) for _, _, old, new in pairs])
     if found is None:
-        return [], "No fingerprints: the server has no audit device to compute them with."
+        return [], note
     return [
-        f"{path} {key}: {short_fingerprint(found[2 * i])} → {short_fingerprint(found[2 * i + 1])}"
-        for i, (path, key, _, _) in enumerate(pairs)
+        f"{path} {key}: {old} → {new}"
+        for (path, key, _, _), (old, new) in zip(pairs, found, strict=True)
     ], ""

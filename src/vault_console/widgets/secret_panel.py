@@ -129,27 +129,34 @@ class SecretPanel(Vertical):
         # a long type from the last secret would stay.
         table.clear(columns=True)
         table.add_columns("Key", "Type", "Value")
-        shown = self.shown
-        if shown is not None and shown.secret.data is None and shown.secret.subkeys:
-            # Keys and nesting only: nothing of the values was fetched.
-            for key, below in sorted(shown.secret.subkeys.items()):
-                what = f"object · {len(below)} keys" if isinstance(below, dict) else "not fetched"
-                table.add_row(
-                    plain(key), plain(what, style="dim"), Text(MASK, style="dim"), key=key
-                )
-            if table.row_count:
-                table.move_cursor(row=min(cursor, table.row_count - 1))
-            self._render_whole()
-            return
-        if shown is None or shown.secret.data is None:
-            return
-        kinds = labels(shown.secret.data)  # what each value is, never what it holds
-        for key, value in sorted(shown.secret.data.items()):
-            cell = plain(value_text(value)) if key in self.revealed else Text(MASK, style="dim")
-            table.add_row(plain(key), plain(kinds[key], style="dim"), cell, key=key)
+        for key, kind, cell in self._rows():
+            table.add_row(plain(key), plain(kind, style="dim"), cell, key=key)
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         self._render_whole()
+
+    def _rows(self) -> list[tuple[str, str, Text]]:
+        """(key, what the value is, the value or its mask) for each key of the version."""
+        shown = self.shown
+        masked = Text(MASK, style="dim")
+        if shown is None:
+            return []
+        data, subkeys = shown.secret.data, shown.secret.subkeys
+        if data is None:
+            # Keys and nesting only (or a deleted version): nothing of the values is here.
+            return [
+                (
+                    key,
+                    f"object · {len(below)} keys" if isinstance(below, dict) else "not fetched",
+                    masked,
+                )
+                for key, below in sorted((subkeys or {}).items())
+            ]
+        kinds = labels(data)  # what each value is, never what it holds
+        return [
+            (key, kinds[key], plain(value_text(value)) if key in self.revealed else masked)
+            for key, value in sorted(data.items())
+        ]
 
     @on(DataTable.RowHighlighted, "#secret-values")
     def _render_whole(self) -> None:
