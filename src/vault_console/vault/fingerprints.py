@@ -21,22 +21,36 @@ def short_fingerprint(fingerprint: str) -> str:
     return f"{kind}:{digest[:8]}…" if digest else fingerprint
 
 
-def _short_pairs(
-    gateway: VaultGateway, pairs: list[tuple[Any, Any]]
-) -> tuple[list[tuple[str, str]] | None, str]:
-    """Each (old, new) pair's short fingerprints, or None and why there are none (no audit
-    device, or a token that may not list them)."""
+def fingerprints_or_why(gateway: VaultGateway, values: list[Any]) -> tuple[list[str] | None, str]:
+    """Each value's fingerprint (``VaultGateway.fingerprints``), or None and why there are
+    none: no audit device, a token that may not list them, or a session in a namespace
+    (audit devices and their HMACs live in the root namespace only)."""
     try:
-        found = gateway.fingerprints([v for pair in pairs for v in pair])
+        found = gateway.fingerprints(values)
     except Exception as exc:
-        if not is_forbidden(exc):
-            raise
-        return None, "No fingerprints: this token may not list audit devices (sys/audit)."
+        if is_forbidden(exc):
+            return None, "No fingerprints: this token may not list audit devices (sys/audit)."
+        if kind_of(exc) is ErrorKind.REFUSED and gateway.settings.namespace:
+            return None, (
+                "No fingerprints: audit devices answer in the root namespace only, and this "
+                f"session is in namespace {gateway.settings.namespace}."
+            )
+        raise
     if found is None:
         return None, (
             "No fingerprints: the server has no audit device to compute them with (a local "
             "hash is never shown: it would leak short values)."
         )
+    return found, ""
+
+
+def _short_pairs(
+    gateway: VaultGateway, pairs: list[tuple[Any, Any]]
+) -> tuple[list[tuple[str, str]] | None, str]:
+    """Each (old, new) pair's short fingerprints, or None and why there are none."""
+    found, why = fingerprints_or_why(gateway, [v for pair in pairs for v in pair])
+    if found is None:
+        return None, why
     short = [short_fingerprint(f) for f in found]
     return list(zip(short[::2], short[1::2], strict=True)), ""
 

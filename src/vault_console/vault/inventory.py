@@ -14,6 +14,7 @@ from typing import Any
 from vault_console.errors import ErrorKind, kind_of
 from vault_console.value_kinds import labels
 from vault_console.vault.client import VaultGateway
+from vault_console.vault.fingerprints import fingerprints_or_why
 from vault_console.vault.model import MountInfo
 
 
@@ -112,9 +113,7 @@ def describe(
     if values:
         data = kv.read(rest).data or {}
         found["labels"] = labels(data)
-        prints = gateway.fingerprints(list(data.values()))
-        found["fingerprints"] = (
-            dict(zip(data, prints, strict=True)) if prints is not None else "no audit device"
-        )
+        prints, why = fingerprints_or_why(gateway, list(data.values()))
+        found["fingerprints"] = dict(zip(data, prints, strict=True)) if prints is not None else why
         del data
     return found

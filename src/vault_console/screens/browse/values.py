@@ -13,7 +13,7 @@ from textual.screen import Screen
 
 from vault_console.host import ConsoleHost, host_of
 from vault_console.messages import ShowAuditQuery
-from vault_console.vault.fingerprints import with_fingerprints
+from vault_console.vault.fingerprints import fingerprints_or_why, with_fingerprints
 from vault_console.vault.model import (
     KeyChange,
     MountInfo,
@@ -188,12 +188,10 @@ class ValueActions(Screen[None]):
             return
         gateway = self.vc.gateway
 
-        def done(found: list[str] | None) -> None:
+        def done(answer: tuple[list[str] | None, str]) -> None:
+            found, why = answer
             if found is None:
-                self.notify(
-                    "No fingerprint: the server has no audit device to compute it with",
-                    severity="warning",
-                )
+                self.notify(why, severity="warning")
                 return
             self.notify(
                 f"Fingerprint of {key!r}: {found[0]} (the audit log records it so: search it "
@@ -201,7 +199,9 @@ class ValueActions(Screen[None]):
                 timeout=20,
             )
 
-        self.vc.run_io(lambda: gateway.fingerprints([value]), done, description="fingerprint")
+        self.vc.run_io(
+            lambda: fingerprints_or_why(gateway, [value]), done, description="fingerprint"
+        )
 
     def action_older(self) -> None:
         self._step_version(-1)
