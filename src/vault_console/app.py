@@ -183,8 +183,16 @@ class VaultConsoleApp(App[int]):
             )
             self.notify(f"Logged in with {spec.method} at auth/{spec.mount}")
 
+        def show_url(url: str) -> None:
+            self.call_from_thread(
+                self.notify,
+                f"Sign in with your browser at:\n{url}",
+                title=f"OIDC login at auth/{spec.mount}",
+                timeout=120,
+            )
+
         self.run_io(
-            lambda: login(settings, spec, self.env),
+            lambda: login(settings, spec, self.env, show_url=show_url),
             done,
             description=f"log in with {spec.method}",
             key="login",

@@ -99,7 +99,7 @@ class Profile:
     clipboard_clear: str | None = None
     """Seconds after which a copied value is cleared from the clipboard (``0``: never)."""
     auth: str | None = None
-    """Log in with ``userpass``, ``approle`` or ``aws`` (IAM) instead of a token."""
+    """Log in with ``userpass``, ``approle``, ``aws`` (IAM) or ``oidc`` instead of a token."""
     auth_mount: str | None = None
     """Where that auth method is mounted (default: its name)."""
     username: str | None = None
@@ -107,7 +107,7 @@ class Profile:
     role_id: str | None = None
     """approle: the role_id (not secret: it names the role)."""
     role: str | None = None
-    """aws: the auth method's role to log in as."""
+    """aws, oidc: the auth method's role to log in as (oidc: its default role if unset)."""
     secret_env: str | None = None
     """The variable holding the password (userpass) or secret_id (approle)."""
     secret_file: str | None = None
@@ -116,17 +116,25 @@ class Profile:
     """aws: the X-Vault-AWS-IAM-Server-ID header value the method requires, if any."""
     aws_region: str | None = None
     """aws: the STS region to sign for (default us-east-1)."""
+    oidc_redirect: str | None = None
+    """oidc: the callback the role allows (default ``http://localhost:8250/oidc/callback``,
+    as ``vault login -method=oidc``); it must name this machine (localhost, 127.0.0.1)."""
     audit_log: str | None = None
     """Path of a file audit device's log, for the audit view."""
 
 
-LOGIN_METHODS = ("userpass", "approle", "aws")
+LOGIN_METHODS = ("userpass", "approle", "aws", "oidc")
+
+DEFAULT_OIDC_REDIRECT = "http://localhost:8250/oidc/callback"
+"""The callback ``vault login -method=oidc`` uses, so a role set up for it works here."""
 
 
 @dataclass(frozen=True)
 class LoginSpec:
     """How a profile logs in. ``secret_env``/``secret_file`` hold the password (userpass)
-    or the secret_id (approle); AWS IAM signs with boto3's own credential chain."""
+    or the secret_id (approle); AWS IAM signs with boto3's own credential chain; OIDC
+    needs no secret here (the user signs in in a browser). ``typed`` is what the user typed
+    on the login screen, in memory only."""
 
     method: str
     mount: str
@@ -137,10 +145,15 @@ class LoginSpec:
     header_value: str | None = None
     """AWS: the ``X-Vault-AWS-IAM-Server-ID`` the auth method is configured to require."""
     region: str = "us-east-1"
+    redirect_uri: str = DEFAULT_OIDC_REDIRECT
+    typed: Token | None = None
 
     def secret(self, env: Mapping[str, str]) -> str:
-        """The password or secret_id, from its file or variable; ConfigError naming it."""
+        """The password or secret_id: typed, or from its file or variable; ConfigError
+        naming it."""
         where = f"auth {self.method}"
+        if self.typed is not None:
+            return self.typed.reveal()
         if self.secret_file:
             try:
                 text = Path(self.secret_file).expanduser().read_text(encoding="utf-8")
@@ -165,10 +178,10 @@ def login_spec(profile: Profile) -> LoginSpec | None:
     where = f"profile {profile.name!r}"
     if method not in LOGIN_METHODS:
         raise ConfigError(f"{where}: auth {method!r} is not one of {', '.join(LOGIN_METHODS)}")
-    name_field = {"userpass": "username", "approle": "role_id", "aws": "role"}[method]
-    name = str(getattr(profile, name_field) or "")
-    if not name:
-        raise ConfigError(f"{where}: auth = {method!r} needs {name_field}")
+    name_field = {"userpass": "username", "approle": "role_id", "aws": "role", "oidc": "role"}
+    name = str(getattr(profile, name_field[method]) or "")
+    if not name and method != "oidc":
+        raise ConfigError(f"{where}: auth = {method!r} needs {name_field[method]}")
     return LoginSpec(
         method=method,
         mount=profile.auth_mount or method,
@@ -177,7 +190,31 @@ def login_spec(profile: Profile) -> LoginSpec | None:
         secret_file=profile.secret_file,
         header_value=profile.aws_header_value,
         region=profile.aws_region or "us-east-1",
+        redirect_uri=check_redirect(
+            f"{where}: oidc_redirect", profile.oidc_redirect or DEFAULT_OIDC_REDIRECT
+        ),
     )
+
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def check_redirect(source: str, uri: str) -> str:
+    """An OIDC callback on this machine (``http://localhost:PORT/PATH``); ConfigError
+    naming ``source`` otherwise: the code the provider sends there is a login."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme != "http" or parts.hostname not in LOOPBACK_HOSTS or not port:
+        raise ConfigError(
+            f"{source}: {uri!r} is not http://localhost:PORT/PATH (the callback listens "
+            "on this machine only)"
+        )
+    return uri
 
 
 @dataclass(frozen=True)

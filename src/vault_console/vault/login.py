@@ -1,4 +1,5 @@
-"""Log in with something other than a token: userpass, approle, AWS IAM (issue 21 part 6).
+"""Log in with something other than a token: userpass, approle, AWS IAM, OIDC (issue 21
+part 6).
 
 A profile names the method (``auth = "approle"``) and where its secret part comes from: a
 file or an environment variable, never a command-line argument (argv is visible to every
@@ -9,15 +10,31 @@ user in ``ps``). The token the server returns stays in memory; nothing writes it
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import sys
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from vault_console.config import ConfigError, LoginSpec, Settings, Token
 
 
-def login(settings: Settings, spec: LoginSpec, env: Mapping[str, str] | None = None) -> Token:
+def _print_url(url: str) -> None:
+    print(
+        f"Sign in at this URL (opened in a browser where one is available):\n{url}", file=sys.stderr
+    )
+
+
+def login(
+    settings: Settings,
+    spec: LoginSpec,
+    env: Mapping[str, str] | None = None,
+    *,
+    show_url: Callable[[str], None] = _print_url,
+    cancelled: threading.Event | None = None,
+) -> Token:
     """Log in and return the token (in memory only). Errors are the server's, described
-    by ``errors.describe`` (a wrong password is a 400 from userpass, for instance)."""
+    by ``errors.describe`` (a wrong password is a 400 from userpass, for instance).
+    OIDC hands the sign-in URL to ``show_url`` and waits for the browser (``vault.oidc``)."""
     import dataclasses
 
     from vault_console.vault.client import VaultGateway
@@ -28,6 +45,12 @@ def login(settings: Settings, spec: LoginSpec, env: Mapping[str, str] | None = N
         mount = spec.mount.strip("/")
         if spec.method == "aws":
             answer = _aws(gateway, spec)
+        elif spec.method == "oidc":
+            from vault_console.vault.oidc import oidc_login
+
+            answer = oidc_login(
+                gateway.adapter, spec, show_url=show_url, env=env, cancelled=cancelled
+            )
         else:
             secret = spec.secret(env)
             if spec.method == "userpass":
