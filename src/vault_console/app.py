@@ -30,7 +30,7 @@ from textual.worker import Worker, WorkerState
 from vault_console import config, textual_private
 from vault_console.config import Settings, Token
 from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_error
-from vault_console.messages import OpenSecret, OpenWizard, ServerChanged
+from vault_console.messages import LoginWanted, OpenSecret, OpenWizard, ServerChanged
 from vault_console.screens.browse.keys import WRITE_ACTIONS
 from vault_console.screens.browse.screen import MainScreen
 from vault_console.screens.browse.tabs import LAZY_TABS, panel_class
@@ -191,12 +191,39 @@ class VaultConsoleApp(App[int]):
                 timeout=120,
             )
 
+        def failed(error: BaseException) -> bool:
+            problem = self.problem(error)
+            self.post_message(
+                LoginWanted(f"The profile's {spec.method} login failed: {problem.message}")
+            )
+            return True
+
         self.run_io(
             lambda: login(settings, spec, self.env, show_url=show_url),
             done,
             description=f"log in with {spec.method}",
+            on_error=failed,
             key="login",
         )
+
+    def on_login_wanted(self, message: LoginWanted) -> None:
+        """The login screen, once at a time; what it returns is connected to."""
+        from vault_console.screens.login import LoggedIn, LoginScreen
+
+        if any(isinstance(screen, LoginScreen) for screen in self.screen_stack):
+            return
+
+        def answered(result: LoggedIn | None) -> None:
+            if result is None:
+                return
+            self.connect(result.settings)
+            where = f" (saved to {result.saved_to})" if result.saved_to else " (kept in memory)"
+            self.notify(f"Logged in with {result.method}{where}")
+
+        self.push_screen(LoginScreen(self.settings, message.reason), answered)
+
+    def action_log_in(self) -> None:
+        self.post_message(LoginWanted("Log in with another token or method."))
 
     # -- IO -----------------------------------------------------------------------------
 
@@ -447,6 +474,11 @@ class VaultConsoleApp(App[int]):
             "Set up AI secrets…",
             "Guided setup: Vault target, AWS, components, preview, apply" + read_only,
             self.open_wizard,
+        )
+        yield SystemCommand(
+            "Log in…",
+            "Log in with a token, userpass, AppRole, OIDC or AWS IAM",
+            self.action_log_in,
         )
         yield SystemCommand(
             "Preview stack…",

@@ -18,10 +18,12 @@ comes from (``token_env``), so nothing secret is ever written to the profiles fi
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
 import stat
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -636,3 +638,22 @@ def resolve(
 def with_token(settings: Settings, token: str) -> Settings:
     """A copy of ``settings`` that uses ``token`` (the demo server's, say)."""
     return replace(settings, token=Token(token), token_source="demo server")
+
+
+def store_token(home: Path, token: Token) -> Path:
+    """Write ``~/.vault-token`` as ``vault login`` does, only when the user asks for it:
+    owner-only (0600) from the first byte, and replaced whole, so a reader never sees half
+    a token and a file that other users could read is not reused."""
+    path = home / ".vault-token"
+    fd, temporary = tempfile.mkstemp(prefix=".vault-token.", dir=home)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(token.reveal())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return path

@@ -39,3 +39,11 @@ class ShowAuditQuery(Message):
     def __init__(self, paths: tuple[str, ...]) -> None:
         super().__init__()
         self.paths = paths
+
+
+class LoginWanted(Message):
+    """No token works (none set, or the server refuses it): offer the login screen."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason

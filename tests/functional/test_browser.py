@@ -323,19 +323,18 @@ async def test_server_going_away_mid_session_is_shown_with_retry() -> None:
             assert status.error == "Unreachable"
 
 
-async def test_bad_token_is_explained(bao: DevServer) -> None:
+async def test_bad_token_is_explained_and_the_login_screen_offered(bao: DevServer) -> None:
+    from vault_console.screens.login import LoginScreen
+
     app = make_app(settings_for(bao.address, "s.not-a-real-token"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, ErrorScreen)
-        # Vault answers an unknown token with 403: it is reported as the token, not policies.
-        assert app.screen.error.title == "Invalid or expired token"
-        assert "invalid or expired" in app.screen.error.message
-        assert "bao login" in app.screen.error.message
-        assert not app.screen.can_retry
-        footer = {k.description for k in app.screen.query(FooterKey)}
-        assert "Close" in footer and "Retry" not in footer  # retrying cannot help here
-        assert "s.not-a-real-token" not in screen_text(app)
+        # Vault answers an unknown token with 403: it is reported as the token, not policies,
+        # and the login screen is offered (retrying the same token cannot help).
+        assert isinstance(app.screen, LoginScreen)
+        text = screen_text(app)
+        assert "The server does not accept this token" in text and "bao login" in text
+        assert "s.not-a-real-token" not in text
         status = app.screen_stack[0].query_one(StatusBar)
         assert status.error == "Invalid or expired token"
         assert bao.address in str(status.render())
@@ -345,13 +344,16 @@ async def test_bad_token_is_explained(bao: DevServer) -> None:
 
 
 async def test_no_token_says_how_to_provide_one(bao: DevServer) -> None:
+    from vault_console.screens.login import LoginScreen
+
     app = make_app(settings_for(bao.address, None))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, ErrorScreen)
-        assert app.screen.error.title == "No token"
+        assert isinstance(app.screen, LoginScreen)
+        text = " ".join(screen_text(app).split())
+        assert "No token is set" in text
         for way in ("VAULT_TOKEN", "vault login", "bao login", "token_env"):
-            assert way in app.screen.error.message
+            assert way in text
 
 
 async def test_help_lists_every_binding_and_palette_has_every_action(

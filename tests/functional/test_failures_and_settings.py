@@ -146,8 +146,10 @@ async def test_switching_profile_reconnects(
     app = make_app(start, env=env)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        if isinstance(app.screen, ErrorScreen):
-            await pilot.press("escape")
+        from vault_console.screens.login import LoginScreen
+
+        assert isinstance(app.screen, LoginScreen)  # no token at the start: declined
+        await pilot.press("escape")
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceScreen)

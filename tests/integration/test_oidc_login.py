@@ -15,15 +15,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from oidc_provider_mock import run_server_in_thread  # type: ignore[import-untyped]
 
 from tests.functional.helpers import screen_text, settle
+from tests.integration.oidc import BROWSER, free_port, page_shown, profile_env
 from vault_console import config
 from vault_console.app import make_app
 from vault_console.config import ConfigError
@@ -33,73 +30,6 @@ from vault_console.vault.devserver import DevServer
 from vault_console.vault.login import login
 
 NO_HOME = Path("/nonexistent-home")
-BROWSER = f"{sys.executable} {Path(__file__).with_name('fake_browser.py')}"
-
-
-def page_shown(page: Path) -> str:
-    """What the browser's tab said; the browser writes it just after the login returns."""
-    deadline = time.monotonic() + 10
-    while not page.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return page.read_text()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def provider() -> Iterator[str]:
-    with run_server_in_thread() as server:
-        yield f"http://localhost:{server.server_port}"
-
-
-@pytest.fixture
-def oidc(bao: DevServer, provider: str) -> dict[str, str]:
-    """An OIDC auth method trusting the provider, with a role whose callback is on a free
-    port of this machine (tests run side by side: never the CLI's fixed 8250)."""
-    gateway = VaultGateway(bao.settings())
-    client = gateway.client
-    tag = uuid.uuid4().hex[:6]
-    mount = f"oidc-{tag}"
-    redirect = f"http://localhost:{free_port()}/oidc/callback"
-    client.sys.create_or_update_policy(
-        f"oidc-{tag}",
-        'path "sys/mounts" { capabilities = ["read"] }\n'
-        'path "scratch/metadata/*" { capabilities = ["list"] }\n',
-    )
-    client.sys.enable_auth_method("oidc", path=mount)
-    client.write(
-        f"auth/{mount}/config",
-        oidc_discovery_url=provider,
-        oidc_client_id=f"vc-{tag}",
-        oidc_client_secret="not-a-real-secret",
-        default_role="reader",
-    )
-    client.write(
-        f"auth/{mount}/role/reader",
-        role_type="oidc",
-        allowed_redirect_uris=[redirect],
-        user_claim="sub",
-        token_policies=f"oidc-{tag}",
-        token_ttl="10m",
-    )
-    gateway.close()
-    return {"mount": mount, "redirect": redirect, "policy": f"oidc-{tag}"}
-
-
-def profile_env(
-    tmp_path: Path, bao: DevServer, oidc: dict[str, str], extra: str = ""
-) -> dict[str, str]:
-    path = tmp_path / "profiles.toml"
-    path.write_text(
-        f'[profiles.p]\naddress = "{bao.address}"\nauth = "oidc"\n'
-        f'auth_mount = "{oidc["mount"]}"\noidc_redirect = "{oidc["redirect"]}"\n{extra}',
-        encoding="utf-8",
-    )
-    return {config.CONFIG_ENV: str(path)}
 
 
 def test_a_browser_sign_in_gives_a_token_of_the_role(

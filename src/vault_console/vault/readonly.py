@@ -22,9 +22,14 @@ READ_ONLY_POSTS: tuple[re.Pattern[str], ...] = tuple(
         r"^/?v1/auth/token/lookup$",
         r"^/?v1/auth/token/lookup-accessor$",
         r"^/?v1/sys/leases/lookup$",
+        # Logging in (userpass, approle, aws, oidc) makes only this session's own token,
+        # which every read needs; it changes nothing stored.
+        r"^/?v1/auth/.+/login(/[^/]+)?$",
+        r"^/?v1/auth/.+/oidc/auth_url$",
     )
 )
-"""POST endpoints that read: capabilities checks, audit HMACs, token and lease lookups."""
+"""POST endpoints that read: capabilities checks, audit HMACs, token and lease lookups,
+and logins."""
 
 
 def read_only_guard(method: str, path: str) -> None:

@@ -19,8 +19,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, TabbedContent, TabPane
 from textual.widgets.tree import TreeNode
 
-from vault_console.errors import describe, is_forbidden, no_token_error
-from vault_console.messages import OpenWizard, ShowAuditQuery
+from vault_console.errors import ErrorKind, describe, is_forbidden, kind_of, no_token_error
+from vault_console.messages import LoginWanted, OpenWizard, ShowAuditQuery
 from vault_console.screens.browse.actions import SecretActions
 from vault_console.screens.browse.keys import (
     BINDINGS,
@@ -144,11 +144,12 @@ class MainScreen(SecretActions):
             self._mounts_state(f"Logging in with {login.method} at auth/{login.mount}…")
             return  # the app connects again once it has the token
         if self.vc.settings.token is None:
-            # Without a token the server shows next to nothing: say how to provide one.
+            # Without a token the server shows next to nothing: say how to provide one,
+            # and offer the login screen.
             problem = no_token_error(self.vc.settings.token_source)
             self._mounts_state(f"✖ {problem.title}. {problem.message}")
             self.vc.refresh_status()
-            self.vc.show_error(problem, None)
+            self.post_message(LoginWanted(problem.message))
             return
         self._mounts_state(f"Listing the mounts of {self.vc.settings.address}…")
 
@@ -157,6 +158,9 @@ class MainScreen(SecretActions):
             # The view says why it is empty, and the status line gets the server's state.
             self._mounts_state(f"✖ No mounts listed: {problem.title}. {problem.message}")
             self.vc.refresh_status()
+            if kind_of(error) is ErrorKind.BAD_TOKEN:  # not its policies: the token
+                self.post_message(LoginWanted(problem.message))
+                return True
             return False  # shown in a dialog too
 
         def show(mounts: list[MountInfo]) -> None:

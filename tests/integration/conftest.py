@@ -1,0 +1,3 @@
+"""Fixtures shared by the integration tests of one feature, kept in their own module."""
+
+from tests.integration.oidc import oidc, provider  # noqa: F401 - fixtures for the OIDC tests
