@@ -651,8 +651,10 @@ def _where(owner: DOMNode | str) -> str:
 
 def _disabled(owner: DOMNode | str, action: str) -> str:
     """`` (disabled: this token lacks update on …)`` for an action the token may not take
-    on the open secret; '' otherwise."""
-    reason = owner.denied_reason(action) if isinstance(owner, MainScreen) else ""
+    (on the open secret, or in a panel that checked its own: the audit tab's ``H``); ''
+    otherwise. A panel not mounted yet has checked nothing."""
+    denied_reason = getattr(owner, "denied_reason", None)
+    reason = denied_reason(action) if callable(denied_reason) else ""
     return f" (disabled: {reason})" if reason else ""
 
 

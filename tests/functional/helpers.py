@@ -33,6 +33,14 @@ def screen_text(app: VaultConsoleApp) -> str:
     return html.unescape(app.export_screenshot()).replace("\xa0", " ")
 
 
+def toasts(app: VaultConsoleApp) -> list[str]:
+    """The notifications on screen now, each as its words on one line: what the toast
+    widgets draw (a phrase a toast wraps is still found), not the app's list of them."""
+    from textual.widgets._toast import Toast
+
+    return [" ".join(str(toast.render()).split()) for toast in app.screen.query(Toast)]
+
+
 async def open_path(pilot: Pilot[int], full_path: str) -> None:
     """Open a secret the way a user does: o, type the path, Enter."""
     await pilot.press("o")

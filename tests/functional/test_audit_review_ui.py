@@ -13,7 +13,7 @@ import hvac
 import pytest
 from textual.widgets import Input, Label, Static, TabbedContent
 
-from tests.functional.helpers import fitted_rows, open_path, screen_text, settle
+from tests.functional.helpers import fitted_rows, open_path, screen_text, settle, toasts
 from vault_console.app import make_app
 from vault_console.config import Settings
 from vault_console.vault.client import VaultGateway
@@ -325,3 +325,35 @@ async def test_enter_on_access_history_reruns_it_for_a_name_with_a_comma(
         again = {row[2] for row in fitted_rows(table)}
         assert again == first
         assert f"scratch/data/{folder}/a" not in again
+
+
+async def test_find_a_value_shows_disabled_for_a_token_that_may_not_hash(
+    read_only: Settings, gateway: VaultGateway
+) -> None:
+    """An auditor who may list the devices but not use sys/audit-hash: H says why before
+    anything is typed (footer, help, the key), instead of a refusal after."""
+    from vault_console.widgets.dialogs import HelpScreen
+
+    name = f"auditor-{uuid.uuid4().hex[:6]}"
+    gateway.client.sys.create_or_update_policy(
+        name, 'path "sys/audit" { capabilities = ["read", "sudo"] }\n'
+    )
+    token = gateway.client.auth.token.create(policies=[name], ttl="10m")["auth"]["client_token"]
+    app = make_app(dataclasses.replace(read_only, token=type(read_only.token)(token)))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        panel = app.screen.query_one(AuditPanel)
+        panel.query_one("#audit-table").focus()
+        reason = "this token lacks update on sys/audit-hash/file"
+        assert panel.denied == {"hmac_search": reason}
+        await pilot.press("H")
+        await pilot.pause()
+        assert not isinstance(app.screen, PromptScreen)
+        assert f"Find a value: {reason}" in toasts(app)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        rows = [" ".join(str(c) for c in row) for row in app.screen.rows]
+        assert any(f"Find a value (disabled: {reason})" in r for r in rows)

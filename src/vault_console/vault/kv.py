@@ -10,6 +10,7 @@ import hvac
 import hvac.exceptions
 
 from vault_console.errors import CasConflict, ChangedSinceOpened
+from vault_console.vault.capabilities import denied_by
 from vault_console.vault.model import (
     SecretMetadata,
     SecretVersion,
@@ -118,20 +119,8 @@ class KvStore:
             action: [(cap, where.format(mount=self.mount, path=path)) for cap, where in wanted]
             for action, wanted in needs.items()
         }
-        have = capabilities(sorted({p for wanted in paths.values() for _, p in wanted}))
-        denied = {}
-        for action, wanted in paths.items():
-            missing = [
-                (cap, where)
-                for cap, where in wanted
-                if not {cap, "root", "sudo"} & set(have.get(where) or ())
-            ]
-            if action == "set_keys" and len(missing) < len(wanted):
-                continue  # patch, or else read and update: one is enough
-            if missing:
-                cap, where = missing[0]
-                denied[action] = f"this token lacks {cap} on {where}"
-        return denied
+        # set_keys: patch, or else read and update: one is enough
+        return denied_by(paths, capabilities, any_of=frozenset({"set_keys"}))
 
     def structure(self, path: str, version: int | None = None) -> SecretVersion:
         """A KV v2 version's keys and nesting, no value (``GET <mount>/subkeys/<path>``):

@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -24,6 +24,7 @@ from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, p
 from vault_console.errors import ErrorKind, describe, is_forbidden, kind_of
 from vault_console.host import ConsoleHost, host_of
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
+from vault_console.vault.capabilities import denied_by
 from vault_console.widgets.dialogs import PromptScreen
 from vault_console.widgets.fitted_table import Column, FittedTable
 
@@ -96,6 +97,8 @@ class AuditPanel(Vertical):
         self.first = 0
         """The row number of ``pairs[0]``: follow mode drops the oldest, numbers stay."""
         self._stop_follow: threading.Event | None = None
+        self.denied: dict[str, str] = {}
+        """Actions this token may not take here, with the reason (``_check_capabilities``)."""
 
     @property
     def vc(self) -> ConsoleHost:
@@ -139,7 +142,38 @@ class AuditPanel(Vertical):
                 )
         self.query_one("#audit-devices", Label).update(plain(text, DETAIL_LIMIT))
         self._use_log(self.vc.settings.audit_log)
+        self._check_capabilities()
         return True
+
+    def _check_capabilities(self) -> None:
+        """Before the user tries: may this token hash a value with the device (``H``)?
+        One ``sys/capabilities-self`` call, a read (allowed in read-only mode)."""
+        needs = {"hmac_search": [("update", f"sys/audit-hash/{self.device}")]}
+
+        def checked(denied: dict[str, str]) -> None:
+            self.denied = denied
+            self.refresh_bindings()
+
+        self.vc.run_io(
+            lambda: denied_by(needs, self.vc.gateway.capabilities_self),
+            checked,
+            description="check capabilities",
+            quiet=True,
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action in self.denied else True  # shown, disabled: the key says why
+
+    def denied_reason(self, action: str) -> str:
+        """Why the token may not take ``action`` here ('' if it may); help and the
+        palette show it."""
+        return self.denied.get(action, "")
+
+    def on_key(self, event: events.Key) -> None:
+        for b in self.BINDINGS:
+            if isinstance(b, Binding) and b.key == event.key and b.action in self.denied:
+                self.notify(f"{b.description}: {self.denied[b.action]}", severity="warning")
+                event.stop()
 
     def _devices(self, devices: list[dict[str, Any]]) -> None:
         # The server's answer is data: any field may be missing or of another type.
@@ -168,6 +202,7 @@ class AuditPanel(Vertical):
             None,
         )
         self._use_log(self.vc.settings.audit_log or local)
+        self._check_capabilities()
 
     def _use_log(self, path: str | None) -> None:
         if not path:
