@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Static, TabbedContent
 
 from tests.functional.helpers import fitted_rows, open_path, screen_text, settle, toasts
 from vault_console.app import make_app
-from vault_console.config import Settings
+from vault_console.config import Settings, Token
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import DevServer
 from vault_console.widgets.audit_panel import AuditPanel
@@ -339,7 +339,7 @@ async def test_find_a_value_shows_disabled_for_a_token_that_may_not_hash(
         name, 'path "sys/audit" { capabilities = ["read", "sudo"] }\n'
     )
     token = gateway.client.auth.token.create(policies=[name], ttl="10m")["auth"]["client_token"]
-    app = make_app(dataclasses.replace(read_only, token=type(read_only.token)(token)))
+    app = make_app(dataclasses.replace(read_only, token=Token(token)))
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(pilot)
         await pilot.press("3")
