@@ -84,9 +84,7 @@ class LoginScreen(ModalScreen[LoggedIn | None]):
             yield Input(id="login-name")
             yield Label("", id="login-secret-label")
             yield Input(password=True, id="login-secret")
-            yield Checkbox(
-                "Save the token to ~/.vault-token (as vault login does)", id="login-save"
-            )
+            yield Checkbox("Save the token to ~/.vault-token", id="login-save")
             yield Static("", id="login-state", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Log in", variant="primary", id="login-go")
