@@ -59,6 +59,8 @@ async def shoot(out: Path) -> list[Path]:
         auditor.sys.create_or_update_policy("structure-only", STRUCTURE_ONLY_POLICY)
         token = auditor.auth.token.create(policies=["structure-only"], ttl="1h")
         structure_only = with_token(settings, token["auth"]["client_token"])
+        auditor.sys.enable_auth_method("userpass")  # the login scene's refused password
+        auditor.write("auth/userpass/users/ana", password="correct horse", policies="default")
         quiet = dataclasses.replace(settings, clipboard_clear=0.0)
         scenes = {**SCENES, **SCREENSHOT_ONLY}
         for name, scene in scenes.items():

@@ -78,6 +78,21 @@ async def disabled_action(pilot: Pilot[int], gateway: VaultGateway) -> None:
     await settle(pilot)
 
 
+async def login(pilot: Pilot[int], gateway: VaultGateway) -> None:
+    """The login screen from the palette, userpass picked, after a refused password."""
+    await settle(pilot)
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*"Log in", "enter")
+    await settle(pilot)
+    pilot.app.screen.query_one("#login-method").focus()
+    await pilot.press("enter", "down", "enter")
+    await pilot.pause()
+    pilot.app.screen.query_one("#login-name").focus()
+    await pilot.press(*"ana", "tab", *"wrong password", "enter")
+    await settle(pilot)
+
+
 async def edit_form(pilot: Pilot[int], gateway: VaultGateway) -> None:
     await secret_masked(pilot, gateway)
     await pilot.press("e")
@@ -141,5 +156,6 @@ path "sys/mounts" { capabilities = ["read"] }
 SCREENSHOT_ONLY: dict[str, Scene] = {
     "version-diff": version_diff,
     "disabled-action": disabled_action,
+    "login": login,
 }
 """Scenes whose picture depends on the server (a salted HMAC) or on a token of its own."""
