@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import math
 import os
@@ -114,7 +115,20 @@ class VaultConsoleApp(App[int]):
                 from vault_console.vault.client import VaultGateway
 
                 self._gateway = VaultGateway(self.settings)
+                # Every gateway of this address shares the store: the wizard's too.
+                self._gateway.adapter.index.on_wait = self._say_node_behind
             return self._gateway
+
+    def _say_node_behind(self, address: str, waited: float) -> None:
+        """From a request's thread: a node of the cluster is catching up with our write."""
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.call_from_thread(
+                self.notify,
+                f"Waiting for {address} to catch up with this session's last write "
+                f"(X-Vault-Index; {waited:.0f} s so far, up to 10 s)…",
+                title="Cluster node behind",
+                timeout=5,
+            )
 
     def _close_gateway(self) -> None:
         with self._gateway_lock:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import ssl
+import time
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -30,6 +31,7 @@ from urllib3.util import Url, parse_url
 
 from vault_console.config import Settings, check_token
 from vault_console.errors import CrossHostRedirect, ReadOnlyViolation
+from vault_console.vault import consistency
 from vault_console.vault.readonly import READ_METHODS
 
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -110,6 +112,7 @@ class Urllib3Adapter:
         self._pool = _pool_manager(settings)
         self._timeout = urllib3.Timeout(total=settings.timeout)
         self._guard = guard
+        self.index = consistency.store_for(settings.address, settings.namespace)
 
     def __repr__(self) -> str:
         return f"Urllib3Adapter({self.base_uri!r})"
@@ -208,6 +211,40 @@ class Urllib3Adapter:
         return self._send(method, self.urljoin(self.base_uri, path), headers, body)
 
     def _send(self, method: str, url: str, headers: dict[str, str], body: bytes | None) -> Response:
+        """One request, reading this session's own writes on any node of a cluster: it
+        carries the newest ``X-Vault-Index`` seen (unless the caller sent one: the engine's
+        provider keeps its own), and a node not caught up yet is asked again after its
+        ``Retry-After``, for up to ``consistency.WAIT_LIMIT`` seconds."""
+        index = self.index.value
+        path = parse_url(url).path or "/"
+        if (
+            index
+            and path not in consistency.NODE_LOCAL
+            and consistency.HEADER.lower() not in {k.lower() for k in headers}
+        ):
+            headers = {**headers, consistency.HEADER: index}
+        carried = any(k.lower() == consistency.HEADER.lower() for k in headers)
+        started, said = time.monotonic(), False
+        while True:
+            response = self._send_once(method, url, headers, body)
+            self.index.record(response.headers.get(consistency.HEADER))
+            behind = response.status_code == 412 or (
+                response.status_code == 429 and "retry-after" in response.headers
+            )
+            if not (carried and behind):
+                return response
+            waited = time.monotonic() - started
+            where = f"{parse_url(url).scheme}://{parse_url(url).netloc}"
+            if waited >= consistency.WAIT_LIMIT:
+                raise consistency.not_caught_up(where, waited)
+            if waited >= consistency.SAY_AFTER and not said and self.index.on_wait is not None:
+                self.index.on_wait(where, waited)
+                said = True
+            time.sleep(consistency.retry_after(response.headers.get("Retry-After")))
+
+    def _send_once(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> Response:
         origin = parse_url(url)
         for _ in range(_MAX_REDIRECTS + 1):
             raw = self._pool.request(
