@@ -156,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
                 help="also each value's kind and length and its audit-log fingerprint (the "
                 "values are read in this process for that, and never printed)",
             )
+    cluster = commands.add_parser(
+        "cluster",
+        help="the cluster behind the address: nodes, raft peers, autopilot, problems "
+        "(exit 0 none, 4 problems, 1 error)",
+    )
+    _connection_flags(cluster, after=True)
+    cluster.add_argument("--json", action="store_true", help="print JSON")
     doctor = commands.add_parser("doctor", help="check Vault, Pulumi, the state backend and AWS")
     _connection_flags(doctor, after=True)
     doctor.add_argument("--json", action="store_true")
@@ -255,13 +262,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except config.ConfigError as exc:
         print(f"vault-console: {exc}", file=sys.stderr)
         return 1
-    headless = {"preview", "up", "destroy", "ls", "show", "doctor"}
+    headless = {"preview", "up", "destroy", "ls", "show", "doctor", "cluster"}
     if settings.login is not None and settings.token is None and args.command in headless:
         settings = _log_in(settings)
         if settings.token is None:
             return 1
     if args.command in {"preview", "up", "destroy"}:
         return _stack_command(args, settings)
+    if args.command == "cluster":
+        from vault_console import commands
+
+        return commands.cluster(settings, args.json, sys.stdout)
     if args.command == "doctor":
         from vault_console import commands
 

@@ -253,6 +253,37 @@ def doctor(settings: Settings, as_json: bool, out: TextIO = sys.stdout) -> int:
 
 
 EXIT_NOT_FOUND = 3
+EXIT_PROBLEMS = 4
+
+
+def cluster(settings: Settings, as_json: bool, out: TextIO) -> int:
+    """``cluster``: what the node at the address knows of its cluster. Exit 0 when it
+    names no problem, 4 when it does (no leader, a sealed or lagging peer, ...), 1 when
+    nothing could be read."""
+    from vault_console.vault.client import VaultGateway
+    from vault_console.vault.cluster import read_cluster
+
+    gateway = VaultGateway(settings)
+    try:
+        view = read_cluster(gateway)
+    finally:
+        gateway.close()
+    if all(why.startswith("failed") for why in view.sections.values()):
+        print(f"vault-console: {view.sections['leader']}", file=sys.stderr)
+        return EXIT_ERROR
+    if as_json:
+        print(json.dumps(view.as_json(), indent=2, sort_keys=True), file=out)
+    else:
+        leader = view.leader_address or "NONE"
+        print(f"{view.cluster_name or 'cluster'} via {view.address}: leader {leader}", file=out)
+        for node in view.nodes:
+            fields = [node.name, node.api_address, node.role or "sealed/down", node.raft_status]
+            if node.index_lag is not None:
+                fields.append(f"lag {node.index_lag}")
+            print("  " + escape_controls("  ".join(f for f in fields if f)), file=out)
+        for line in [*view.problems, *view.advice, *(w for w in view.sections.values() if w)]:
+            print(f"! {escape_controls(line)}", file=out)
+    return EXIT_PROBLEMS if view.problems else EXIT_OK
 
 
 def inventory(

@@ -13,6 +13,7 @@ from typing import Any
 
 from vault_console.config import Settings
 from vault_console.errors import describe, is_forbidden
+from vault_console.escaping import escape_controls
 from vault_console.infra.engine import INSTALL_HINT, backend_url, plugin_versions
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.plugins import register_command
@@ -46,7 +47,7 @@ def vault_checks(gateway: VaultGateway) -> list[Check]:
             "vault.reachable",
             "fail" if status.sealed else "ok",
             f"{gateway.settings.address}: {status.kind} {status.version}"
-            + (" (sealed)" if status.sealed else ""),
+            + (" (sealed)" if status.sealed else " (standby)" if status.standby else ""),
             "Unseal the server." if status.sealed else "",
         )
     ]
@@ -71,6 +72,7 @@ def vault_checks(gateway: VaultGateway) -> list[Check]:
             )
         )
         return checks
+    checks += cluster_checks(gateway)
     try:
         catalog = gateway.plugin_catalog()
         for kind, label in (("secret", "AWS secrets engine"), ("auth", "AWS auth method")):
@@ -101,6 +103,42 @@ def vault_checks(gateway: VaultGateway) -> list[Check]:
             )
         else:
             checks.append(Check("vault.plugins", "warn", describe(exc).message))
+    return checks
+
+
+def cluster_checks(gateway: VaultGateway) -> list[Check]:
+    """The cluster behind the address: one line, then one per problem (no leader fails;
+    the rest warn). A single server says so; a section the token may not read is named."""
+    from vault_console.vault.cluster import read_cluster
+
+    view = read_cluster(gateway)
+    if view.ha_enabled is False:
+        return [Check("vault.cluster", "ok", "a single server (HA is not enabled)")]
+    missing = [f"{section} {why}" for section, why in view.sections.items() if why]
+    if view.ha_enabled is None:
+        return [Check("vault.cluster", "warn", "; ".join(missing) or "sys/leader said nothing")]
+    here = "active" if view.is_self_leader else "a standby"
+    detail = (
+        f"{view.cluster_name or 'cluster'}: {len(view.nodes)} nodes, this one is {here}, "
+        f"leader {view.leader_address or 'NONE'}"
+        + (
+            f", failure tolerance {view.failure_tolerance}"
+            if view.failure_tolerance is not None
+            else ""
+        )
+    )
+    checks = [Check("vault.cluster", "ok" if not missing else "warn", detail, "; ".join(missing))]
+    checks += [Check("vault.cluster.address", "warn", advice) for advice in view.advice]
+    for problem in view.problems:
+        no_leader = problem.startswith("No active node")
+        checks.append(
+            Check(
+                "vault.cluster.leader" if no_leader else "vault.cluster.health",
+                "fail" if no_leader else "warn",
+                problem,
+                "Retry in a few seconds; if it stays, check the nodes' logs." if no_leader else "",
+            )
+        )
     return checks
 
 
@@ -207,7 +245,8 @@ def render(checks: list[Check], as_json: bool) -> str:
     marks = {"ok": "✔", "warn": "!", "fail": "✖", "skip": "-"}
     lines = []
     for check in checks:
-        lines.append(f"{marks[check.status]} {check.name:<24} {check.detail}")
+        # Details name paths and addresses the server gave: shown escaped, as on screen.
+        lines.append(f"{marks[check.status]} {check.name:<24} {escape_controls(check.detail)}")
         if check.fix and check.status != "ok":
-            lines.append(f"  {'':<24} fix: {check.fix}")
+            lines.append(f"  {'':<24} fix: {escape_controls(check.fix)}")
     return "\n".join(lines)

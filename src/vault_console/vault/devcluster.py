@@ -247,16 +247,20 @@ class DevCluster:
         return [n for n in self.nodes if n is not self.active() and self.is_standby(n)]
 
     def _all_voters(self) -> bool:
-        active = self.active()
-        if active is None:
-            return False
-        status, answer = self.call(active, "GET", "sys/storage/raft/configuration")
-        servers = (answer or {}).get("data", {}).get("config", {}).get("servers", [])
-        return (
-            status == 200
-            and len(servers) == len(self.nodes)
-            and all(s.get("voter") for s in servers)
-        )
+        """Every node's autopilot sees every node as a healthy voter (a standby's view
+        trails the active's by a second or two)."""
+        for node in self.nodes:
+            status, answer = self.call(node, "GET", "sys/storage/raft/autopilot/state")
+            state = (answer or {}).get("data") or {} if isinstance(answer, dict) else {}
+            servers = state.get("servers") or {}
+            if status != 200 or len(servers) != len(self.nodes):
+                return False
+            if not all(
+                s.get("healthy") and s.get("status") in ("leader", "voter")
+                for s in servers.values()
+            ):
+                return False
+        return True
 
     @staticmethod
     def wait_for(ready: Any, timeout: float, what: str) -> None:

@@ -29,6 +29,7 @@ from vault_console.host import ConsoleHost, console_env, host_of
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain
 from vault_console.vault import review
 from vault_console.vault.policies import api_paths, broad_rules, who_can_read
+from vault_console.widgets.cluster_panel import ClusterPanel
 from vault_console.widgets.dialogs import ChoiceScreen, PromptScreen
 from vault_console.widgets.fitted_table import Column, FittedTable
 
@@ -68,6 +69,7 @@ class ReviewPanel(Vertical):
         Binding("w", "sub_tab('review-who')", "Who can read", id="review.who", show=False),
         Binding("a", "sub_tab('review-age')", "Secret age", id="review.age", show=False),
         Binding("l", "sub_tab('review-leases')", "Leases", id="review.leases", show=False),
+        Binding("C", "sub_tab('review-cluster')", "Cluster", id="review.cluster", show=False),
     ]
 
     QUERY_INPUTS = {
@@ -116,6 +118,8 @@ class ReviewPanel(Vertical):
             with TabPane("Leases", id="review-leases"):
                 yield Input(placeholder="lease prefix, e.g. auth/token/create", id="lease-prefix")
                 yield FittedTable(LEASE_COLUMNS, cursor_type="row", id="lease-table")
+            with TabPane("Cluster", id="review-cluster"):
+                yield ClusterPanel(id="cluster-panel")
 
     def on_mount(self) -> None:
         gateway = self.vc.gateway
@@ -143,7 +147,10 @@ class ReviewPanel(Vertical):
     def action_sub_tab(self, pane: str) -> None:
         """Open a sub-tab; one that takes a query opens with the focus in its input, so
         what is typed next goes there and never to the single-key actions around it."""
-        self.query_one("#review-tabs", TabbedContent).active = pane
+        tabs = self.query_one("#review-tabs", TabbedContent)
+        if pane == "review-cluster" and tabs.active == pane:
+            self.query_one(ClusterPanel).load()  # C again: read it again
+        tabs.active = pane
         if pane in self.QUERY_INPUTS:
             self.query_one(self.QUERY_INPUTS[pane], Input).focus()
         else:
@@ -213,6 +220,9 @@ class ReviewPanel(Vertical):
 
     @on(TabbedContent.TabActivated, "#review-tabs")
     def _review_tab(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "review-cluster":
+            self.query_one(ClusterPanel).load()  # read again each time: after a failover too
+            return
         if event.pane.id != "review-age" or self.age_mount is not None:
             return
         # The report loads when the tab opens: the model secrets' mount if there is one,
