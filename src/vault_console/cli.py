@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="only run the server and print export lines, until Ctrl+C",
     )
+    demo.add_argument(
+        "--cluster",
+        action="store_true",
+        help="a 3-node OpenBao raft cluster instead (the console opens on a standby): for the "
+        "cluster view (Review > Cluster), failover and reading your own writes",
+    )
     for name, text in (
         ("preview", "preview the AI-secrets stack (exit 0: no changes, 2: changes, 1: error)"),
         ("up", "preview, confirm, then apply exactly the previewed plan"),
@@ -216,6 +222,8 @@ def _demo(args: argparse.Namespace, flags: dict[str, Any]) -> int:
     from vault_console import demo
     from vault_console.vault.devserver import DevServerError
 
+    if args.cluster:
+        return _demo_cluster(args, flags)
     try:
         with demo.running() as running:
             server = running.server
@@ -241,6 +249,35 @@ def _demo(args: argparse.Namespace, flags: dict[str, Any]) -> int:
             finally:
                 os.environ.clear()
                 os.environ.update(before)
+    except DevServerError as exc:
+        print(f"vault-console demo: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _demo_cluster(args: argparse.Namespace, flags: dict[str, Any]) -> int:
+    from vault_console import demo
+    from vault_console.vault.devserver import DevServerError
+
+    try:
+        with demo.cluster_running() as cluster:
+            for node in cluster.nodes:
+                pid = node.process.pid if node.process else "?"
+                role = "active" if cluster.active() is node else "standby"
+                print(
+                    f"# node{node.index}: {node.address} ({role}, pid {pid}, "
+                    f"audit log {node.audit_log})",
+                    file=sys.stderr if not args.server_only else sys.stdout,
+                )
+            if args.server_only:
+                print(f"export VAULT_ADDR={cluster.nodes[1].address}")
+                print(f"export VAULT_TOKEN={cluster.root_token}")
+                print("# OpenBao cluster running; Ctrl+C stops it.", flush=True)
+                while True:
+                    time.sleep(3600)
+            modes = {name: bool(on) for name, on in session_modes(flags).items()}
+            return _run_console(cluster.settings(cluster.nodes[1], **modes))
     except DevServerError as exc:
         print(f"vault-console demo: {exc}", file=sys.stderr)
         return 1

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vault_console import config
+from vault_console.vault.devcluster import DevCluster
 from vault_console.vault.devserver import DevServer
 
 PULUMI_CLI_VERSION = "v3.276.0"
@@ -154,6 +155,24 @@ def running() -> Iterator[Demo]:
         if moto is not None:
             moto.stop()
         server.stop()
+
+
+@contextlib.contextmanager
+def cluster_running() -> Iterator[DevCluster]:
+    """``demo --cluster``: a 3-node OpenBao raft cluster on 127.0.0.1 with the demo's data
+    (no AWS, no wizard prefill: it is for the cluster view, failover and read-your-writes).
+    Everything stops and goes on exit."""
+    from vault_console.vault import demo_seed
+    from vault_console.vault.client import VaultGateway
+
+    cluster = DevCluster().start()
+    try:
+        gateway = VaultGateway(cluster.settings())
+        demo_seed.seed(gateway.client)
+        gateway.close()
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 def _prefill_wizard(env: dict[str, str], account: object, plugins: bool) -> None:

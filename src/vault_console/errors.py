@@ -48,6 +48,8 @@ class ErrorKind(enum.Enum):
     READ_ONLY = "read-only"
     VALUES_OFF = "values-off"
     REDIRECT = "redirect"
+    NO_LEADER = "no-leader"
+    """A standby knows no active node: an election, or too few nodes for one."""
     ENGINE_MISSING = "engine-missing"
     """The Pulumi CLI or a provider plugin is not installed: nothing can run offline."""
     ENGINE = "engine"
@@ -71,6 +73,12 @@ class ConsoleError(Exception):
         return f"{self.title}: {self.message}"
 
 
+def _origin_of(url: str) -> str:
+    """``scheme://host:port`` of a URL: the node, without the request's path."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest.split('/', 1)[0]}" if sep else url
+
+
 class CrossHostRedirect(Exception):
     """The server redirected to another host, or in a way that could hide one; the token
     is not sent there."""
@@ -82,9 +90,14 @@ class CrossHostRedirect(Exception):
                 "Nothing was sent there."
             )
         else:
+            node = _origin_of(target)
             text = (
-                f"{origin} redirected to {target}. The token is never sent to another host; "
-                f"if {target} is the active node of this cluster, point the address at it."
+                f"{origin} passed this request on to {node} (a standby hands writes to the "
+                "node it believes is active). The console never sends the token to an "
+                "address a server names, so nothing was sent there and nothing was written. "
+                f"If {node} is down, no active node is reachable right now and an election "
+                "is probably under way: retry in a few seconds. If it is this cluster's "
+                "active node, point the address at it (or at the cluster's address)."
             )
         super().__init__(text)
         self.target = target
@@ -231,10 +244,27 @@ def _cause(exc: BaseException) -> str:
     return ""
 
 
+NO_LEADER_WORDS = ("active cluster node not found", "local node not active")
+"""What a standby answers while it knows no active node (an election, a lost quorum)."""
+
+
+def no_active_node() -> ConsoleError:
+    return ConsoleError(
+        "This node is a standby and no active node is reachable from it right now: an "
+        "election is probably under way (or too few nodes are up to hold one). Nothing was "
+        "written. Retry in a few seconds; the Cluster view (Review, C) shows the nodes.",
+        "No active node",
+        True,
+        ErrorKind.NO_LEADER,
+    )
+
+
 def describe(exc: BaseException) -> ConsoleError:
     """Turn any exception into a ConsoleError; unknown ones keep their type name."""
     if isinstance(exc, ConsoleError):
         return exc
+    if any(words in str(exc) for words in NO_LEADER_WORDS):
+        return no_active_node()
     for types, kind, title, retryable, words in _table():
         if isinstance(exc, types):
             return ConsoleError(words(exc), title, retryable, kind)
@@ -281,7 +311,7 @@ def _table() -> list[_Row]:
         (ConfigError, ErrorKind.BAD_SETTING, "Bad setting", False, str),
         (ReadOnlyViolation, ErrorKind.READ_ONLY, "Read-only mode", False, str),
         (ValuesOff, ErrorKind.VALUES_OFF, "Values are off", False, str),
-        (CrossHostRedirect, ErrorKind.REDIRECT, "Redirected to another host", False, str),
+        (CrossHostRedirect, ErrorKind.REDIRECT, "Redirected to another host", True, str),
         (
             hv.Forbidden,
             ErrorKind.FORBIDDEN,
@@ -304,7 +334,11 @@ def _table() -> list[_Row]:
             ErrorKind.SEALED,
             "Vault is sealed",
             True,
-            lambda e: "The server is sealed or unavailable (503). Unseal it, then retry.",
+            lambda e: (
+                "This node is sealed or unavailable (503). In a cluster the other nodes may "
+                "still serve: point the address at one of them (or at the cluster's "
+                "address), or unseal this node, then retry."
+            ),
         ),
         (
             hv.InvalidPath,

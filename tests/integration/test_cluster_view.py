@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-from textual.widgets import Label, Static
+from textual.widgets import Label, Static, TabbedContent
 
 from tests.functional.helpers import fitted_rows, settle
 from vault_console.app import make_app
@@ -81,7 +81,8 @@ async def test_the_review_shows_the_cluster(cluster: DevCluster) -> None:
         await pilot.press("C")
         await settle(pilot)
         panel = app.screen.query_one(ClusterPanel)
-        assert panel.display
+        assert app.screen.query_one("#review-tabs", TabbedContent).active == "review-cluster"
+        assert app.focused is panel.query_one("#cluster-table")  # and stays on its tab
         summary = str(panel.query_one("#cluster-summary", Label).render())
         assert f"3 nodes · this node ({cluster.nodes[2].address}) is standby" in summary
         rows = fitted_rows(panel.query_one("#cluster-table", FittedTable))

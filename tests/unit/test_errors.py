@@ -104,3 +104,16 @@ def test_the_engine_missing_is_one_kind_whatever_its_title() -> None:
 
     missing = describe_failure(FileNotFoundError("pulumi: not found"))
     assert missing.kind is ErrorKind.ENGINE_MISSING
+
+
+def test_a_standby_that_knows_no_active_node_is_said_plainly() -> None:
+    import hvac.exceptions
+
+    from vault_console.errors import ErrorKind, describe
+
+    raw = hvac.exceptions.InternalServerError(
+        "local node not active but active cluster node not found", errors=[]
+    )
+    problem = describe(raw)
+    assert problem.title == "No active node" and problem.kind is ErrorKind.NO_LEADER
+    assert "Nothing was written" in problem.message and problem.retryable

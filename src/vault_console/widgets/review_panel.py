@@ -153,6 +153,9 @@ class ReviewPanel(Vertical):
         tabs.active = pane
         if pane in self.QUERY_INPUTS:
             self.query_one(self.QUERY_INPUTS[pane], Input).focus()
+        elif pane == "review-cluster":
+            # Not focus_main: focusing the policy list would switch back to its tab.
+            self.query_one("#cluster-table").focus()
         else:
             self.focus_main()
 
