@@ -30,7 +30,7 @@ from textual.worker import Worker, WorkerState
 
 from vault_console import config, textual_private
 from vault_console.config import Settings, Token
-from vault_console.errors import ConsoleError, describe, is_forbidden, no_token_error
+from vault_console.errors import ConsoleError, ErrorKind, describe, is_forbidden, no_token_error
 from vault_console.messages import LoginWanted, OpenSecret, OpenWizard, ServerChanged
 from vault_console.screens.browse.keys import WRITE_ACTIONS
 from vault_console.screens.browse.screen import MainScreen
@@ -308,6 +308,8 @@ class VaultConsoleApp(App[int]):
         """Show ``error``; ``after`` runs once the dialog closes without a retry (a failed
         write uses it to give the form back with what was typed)."""
         problem = self.problem(error)
+        if problem.kind in SERVER_STATE_KINDS and not quiet:
+            self.refresh_status()  # the status bar says what the error implies, now
         if quiet:
             for bar in self._on_all_screens(StatusBar):
                 bar.error = problem.title
@@ -661,6 +663,19 @@ def _where(owner: DOMNode | str) -> str:
         return "main screen"
     tab = next((t for t in LAZY_TABS if isinstance(owner, panel_class(t))), None)
     return f"{tab.title()} tab" if tab else type(owner).__name__
+
+
+SERVER_STATE_KINDS = frozenset(
+    {
+        ErrorKind.SEALED,
+        ErrorKind.REDIRECT,
+        ErrorKind.NO_LEADER,
+        ErrorKind.UNREACHABLE,
+        ErrorKind.TIMEOUT,
+        ErrorKind.BAD_TOKEN,
+    }
+)
+"""Failures that say something about the server's state: the status bar is read again."""
 
 
 def _disabled(owner: DOMNode | str, action: str) -> str:

@@ -11,19 +11,22 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 
 import pytest
-from textual.widgets import Label, Static, TabbedContent
+from textual.widgets import Input, Label, Static, TabbedContent
 
-from tests.functional.helpers import fitted_rows, settle
+from tests.functional.helpers import fitted_rows, open_editor, settle
 from vault_console.app import make_app
 from vault_console.config import Token
+from vault_console.screens.edit import KeyValueForm
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.cluster import read_cluster
 from vault_console.vault.devcluster import DevCluster
 from vault_console.widgets.cluster_panel import ClusterPanel
 from vault_console.widgets.fitted_table import FittedTable
+from vault_console.widgets.status_bar import StatusBar
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +120,44 @@ def test_a_token_that_may_not_read_a_section_gets_not_allowed_for_it(
     ):
         assert view.sections[section] == f"not allowed: this token may not read {path}"
     assert view.leader_address  # what it may read still shows
+
+
+async def test_the_status_bar_follows_a_sealed_node_at_once(cluster: DevCluster) -> None:
+    """Sealed under the console, then unsealed: the status bar says so after the save that
+    meets it, not at its next 30-second refresh, and a set token is never 'none'."""
+    node = cluster.nodes[1]
+    path = f"status/{uuid.uuid4().hex[:8]}"
+    seed = VaultGateway(cluster.settings(node))
+    seed.client.sys.enable_secrets_engine("kv", path="kvs", options={"version": "2"})
+    cluster.wait_for(
+        lambda: cluster.call(node, "POST", f"kvs/data/{path}", {"data": {"k": "v1"}})[0] == 200,
+        30,
+        "the mount to work through node 1",
+    )
+    seed.close()
+    app = make_app(cluster.settings(node))
+    async with app.run_test(size=(130, 40)) as pilot:
+        form = await open_editor(pilot, f"kvs/{path}")
+        assert isinstance(form, KeyValueForm)
+        bar = app.screen_stack[0].query_one(StatusBar)
+        assert "standby" in str(bar.render())
+        cluster.seal(node)
+        try:
+            form.query_one(".form-value", Input).value = "v2"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await settle(pilot)
+            shown = str(bar.render())
+            assert "SEALED" in shown and "token: set (not looked up)" in shown
+            assert "token: none" not in shown
+        finally:
+            cluster.unseal(node)
+            cluster.wait_for(lambda: cluster.is_standby(node), 30, "node 1 to stand by again")
+        await pilot.press("ctrl+s")  # the form kept the input: save again
+        await settle(pilot)
+        await settle(pilot)
+        shown = str(bar.render())
+        assert "standby" in shown and "token: root" in shown and "SEALED" not in shown
 
 
 def test_a_sealed_node_is_named_and_the_command_exits_4(cluster: DevCluster) -> None:

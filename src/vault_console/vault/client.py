@@ -124,13 +124,20 @@ class VaultGateway:
         if isinstance(health, Response):
             health = health.json() if health.content else {}
         version = str(health.get("version", "?"))
+        standby = bool(health.get("standby", False))
+        leader: str | None = None
+        if standby:  # does it know an active node? (needs no token)
+            answer = self.adapter.get("/v1/sys/leader", raise_exception=False)
+            if isinstance(answer, dict) and answer.get("ha_enabled"):
+                leader = str(answer.get("leader_address") or "")
         return ServerStatus(
             kind=_server_kind(version, self._plugin_versions),
             version=version,
             initialized=bool(health.get("initialized", True)),
             sealed=bool(health.get("sealed", False)),
-            standby=bool(health.get("standby", False)),
+            standby=standby,
             cluster_name=str(health.get("cluster_name", "")),
+            leader=leader,
         )
 
     def token_info(self) -> TokenInfo:

@@ -112,6 +112,9 @@ class ServerStatus:
     sealed: bool
     standby: bool
     cluster_name: str
+    leader: str | None = None
+    """A standby's view of the active node (``sys/leader``): its address, '' when HA is on
+    and it names none (an election), None when not asked or not HA."""
 
 
 @dataclass(frozen=True)

@@ -60,11 +60,15 @@ class StatusBar(Static):
             text.append("  SEALED", style="bold red")
         else:
             text.append("  standby" if status.standby else "  active", style="green")
+            if status.standby and status.leader == "":
+                text.append(" · no active node", style="bold red")
         if settings.namespace:  # shown only when set: the line fits 80 columns
             text.append(escape_controls(f"  ns: {settings.namespace}"))
         token = self.token
         if token is None:
-            text.append("  token: none", style="yellow")
+            # A token that is set but was not looked up (a sealed node) is not "none".
+            said = "  token: set (not looked up)" if settings.token else "  token: none"
+            text.append(said, style="yellow")
             return text
         text.append(
             escape_controls(f"  token: {token.display_name} ({', '.join(token.policies)})")[:200]

@@ -159,6 +159,7 @@ class SecretActions(ValueActions):
                 return False  # closed some other way: the usual dialog says it
             problem = self.vc.problem(exc)
             form.save_failed(f"{problem.title}: {problem.message}")
+            self.vc.refresh_status()  # a sealed node, no active node: the status bar says so
             return True
 
         self.vc.run_io(work, succeeded, description=description, on_error=failed)
@@ -170,6 +171,7 @@ class SecretActions(ValueActions):
     def _saved(self, shown: ShownSecret, version: int | None) -> None:
         self.notify(f"Saved {shown.full_path}" + (f" as version {version}" if version else ""))
         self._reopen(shown)
+        self.vc.refresh_status()  # after a failover this node may be active now
 
     def action_set_keys(self) -> None:
         """Set some keys without reading the others: a PATCH with check-and-set when the
