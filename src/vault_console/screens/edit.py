@@ -113,11 +113,12 @@ class FormScreen(ModalScreen[FormResult | None]):
         self.refresh_bindings()
         self.submit(result, self)
 
-    def save_failed(self, message: str) -> None:
-        """The write was refused: say why here; the input stays as it was."""
+    def save_failed(self, message: str, *, known: bool = True) -> None:
+        """The write was refused: say why here; the input stays as it was. ``known=False``:
+        whether it was written is not known (a timeout), so it is not called "Not saved"."""
         self.saving = False
         self.query_one(f"#{self.ERROR_ID}", Label).update(
-            plain(f"Not saved. {message}", DETAIL_LIMIT, multiline=True)
+            plain(f"Not saved. {message}" if known else message, DETAIL_LIMIT, multiline=True)
         )
         self.refresh_bindings()
 

@@ -6,9 +6,9 @@ the input in its form. ``MainScreen`` (``screen.py``) inherits these.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from vault_console.errors import CasConflict, ChangedSinceOpened
+from vault_console.errors import CasConflict, ChangedSinceOpened, ErrorKind
 from vault_console.screens.browse.values import ValueActions, no_data
 from vault_console.screens.edit import FormScreen, JsonScreen, KeyValueForm
 from vault_console.screens.form_input import FormResult
@@ -16,6 +16,9 @@ from vault_console.vault.model import SecretVersion, ShownSecret
 from vault_console.widgets.dialogs import ConfirmScreen, ConflictScreen
 from vault_console.widgets.secret_panel import SecretPanel
 from vault_console.widgets.secret_tree import SecretTree
+
+if TYPE_CHECKING:  # the KV layer loads hvac: the console imports it with its first request
+    from vault_console.vault.kv import KvStore
 
 T = TypeVar("T")
 
@@ -87,6 +90,7 @@ class SecretActions(ValueActions):
                 lambda version: self._saved(shown, version),
                 description=f"write {shown.full_path}",
                 on_error=conflict,
+                versioned=(kv, shown.secret.path, cas) if cas is not None else None,
             )
 
         def submit(result: FormResult, form: FormScreen) -> None:
@@ -142,10 +146,15 @@ class SecretActions(ValueActions):
         *,
         description: str,
         on_error: Callable[[BaseException], bool] | None = None,
+        versioned: tuple[KvStore, str, int] | None = None,
     ) -> None:
         """Run a form's write in a worker. The form closes only when the write succeeded;
         a refusal is said inside it, with the input as typed (see FormScreen). Nothing is
-        retried: a resend would repeat input the operator has not looked at again."""
+        retried: a resend would repeat input the operator has not looked at again.
+
+        ``versioned`` (store, path, the version the check-and-set expects): a write that
+        timed out has an unknown outcome (a cluster may still apply a held request), so
+        the server is asked which version it holds, and the form says so."""
 
         def succeeded(value: T) -> None:
             if self.app.screen is form:
@@ -160,9 +169,46 @@ class SecretActions(ValueActions):
             problem = self.vc.problem(exc)
             form.save_failed(f"{problem.title}: {problem.message}")
             self.vc.refresh_status()  # a sealed node, no active node: the status bar says so
+            if problem.kind is ErrorKind.TIMEOUT and versioned is not None:
+                self._check_outcome(form, *versioned)
             return True
 
         self.vc.run_io(work, succeeded, description=description, on_error=failed)
+
+    def _check_outcome(self, form: FormScreen, kv: KvStore, path: str, expected: int) -> None:
+        """After a timed-out write: which version does the server hold now?"""
+        start = (
+            "Not known whether it was saved: the server did not answer in time, and a "
+            "cluster may still apply a request it holds."
+        )
+        form.save_failed(f"{start} Checking which version the server holds…", known=False)
+
+        def held(version: int) -> None:
+            if version > expected:
+                said = (
+                    f"It now holds version {version} (you edited version {expected}): your "
+                    "write was probably applied. Close the form to see it before saving again."
+                )
+            else:
+                said = (
+                    f"It still holds version {expected}: your write is not there (yet). Saving "
+                    "again is safe: check-and-set refuses it if the held write lands first."
+                )
+            if form in self.app.screen_stack:
+                form.save_failed(f"{start} {said}", known=False)
+
+        def unknown(exc: BaseException) -> bool:
+            if form in self.app.screen_stack:
+                why = self.vc.problem(exc).message
+                form.save_failed(f"{start} It could not be checked either ({why}).", known=False)
+            return True
+
+        self.vc.run_io(
+            lambda: kv.metadata(path).current_version or 0,
+            held,
+            description=f"check {path}",
+            on_error=unknown,
+        )
 
     def _created(self, shown: ShownSecret, version: int | None) -> None:
         self._saved(shown, version)
@@ -216,6 +262,7 @@ class SecretActions(ValueActions):
                 saved,
                 description=f"set keys of {shown.full_path}",
                 on_error=conflict,
+                versioned=(kv, shown.secret.path, latest or 0),
             )
 
         keys = ", ".join(sorted(shown.secret.subkeys or shown.secret.data or {})) or "none"
