@@ -117,7 +117,28 @@ class VaultConsoleApp(App[int]):
                 self._gateway = VaultGateway(self.settings)
                 # Every gateway of this address shares the store: the wizard's too.
                 self._gateway.adapter.index.on_wait = self._say_node_behind
+                self._gateway.adapter.on_move = self._say_moved
             return self._gateway
+
+    def _say_moved(self, old: str, new: str) -> None:
+        """From a request's thread: the profile's address did not answer, the next did."""
+
+        def moved() -> None:
+            every = (self.settings.address, *self.settings.addresses)
+            self.settings = replace(
+                self.settings, address=new, addresses=tuple(a for a in every if a != new)
+            )
+            self.update_status_bar()
+            self.notify(
+                f"{old} does not answer: now using {new}, the profile's next address "
+                "(the request was not sent to the first)",
+                title="Moved to another node",
+                severity="warning",
+                timeout=8,
+            )
+
+        with contextlib.suppress(RuntimeError):  # the app is closing
+            self.call_from_thread(moved)
 
     def _say_node_behind(self, address: str, waited: float) -> None:
         """From a request's thread: a node of the cluster is catching up with our write."""

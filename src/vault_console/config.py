@@ -78,6 +78,9 @@ class Profile:
     name: str
     address: str | None = None
     """Vault or OpenBao address, like VAULT_ADDR."""
+    addresses: tuple[str, ...] | None = None
+    """Every node of one cluster, in the order to try: when one stops answering, the
+    console moves to the next and says so (``address`` is then the first)."""
     namespace: str | None = None
     """Vault Enterprise / OpenBao namespace, like VAULT_NAMESPACE."""
     ca_cert: str | None = None
@@ -244,6 +247,9 @@ class Settings:
     from that login, in memory only."""
     profile: str | None = None
     audit_log: str | None = None
+    addresses: tuple[str, ...] = ()
+    """Other addresses of the same cluster (a profile's ``addresses`` after the first):
+    the transport moves to the next when the current one does not answer."""
 
 
 # Environment names per setting, BAO_* first.
@@ -393,6 +399,7 @@ _PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
 }
 _PROFILE_TYPES["timeout"] = (int, float, str)
 _PROFILE_TYPES["clipboard_clear"] = (int, float, str)
+_PROFILE_TYPES["addresses"] = list
 
 
 PROFILES_LIMIT = 4 * 1024 * 1024
@@ -504,12 +511,17 @@ def load_profiles(path: Path) -> dict[str, Profile]:
                 kind = "true or false" if expected is bool else "a string"
                 if key == "timeout":
                     kind = "seconds or a duration like '30s'"
+                if key == "addresses":
+                    kind = 'a list of addresses, like ["https://vault-1:8200", ...]'
+
                 raise ConfigError(
                     f"{where}: {key} must be {kind}, not {escape_controls(repr(value))[:100]}"
                 )
             try:
                 if key == "address":
                     value = _check_address(key, str(value))
+                elif key == "addresses":
+                    value = _check_addresses(value)
                 elif key == "timeout":
                     value = parse_timeout(key, str(value))
             except ConfigError as exc:
@@ -517,6 +529,14 @@ def load_profiles(path: Path) -> dict[str, Profile]:
             values[key] = value
         profiles[name] = Profile(name=name, **values)
     return profiles
+
+
+def _check_addresses(value: Any) -> tuple[str, ...]:
+    """A profile's ``addresses``: one or more, each checked as ``address`` is."""
+    items = list(value) if isinstance(value, list) else []
+    if not items or not all(isinstance(a, str) for a in items):
+        raise ConfigError("addresses: a list of one or more address strings")
+    return tuple(_check_address(f"addresses[{i}]", a) for i, a in enumerate(items))
 
 
 def _from_env(env: Mapping[str, str], setting: str) -> tuple[str, str] | None:
@@ -622,6 +642,12 @@ def resolve(
             else parse_timeout(f"profile {profile.name!r}: clipboard_clear", raw)
         )
     audit_log = flags.get("audit_log") or (profile.audit_log if profile else None)
+    fallbacks: tuple[str, ...] = ()
+    if profile is not None and profile.addresses and "address" not in flags:
+        # The profile's nodes of one cluster: the first (or ``address``) is used, the others
+        # are where the transport goes when it stops answering.
+        values["address"] = values.get("address") if profile.address else profile.addresses[0]
+        fallbacks = tuple(a for a in profile.addresses if a != values["address"])
     return Settings(
         token=token,
         token_source=token_source,
@@ -631,6 +657,7 @@ def resolve(
         login=login,
         profile=profile.name if profile else None,
         audit_log=audit_log,
+        addresses=fallbacks,
         **values,
     )
 

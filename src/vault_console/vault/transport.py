@@ -113,6 +113,11 @@ class Urllib3Adapter:
         self._timeout = urllib3.Timeout(total=settings.timeout)
         self._guard = guard
         self.index = consistency.store_for(settings.address, settings.namespace)
+        self.addresses = (settings.address, *settings.addresses)
+        """The profile's nodes of one cluster (user-given, never server-named): when the
+        current one cannot be connected to, the next is tried (``_send``)."""
+        self.on_move: Callable[[str, str], None] | None = None
+        """Told (old, new) when requests move to the next address: the app says so."""
 
     def __repr__(self) -> str:
         return f"Urllib3Adapter({self.base_uri!r})"
@@ -226,7 +231,7 @@ class Urllib3Adapter:
         carried = any(k.lower() == consistency.HEADER.lower() for k in headers)
         started, said = time.monotonic(), False
         while True:
-            response = self._send_once(method, url, headers, body)
+            response = self._send_moving(method, url, headers, body)
             self.index.record(response.headers.get(consistency.HEADER))
             behind = response.status_code == 412 or (
                 response.status_code == 429 and "retry-after" in response.headers
@@ -241,6 +246,28 @@ class Urllib3Adapter:
                 self.index.on_wait(where, waited)
                 said = True
             time.sleep(consistency.retry_after(response.headers.get("Retry-After")))
+
+    def _send_moving(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> Response:
+        """Send to the current address; when it cannot be connected to (refused, no route,
+        connect timeout: the request never left), move to the profile's next address and
+        send it there, each address once per request. A request that was sent and not
+        answered is not re-sent anywhere: its outcome is unknown."""
+        tried = 0
+        while True:
+            base = self.base_uri
+            try:
+                return self._send_once(method, url, headers, body)
+            except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError):
+                tried += 1
+                if tried >= len(self.addresses) or not url.startswith(base):
+                    raise
+                at = self.addresses.index(base) if base in self.addresses else -1
+                self.base_uri = self.addresses[(at + 1) % len(self.addresses)]
+                url = self.base_uri + url[len(base) :]
+                if self.on_move is not None:
+                    self.on_move(base, self.base_uri)
 
     def _send_once(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None
