@@ -41,6 +41,7 @@ from vault_console.screens.plan import PlanViewerApp  # noqa: E402
 from vault_console.screens.wizard.destroy import DestroyScreen  # noqa: E402
 from vault_console.vault import demo_seed  # noqa: E402
 from vault_console.vault.client import VaultGateway  # noqa: E402
+from vault_console.vault.devcluster import DevCluster  # noqa: E402
 from vault_console.vault.devserver import DevServer  # noqa: E402
 from vault_console_programs.ai_secrets.program import trust_policy  # noqa: E402
 
@@ -76,6 +77,7 @@ async def shoot(out: Path) -> list[Path]:
         else:
             written += await shoot_wizard(out, settings, gateway, cli)
         gateway.close()
+    written.append(await shoot_cluster(out))
     log = ROOT.parent / "shared" / "fixtures" / "pulumi-events" / "webserver-userdata.json"
     if log.exists():
         viewer = PlanViewerApp(load_plan(log), log.name)
@@ -85,6 +87,24 @@ async def shoot(out: Path) -> list[Path]:
             viewer.save_screenshot(filename="plan-viewer.svg", path=str(out))
             written.append(out / "plan-viewer.svg")
     return written
+
+
+async def shoot_cluster(out: Path) -> Path:
+    """Review > Cluster on a real 3-node raft cluster, seen from a standby."""
+    with DevCluster() as cluster:
+        gateway = VaultGateway(cluster.settings())
+        demo_seed.seed(gateway.client)
+        gateway.close()
+        app = make_app(dataclasses.replace(cluster.settings(cluster.nodes[1]), clipboard_clear=0.0))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause(0.5)
+            await pilot.press("4")
+            await pilot.pause(1.0)
+            await pilot.press("C")
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.5)
+            app.save_screenshot(filename="cluster.svg", path=str(out))
+    return out / "cluster.svg"
 
 
 async def shoot_wizard(

@@ -27,8 +27,10 @@ ECHO_SILENCE = 6.0
 """Seconds a standby's last echo may trail the newest one before it is called silent
 (standbys echo to the active every second or two; both times are the server's)."""
 
-LAG_WARNING = 10
-"""Raft entries a peer may be behind the leader before it is called behind."""
+LAG_WARNING = 1000
+"""Raft entries a peer may be behind the leader before it is called behind: autopilot's own
+``max_trailing_logs`` default. Autopilot refreshes each server's index every few seconds,
+so a smaller lag right after a burst of writes is its reporting, not a problem."""
 
 SECTIONS = {
     "leader": "sys/leader",
@@ -102,6 +104,12 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError, OverflowError):
         return 0
+
+
+def short_duration(text: str) -> str:
+    """A Go duration as people read it: ``4.378590303s`` -> ``4.4s``; others unchanged."""
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)s", text)
+    return f"{float(found[1]):.1f}s" if found else text
 
 
 def _host_port(address: str) -> str:
@@ -208,7 +216,9 @@ def _with_problems(view: ClusterView, autopilot: dict[str, Any]) -> ClusterView:
                     f"{name} has not echoed for {silent:.0f} s: sealed, stopped or cut off"
                 )
         if node.healthy is False:
-            problems.append(f"{name} is unhealthy (autopilot; last contact {node.last_contact})")
+            problems.append(
+                f"{name} is unhealthy (autopilot; last contact {short_duration(node.last_contact)})"
+            )
         if node.index_lag is not None and node.index_lag > LAG_WARNING:
             problems.append(f"{name} is {node.index_lag} raft entries behind the leader")
     if view.failure_tolerance == 0 and len(view.nodes) > 1:

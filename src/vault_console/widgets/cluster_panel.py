@@ -12,7 +12,7 @@ from textual.widgets import Label, Static
 
 from vault_console.host import ConsoleHost, host_of
 from vault_console.text import DETAIL_LIMIT, plain
-from vault_console.vault.cluster import ClusterView, read_cluster
+from vault_console.vault.cluster import ClusterView, read_cluster, short_duration
 from vault_console.widgets.fitted_table import Column, FittedTable
 
 NODE_COLUMNS = (
@@ -74,7 +74,7 @@ class ClusterPanel(Vertical):
                 plain(node.role or "sealed/down"),
                 plain(node.raft_status or ("voter" if node.voter else "")),
                 _yes_no(node.healthy),
-                plain(node.last_contact),
+                plain(short_duration(node.last_contact)),
                 "" if node.index_lag is None else str(node.index_lag),
                 plain(node.version),
                 plain(node.cluster_address),
