@@ -7,11 +7,11 @@ import socket
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from oidc_provider_mock import run_server_in_thread  # type: ignore[import-untyped]
 
 from vault_console import config
 from vault_console.vault.client import VaultGateway
@@ -36,6 +36,14 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
+    # It imports authlib APIs authlib deprecates (and authlib turns its warnings to
+    # "always"): not ours to change, and not about the console, so silenced at the import.
+    with warnings.catch_warnings():
+        import authlib.deprecate  # type: ignore[import-untyped]  # its "always" filter first
+
+        warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
+        from oidc_provider_mock import run_server_in_thread  # type: ignore[import-untyped]
+
     with run_server_in_thread() as server:
         yield f"http://localhost:{server.server_port}"
 
