@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, Static, TabbedContent
 from tests.functional.helpers import fitted_rows, open_editor, settle
 from vault_console.app import make_app
 from vault_console.config import Token
+from vault_console.errors import describe
 from vault_console.screens.edit import KeyValueForm
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.cluster import read_cluster
@@ -195,3 +196,29 @@ def test_after_the_active_node_is_killed_the_view_shows_the_new_leader_and_the_l
     lost = next(n for n in view.nodes if n.cluster_address.endswith(f":{old.cluster_port}"))
     assert lost.role == ""
     assert any(f"{lost.name} (" in p and "sealed or down" in p for p in view.problems)
+
+
+async def test_an_active_node_that_loses_its_quorum_says_no_active_node(
+    cluster: DevCluster,
+) -> None:
+    """After the kill above two nodes are left; killing one more leaves the active node
+    without a quorum: it steps down and names no leader (seen first by hand in tmux)."""
+    survivor = cluster.active()
+    assert survivor is not None
+    other = next(
+        n for n in cluster.nodes if n is not survivor and n.process and n.process.poll() is None
+    )
+    cluster.kill(other, signal.SIGKILL)
+    cluster.wait_for(lambda: cluster.is_standby(survivor), 60, "the survivor to step down")
+    gateway = VaultGateway(cluster.settings(survivor))
+    cluster.wait_for(lambda: gateway.server_status().leader == "", 60, "no leader named")
+    with pytest.raises(Exception) as refused:
+        gateway.kv("secret", 2).write("quorum", {"k": "v"}, cas=0)
+    gateway.close()
+    assert describe(refused.value).title == "No active node"
+    app = make_app(cluster.settings(survivor))
+    async with app.run_test(size=(130, 40)) as pilot:
+        await settle(pilot)
+        bar = app.screen_stack[0].query_one(StatusBar)
+        # "standby · no active node", or the token lookup failing with the same cause.
+        assert "no active node" in str(bar.render()).lower()
