@@ -250,6 +250,9 @@ class Settings:
     addresses: tuple[str, ...] = ()
     """Other addresses of the same cluster (a profile's ``addresses`` after the first):
     the transport moves to the next when the current one does not answer."""
+    first_address: str = ""
+    """The profile's first listed address, kept when the console moves to another node:
+    the address the wizard offers for the AI service's login snippet."""
 
 
 # Environment names per setting, BAO_* first.
@@ -531,6 +534,12 @@ def load_profiles(path: Path) -> dict[str, Profile]:
     return profiles
 
 
+def check_address(source: str, value: str) -> str:
+    """An address as every setting checks it (http or https, a host); ConfigError naming
+    ``source`` otherwise."""
+    return _check_address(source, value)
+
+
 def _check_addresses(value: Any) -> tuple[str, ...]:
     """A profile's ``addresses``: one or more, each checked as ``address`` is."""
     items = list(value) if isinstance(value, list) else []
@@ -658,6 +667,7 @@ def resolve(
         profile=profile.name if profile else None,
         audit_log=audit_log,
         addresses=fallbacks,
+        first_address=profile.addresses[0] if profile and profile.addresses else "",
         **values,
     )
 

@@ -17,7 +17,7 @@ from typing import Any
 import hvac
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Log, Tree
+from textual.widgets import Input, Log, Tree
 
 from tests.conftest import settings_for
 from tests.functional.helpers import screen_text, settle
@@ -169,6 +169,17 @@ async def test_wizard_previews_applies_the_reviewed_plan_verifies_and_destroys(r
         assert "(value not read)" in shown(app, "#result-checks")
         assert "iam_login" not in shown(app, "#result-snippet")  # aws auth is off here
         assert "read_secret_version" in shown(app, "#result-snippet")
+        # The service gets the cluster's address, which may not be this console's node.
+        assert f"hvac.Client(url={app.settings.address!r})" in shown(app, "#result-snippet")
+        address = screen.query_one("#result-address", Input)
+        address.value = "https://vault.example.internal:8200"
+        await pilot.pause()
+        assert "url='https://vault.example.internal:8200'" in shown(app, "#result-snippet")
+        address.value = "vault.example.internal"
+        await pilot.pause()
+        said = shown(app, "#result-snippet")
+        assert said.startswith("No snippet: address for the service") and "url=" not in said
+        screen.query_one("#result-outputs").focus()  # back to the step's keys
 
         mounts = client.sys.list_mounted_secrets_engines()["data"]
         assert mounts[f"{run.prefix}/"]["options"]["version"] == "2"

@@ -7,8 +7,9 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
+from vault_console.config import ConfigError, check_address
 from vault_console.infra.proof import Verification, verify
 from vault_console.infra.setup import login_snippet
 from vault_console.messages import OpenSecret
@@ -33,6 +34,14 @@ class ResultStep(WizardStep):
         yield Label(
             "How the AI service logs in and reads its secret (y copies)", classes="section-title"
         )
+        settings = self.wizard.vc.settings
+        # The service should use the cluster's address, not the node this console happens
+        # to talk to: the profile's first listed address, or one typed here.
+        yield Input(
+            value=settings.first_address or settings.address,
+            placeholder="the address the AI service uses (the cluster's, if it has one)",
+            id="result-address",
+        )
         yield Static("", id="result-snippet")
 
     def load(self) -> None:
@@ -44,9 +53,7 @@ class ResultStep(WizardStep):
             text = value if isinstance(value, str) else json.dumps(value)
             table.add_row(plain(key), plain(text))
         config, _ = self.state.answers.build(self.wizard.env)
-        self.query_one("#result-snippet", Static).update(
-            plain(self.snippet(), DETAIL_LIMIT, multiline=True)
-        )
+        self._show_snippet()
         gateway = self.wizard.vc.gateway
 
         def done(checks: list[Verification]) -> None:
@@ -64,11 +71,33 @@ class ResultStep(WizardStep):
         table.focus()
 
     def snippet(self) -> str:
+        """The snippet for the typed address; ValueError naming the field if it is not one."""
+        typed = self.query_one("#result-address", Input).value.strip()
+        try:
+            address = check_address("address for the service", typed)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
         config, _ = self.state.answers.build(self.wizard.env)
-        return login_snippet(config, self.wizard.vc.settings.address)
+        return login_snippet(config, address)
+
+    def _show_snippet(self) -> None:
+        try:
+            text = self.snippet()
+        except ValueError as exc:
+            text = f"No snippet: {exc}"
+        self.query_one("#result-snippet", Static).update(plain(text, DETAIL_LIMIT, multiline=True))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "result-address":
+            self._show_snippet()
 
     def action_copy_snippet(self) -> None:
-        self.app.copy_to_clipboard(self.snippet())
+        try:
+            text = self.snippet()
+        except ValueError as exc:
+            self.notify(f"Not copied: {exc}", severity="warning")
+            return
+        self.app.copy_to_clipboard(text)
         self.notify("Login snippet copied (it holds no secret)")
 
     def action_go_to_secret(self) -> None:
