@@ -21,6 +21,10 @@ from vault_console.config import ConfigError
 from vault_console.vault.devcluster import DevCluster, Node
 from vault_console.widgets.status_bar import StatusBar
 
+# One worker runs this file's tests, in file order, on one cluster: they share it, and
+# some change it for the next (./dev runs pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("cluster-addresses")
+
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[DevCluster]:

@@ -28,6 +28,11 @@ LAG = 0.5
 """Seconds the leader's raft traffic to node 1 is held back."""
 
 
+# One worker runs this file's tests, in file order, on one cluster: they share it, and
+# some change it for the next (./dev runs pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("cluster-consistency")
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[tuple[DevCluster, LagProxy]]:
     real_port = free_port()

@@ -23,6 +23,11 @@ from vault_console.vault.devcluster import DevCluster, Node
 PATH = f"failover/{uuid.uuid4().hex[:8]}"
 
 
+# One worker runs this file's tests, in file order, on one cluster: they share it, and
+# some change it for the next (./dev runs pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("cluster-failover")
+
+
 @pytest.fixture(scope="module")
 def survivor() -> Iterator[tuple[DevCluster, Node, Node]]:
     """(cluster, the surviving standby, the killed active node)."""

@@ -29,6 +29,10 @@ from vault_console.widgets.cluster_panel import ClusterPanel
 from vault_console.widgets.fitted_table import FittedTable
 from vault_console.widgets.status_bar import StatusBar
 
+# One worker runs this file's tests, in file order, on one cluster: they share it, and
+# some change it for the next (./dev runs pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("cluster-view")
+
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[DevCluster]:
