@@ -165,12 +165,15 @@ def test_follow_sees_appends_truncation_and_rotation(tmp_path: Path) -> None:
 
 
 GIGABYTE_SCRIPT = """
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from vault_console.audit.reader import Query, scan
 result = scan(Path(sys.argv[1]), Query(path_prefix="ai-models/data/prod/"))
+# VmHWM, not ru_maxrss: Linux keeps the parent's peak in ru_maxrss across fork and exec, so
+# a child of a big pytest worker reported the worker's 366 MB (seen in CI), not its own.
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
 print(json.dumps({"matches": len(result.entries), "lines": result.lines_read,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": int(hwm.split()[1]) / 1024}))
 """
 
 
