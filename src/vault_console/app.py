@@ -36,6 +36,7 @@ from vault_console.screens.browse.keys import WRITE_ACTIONS
 from vault_console.screens.browse.screen import MainScreen
 from vault_console.screens.browse.tabs import LAZY_TABS, panel_class
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain_str
+from vault_console.vault.consistency import WAIT_LIMIT
 from vault_console.vault.model import ServerStatus, TokenInfo
 from vault_console.widgets.dialogs import ChoiceScreen, ErrorScreen, HelpScreen
 from vault_console.widgets.status_bar import StatusBar
@@ -146,7 +147,7 @@ class VaultConsoleApp(App[int]):
             self.call_from_thread(
                 self.notify,
                 f"Waiting for {address} to catch up with this session's last write "
-                f"(X-Vault-Index; {waited:.0f} s so far, up to 10 s)…",
+                f"(X-Vault-Index; {waited:.0f} s so far, up to {WAIT_LIMIT:.0f} s)…",
                 title="Cluster node behind",
                 timeout=5,
             )

@@ -17,7 +17,7 @@ Everything here is data from the server: the screens escape it.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -229,6 +229,4 @@ def _with_problems(view: ClusterView, autopilot: dict[str, Any]) -> ClusterView:
             f"{view.address} is one node of a {len(view.nodes)}-node cluster: if it fails, "
             "the console loses the cluster; use the cluster's address (a load balancer)"
         )
-    return ClusterView(
-        **{**asdict(view), "nodes": view.nodes, "problems": problems, "advice": advice}
-    )
+    return replace(view, problems=problems, advice=advice)

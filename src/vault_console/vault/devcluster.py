@@ -13,6 +13,7 @@ proxy there that delays what the leader sends to that node, so that node lags ev
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import os
 import shutil
@@ -118,7 +119,7 @@ class DevCluster:
             raise DevServerError("no node of the cluster is active")
         resolved = config.resolve(env={"VAULT_ADDR": node.address}, home=Path("/nonexistent"))
         resolved = config.with_token(resolved, self.root_token)
-        return resolved if not changes else _replace(resolved, changes)
+        return dataclasses.replace(resolved, **changes)
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -243,9 +244,6 @@ class DevCluster:
                 return node
         return None
 
-    def standbys(self) -> list[Node]:
-        return [n for n in self.nodes if n is not self.active() and self.is_standby(n)]
-
     def _all_voters(self) -> bool:
         """Every node's autopilot sees every node as a healthy voter (a standby's view
         trails the active's by a second or two)."""
@@ -303,9 +301,3 @@ def _drain(node: Node) -> None:
         return
     for raw in iter(process.stdout.readline, b""):
         node.output.append(raw.decode("utf-8", errors="replace").rstrip())
-
-
-def _replace(settings: config.Settings, changes: dict[str, Any]) -> config.Settings:
-    import dataclasses
-
-    return dataclasses.replace(settings, **changes)
