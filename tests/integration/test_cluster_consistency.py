@@ -8,6 +8,7 @@ so that it can fail, then that the console's own code reads its writes.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 
@@ -146,3 +147,32 @@ async def test_the_console_at_a_standby_shows_its_own_edit(
         await settle(pilot)
         await settle(pilot)
         assert app.screen.query_one(SecretPanel).shown.secret.version == 3  # type: ignore[union-attr]
+
+
+def test_a_namespace_made_from_the_root_is_used_at_once_through_the_standby(
+    cluster: tuple[DevCluster, LagProxy], lagging: Node
+) -> None:
+    """The index is the cluster's, not a namespace's: a namespace created by the root
+    session, then a mount and secrets inside it, all through the lagging standby."""
+    import time
+
+    nodes, _ = cluster
+    name = f"team-{uuid.uuid4().hex[:6]}"
+    root = VaultGateway(nodes.settings(lagging))
+    root.adapter.post(f"/v1/sys/namespaces/{name}", json={})
+    inside = VaultGateway(dataclasses.replace(nodes.settings(lagging), namespace=name))
+    inside.client.sys.enable_secrets_engine("kv", path="ai-models", options={"version": "2"})
+    kv = inside.kv("ai-models", 2)
+    for _ in range(60):  # a new KV v2 mount upgrades its storage first
+        try:
+            kv.write("probe", {"k": 0}, cas=None)
+            break
+        except Exception:
+            time.sleep(0.5)
+    for i in range(3):
+        kv.write(f"p{i}", {"k": i}, cas=0)
+        assert kv.read(f"p{i}").data == {"k": i}
+    with pytest.raises(Exception, match=r"route entry not found|no handler"):
+        root.kv("ai-models", 2).read("p0")  # another tenant's path: not there
+    root.close()
+    inside.close()

@@ -78,9 +78,11 @@ _STORES: dict[str, IndexStore] = {}
 _STORES_LOCK = threading.Lock()
 
 
-def store_for(address: str, namespace: str | None = None) -> IndexStore:
-    """The one store of a server address (and namespace) in this process."""
-    key = f"{address.rstrip('/')}|{namespace or ''}"
+def store_for(address: str) -> IndexStore:
+    """The one store of a server address in this process. Not per namespace: the index is
+    the cluster's raft position, and a namespace made in the root namespace must be seen
+    by the session that then works inside it."""
+    key = address.rstrip("/")
     with _STORES_LOCK:
         return _STORES.setdefault(key, IndexStore())
 

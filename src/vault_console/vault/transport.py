@@ -112,7 +112,9 @@ class Urllib3Adapter:
         self._pool = _pool_manager(settings)
         self._timeout = urllib3.Timeout(total=settings.timeout)
         self._guard = guard
-        self.index = consistency.store_for(settings.address, settings.namespace)
+        # Keyed by the profile's first address when it lists several: one cluster, one
+        # store, also after the console moved to another of its nodes.
+        self.index = consistency.store_for(settings.first_address or settings.address)
         self.addresses = (settings.address, *settings.addresses)
         """The profile's nodes of one cluster (user-given, never server-named): when the
         current one cannot be connected to, the next is tried (``_send``)."""
@@ -231,7 +233,8 @@ class Urllib3Adapter:
         carried = any(k.lower() == consistency.HEADER.lower() for k in headers)
         started, said = time.monotonic(), False
         while True:
-            response = self._send_moving(method, url, headers, body)
+            # After a move to the next address, the next try goes there too.
+            response, url = self._send_moving(method, url, headers, body)
             self.index.record(response.headers.get(consistency.HEADER))
             behind = response.status_code == 412 or (
                 response.status_code == 429 and "retry-after" in response.headers
@@ -239,7 +242,8 @@ class Urllib3Adapter:
             if not (carried and behind):
                 return response
             waited = time.monotonic() - started
-            where = f"{parse_url(url).scheme}://{parse_url(url).netloc}"
+            parts = parse_url(url)
+            where = f"{parts.scheme}://{parts.netloc}"
             if waited >= consistency.WAIT_LIMIT:
                 raise consistency.not_caught_up(where, waited)
             if waited >= consistency.SAY_AFTER and not said and self.index.on_wait is not None:
@@ -249,16 +253,17 @@ class Urllib3Adapter:
 
     def _send_moving(
         self, method: str, url: str, headers: dict[str, str], body: bytes | None
-    ) -> Response:
+    ) -> tuple[Response, str]:
         """Send to the current address; when it cannot be connected to (refused, no route,
         connect timeout: the request never left), move to the profile's next address and
         send it there, each address once per request. A request that was sent and not
-        answered is not re-sent anywhere: its outcome is unknown."""
+        answered is not re-sent anywhere: its outcome is unknown. Returns the answer and
+        the URL it was sent to."""
         tried = 0
         while True:
             base = self.base_uri
             try:
-                return self._send_once(method, url, headers, body)
+                return self._send_once(method, url, headers, body), url
             except (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError):
                 tried += 1
                 if tried >= len(self.addresses) or not url.startswith(base):
