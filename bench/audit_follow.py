@@ -61,14 +61,16 @@ def writer(path: Path, rate: int, stop: threading.Event) -> None:
 
 
 async def follow(path: Path, seconds: float, rate: int, every: float) -> None:
-    from textual.app import App, ComposeResult
+    from textual.app import ComposeResult
 
     from vault_console.widgets.audit_panel import AuditPanel
     from vault_console.widgets.fitted_table import FittedTable
 
     AuditPanel.on_mount = lambda self: None  # type: ignore[method-assign]  # no Vault here
 
-    class Bench(App[None]):
+    from bench_host import BenchHost
+
+    class Bench(BenchHost):
         def compose(self) -> ComposeResult:
             yield AuditPanel(id="audit-panel")
 

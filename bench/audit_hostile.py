@@ -83,12 +83,14 @@ def write_files(folder: Path) -> dict[str, Path]:
 async def ui_layout_seconds(path: Path) -> tuple[float, float]:
     """The UI thread's work to show a scan's first page in the real Audit panel: the
     longest single step (one batch of rows, or the scan result's handling) and all."""
-    from textual.app import App, ComposeResult
+    from bench_host import BenchHost
+    from textual.app import ComposeResult
 
-    from vault_console.audit.reader import Query, scan_latest
+    from vault_console.audit.merge import scan_nodes
+    from vault_console.audit.reader import Query
     from vault_console.widgets.audit_panel import AuditPanel
 
-    class Bench(App[None]):
+    class Bench(BenchHost):
         def compose(self) -> ComposeResult:
             yield AuditPanel(id="audit-panel")
 
@@ -105,7 +107,7 @@ async def ui_layout_seconds(path: Path) -> tuple[float, float]:
         steps.append(time.perf_counter() - start)
 
     AuditPanel._add_rows = timed_add_rows  # type: ignore[method-assign]
-    result = scan_latest(path, Query(), limit=1000)
+    result = scan_nodes([("", path)], Query(), limit=1000)
     app = Bench()
     async with app.run_test(size=(120, 40)) as pilot:
         panel = app.query_one(AuditPanel)

@@ -277,7 +277,8 @@ def _demo_cluster(args: argparse.Namespace, flags: dict[str, Any]) -> int:
                 while True:
                     time.sleep(3600)
             modes = {name: bool(on) for name, on in session_modes(flags).items()}
-            return _run_console(cluster.settings(cluster.nodes[1], **modes))
+            node_logs = tuple((n.folder.name, str(n.audit_log)) for n in cluster.nodes)
+            return _run_console(cluster.settings(cluster.nodes[1], audit_logs=node_logs, **modes))
     except DevServerError as exc:
         print(f"vault-console demo: {exc}", file=sys.stderr)
         return 1

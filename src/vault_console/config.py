@@ -126,6 +126,9 @@ class Profile:
     as ``vault login -method=oidc``); it must name this machine (localhost, 127.0.0.1)."""
     audit_log: str | None = None
     """Path of a file audit device's log, for the audit view."""
+    audit_logs: tuple[tuple[str, str], ...] | None = None
+    """A cluster's audit files, one per node (``[profiles.NAME.audit_logs]``, node name =
+    path): the audit view merges them by time and names each request's node."""
 
 
 LOGIN_METHODS = ("userpass", "approle", "aws", "oidc")
@@ -247,6 +250,8 @@ class Settings:
     from that login, in memory only."""
     profile: str | None = None
     audit_log: str | None = None
+    audit_logs: tuple[tuple[str, str], ...] = ()
+    """(node, path) per node of a cluster, from the profile; the audit view merges them."""
     addresses: tuple[str, ...] = ()
     """Other addresses of the same cluster (a profile's ``addresses`` after the first):
     the transport moves to the next when the current one does not answer."""
@@ -403,6 +408,7 @@ _PROFILE_TYPES: dict[str, type | tuple[type, ...]] = {
 _PROFILE_TYPES["timeout"] = (int, float, str)
 _PROFILE_TYPES["clipboard_clear"] = (int, float, str)
 _PROFILE_TYPES["addresses"] = list
+_PROFILE_TYPES["audit_logs"] = dict
 
 
 PROFILES_LIMIT = 4 * 1024 * 1024
@@ -516,6 +522,8 @@ def load_profiles(path: Path) -> dict[str, Profile]:
                     kind = "seconds or a duration like '30s'"
                 if key == "addresses":
                     kind = 'a list of addresses, like ["https://vault-1:8200", ...]'
+                if key == "audit_logs":
+                    kind = 'a table of node = "path", like { node1 = "/var/log/vault/audit.log" }'
 
                 raise ConfigError(
                     f"{where}: {key} must be {kind}, not {escape_controls(repr(value))[:100]}"
@@ -525,6 +533,8 @@ def load_profiles(path: Path) -> dict[str, Profile]:
                     value = _check_address(key, str(value))
                 elif key == "addresses":
                     value = _check_addresses(value)
+                elif key == "audit_logs":
+                    value = _check_audit_logs(value)
                 elif key == "timeout":
                     value = parse_timeout(key, str(value))
             except ConfigError as exc:
@@ -546,6 +556,26 @@ def _check_addresses(value: Any) -> tuple[str, ...]:
     if not items or not all(isinstance(a, str) for a in items):
         raise ConfigError("addresses: a list of one or more address strings")
     return tuple(_check_address(f"addresses[{i}]", a) for i, a in enumerate(items))
+
+
+def _check_audit_logs(value: Any) -> tuple[tuple[str, str], ...]:
+    """A profile's ``audit_logs``: one or more ``node = "path"``."""
+    if not value:
+        raise ConfigError('audit_logs: name one or more nodes, like node1 = "/var/log/audit.log"')
+    checked = []
+    for node, path in value.items():
+        if not isinstance(path, str) or not path.strip():
+            raise ConfigError(
+                f"audit_logs.{escape_controls(node)[:100]}: the path of that node's audit file "
+                f"(a string), not {escape_controls(repr(path))[:100]}"
+            )
+        if not node.strip() or escape_controls(node) != node:
+            raise ConfigError(
+                f"audit_logs: '{escape_controls(node)[:100]}' is not a node name "
+                "(it is empty or holds a control character)"
+            )
+        checked.append((node, str(Path(path).expanduser())))
+    return tuple(checked)
 
 
 def _from_env(env: Mapping[str, str], setting: str) -> tuple[str, str] | None:
@@ -666,6 +696,7 @@ def resolve(
         login=login,
         profile=profile.name if profile else None,
         audit_log=audit_log,
+        audit_logs=(profile.audit_logs or ()) if profile and "audit_log" not in flags else (),
         addresses=fallbacks,
         first_address=profile.addresses[0] if profile and profile.addresses else "",
         **values,

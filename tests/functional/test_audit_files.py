@@ -13,6 +13,7 @@ from textual.widgets import Label
 from tests.audit.test_reader_hostile import entry, write_lines
 from tests.functional.helpers import fitted_rows, settle
 from vault_console.app import make_app
+from vault_console.audit.reader import AuditPair
 from vault_console.config import Settings
 from vault_console.widgets.audit_panel import SHOWN, SLACK, AuditPanel
 from vault_console.widgets.fitted_table import FittedTable
@@ -36,9 +37,9 @@ async def test_follow_appends_rows_and_pairs_responses_without_a_rebuild(
         rebuilds: list[int] = []
         show = panel._show
 
-        def counted_show() -> None:
+        def counted_show(pairs: list[AuditPair]) -> None:
             rebuilds.append(1)
-            show()
+            show(pairs)
 
         panel._show = counted_show  # type: ignore[method-assign]
         table.focus()

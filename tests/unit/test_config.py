@@ -274,3 +274,32 @@ def test_clipboard_clear_is_set_per_profile_and_zero_turns_it_off(tmp_path: Path
     assert resolve(env=env, profile_name="off", home=NO_HOME).clipboard_clear == 0.0
     with pytest.raises(ConfigError, match="clipboard_clear: 'soon' is not a duration"):
         resolve(env=env, profile_name="bad", home=NO_HOME)
+
+
+def test_a_profile_names_one_audit_file_per_node(tmp_path: Path) -> None:
+    env = write_profiles(
+        tmp_path,
+        '[profiles.c]\naddress = "http://n1:8200"\n'
+        '[profiles.c.audit_logs]\nnode1 = "/var/log/n1.log"\nnode2 = "~/n2.log"\n',
+    )
+    settings = resolve(env=env, profile_name="c", home=NO_HOME)
+    assert settings.audit_logs == (
+        ("node1", "/var/log/n1.log"),
+        ("node2", str(Path("~/n2.log").expanduser())),
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("audit_logs = []", r":2: profile 'c': audit_logs must be a table of node = \"path\""),
+        ("audit_logs = {}", r":2: profile 'c': audit_logs: name one or more nodes"),
+        ("audit_logs = { n1 = 3 }", r"audit_logs\.n1: the path of that node's audit file"),
+        ('audit_logs = { "" = "/x" }', r"audit_logs: '' is not a node name"),
+        ('audit_logs = { "a\\nb" = "/x" }', r"audit_logs: 'a\\x0ab' is not a node name"),
+    ],
+)
+def test_bad_audit_logs_are_named(tmp_path: Path, body: str, message: str) -> None:
+    env = write_profiles(tmp_path, f"[profiles.c]\n{body}\n")
+    with pytest.raises(ConfigError, match=message):
+        resolve(env=env, profile_name="c", home=NO_HOME)

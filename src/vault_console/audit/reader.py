@@ -76,6 +76,12 @@ class AuditPair:
 
     request: AuditEntry | None = None
     response: AuditEntry | None = None
+    node: str = ""
+    """The node whose file it came from, when the view merges a cluster's files."""
+    copy: AuditPair | None = None
+    """The active node's copy of this request, when a standby handed it on (merge.py)."""
+    is_copy: bool = False
+    """This is such a copy (shown in its original's row, not on its own)."""
 
     @property
     def first(self) -> AuditEntry:
@@ -85,9 +91,22 @@ class AuditPair:
 
     @property
     def error(self) -> str:
+        """The request's outcome: the active node's when a standby handed it on (the
+        standby logs an error of its own for a write it forwarded that succeeded)."""
+        if self.copy is not None:
+            return self.copy.error
         return (self.response.error if self.response else "") or (
             self.request.error if self.request else ""
         )
+
+    @property
+    def answered(self) -> bool:
+        return (self.copy or self).response is not None
+
+    @property
+    def where(self) -> str:
+        """The node, and where it handed the request on: ``node1 → node0``."""
+        return f"{self.node} → {self.copy.node}" if self.copy is not None else self.node
 
 
 def _mask_data(value: Any, where: str, findings: list[str], scalars: list[str]) -> Any:

@@ -230,3 +230,11 @@ def _with_problems(view: ClusterView, autopilot: dict[str, Any]) -> ClusterView:
             "the console loses the cluster; use the cluster's address (a load balancer)"
         )
     return replace(view, problems=problems, advice=advice)
+
+
+def cluster_size(gateway: Any) -> int:
+    """How many unsealed nodes ``sys/ha-status`` lists (0 when it cannot be read: no HA,
+    a dev server, a token that may not read it)."""
+    data, _ = _read(gateway, "nodes")
+    nodes = data.get("nodes") if data else None
+    return len(nodes) if isinstance(nodes, list) else 0

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import stat
 import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -19,12 +15,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
+from vault_console.audit import present
+from vault_console.audit.devices import devices_line, file_device, readable_log
+from vault_console.audit.merge import MergedScan, follow_nodes, is_copy, scan_nodes
 from vault_console.audit.query import HELP, parse_query
-from vault_console.audit.reader import AuditEntry, AuditPair, Follower, Query, pair, scan_latest
+from vault_console.audit.reader import AuditEntry, AuditPair, Query
 from vault_console.errors import ErrorKind, describe, is_forbidden, kind_of
 from vault_console.host import ConsoleHost, host_of
-from vault_console.text import DETAIL_LIMIT, escape_controls, plain
+from vault_console.text import DETAIL_LIMIT, plain
 from vault_console.vault.capabilities import denied_by
+from vault_console.vault.cluster import cluster_size
 from vault_console.widgets.dialogs import PromptScreen
 from vault_console.widgets.fitted_table import Column, FittedTable
 
@@ -43,30 +43,25 @@ AUDIT_COLUMNS = (
 )
 """The path gives way last (shortened in the middle, so rows stay apart); at 80 columns
 the table shows time, op, path and result, and the details go below it."""
+NODE_COLUMN = Column("Node", 70, min_width=5, max_width=16)
+"""With one file per node of a cluster (a profile's ``audit_logs``)."""
+COPY_LOOKBACK = 50
+"""Follow mode: the latest requests a new one on another node may be a forwarded copy of."""
 
 
 ROW_BATCH = 100
 """Rows added to the audit table per frame."""
-ENTRY_JSON_LIMIT = 20_000
-"""Characters of one entry the details pane lays out."""
 
 
-def _pair_key(entry: AuditEntry) -> str:
-    return entry.request_id or f"line-{entry.line}"
+def _pair_key(entry: AuditEntry, node: str = "") -> str:
+    return f"{node}/{entry.request_id or f'line-{entry.line}'}"
 
 
-def readable_log(path: str) -> str | None:
-    """Why ``path`` cannot be read as an audit log, or None. Only regular files: a device
-    or a FIFO would be read forever or block (the profile's ``audit_log`` as well as ``L``)."""
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        return f"audit log: {path!r}: {exc.strerror}"
-    if not stat.S_ISREG(info.st_mode):
-        return f"audit log: {path!r} is not a regular file"
-    if not os.access(path, os.R_OK):
-        return f"audit log: {path!r} is not readable"
-    return None
+def _fill(found: AuditPair, entry: AuditEntry) -> None:
+    if entry.type == "response":
+        found.response = entry
+    else:
+        found.request = entry
 
 
 class AuditPanel(Vertical):
@@ -82,16 +77,21 @@ class AuditPanel(Vertical):
     class NewEntries(Message):
         """Follow mode found entries (posted from the follower's thread)."""
 
-        def __init__(self, entries: list[AuditEntry]) -> None:
+        def __init__(self, entries: list[AuditEntry], node: str = "") -> None:
             super().__init__()
             self.entries = entries
+            self.node = node
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.log_path: Path | None = None
+        self.node_logs: list[tuple[str, Path]] = []
+        """One file per node of a cluster (a profile's ``audit_logs``), merged by time."""
+        self.scope = ""
+        """Said after the status when the file read is one node's of a cluster."""
+        self._scan_said = ""
         self.device = "file"
         self.audit_query = Query()
-        self.entries: list[AuditEntry] = []
         self.pairs: list[AuditPair] = []
         """The shown requests, oldest first: row ``n`` of the table is ``pairs[n - first]``."""
         self.first = 0
@@ -106,14 +106,18 @@ class AuditPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         self._row_of: dict[str, int] = {}
-        """Row number of each shown request, by request id (or line), for follow mode."""
+        """Row number of each shown request, by node and request id, for follow mode."""
+        self._pair_of: dict[str, AuditPair] = {}
         self._shown_rows = 0
         self._generation = 0
         yield Label("Audit devices: not loaded", id="audit-devices")
         yield Input(placeholder=HELP, id="audit-query")
         yield Label("", id="audit-status")
         with Horizontal(id="audit-body"):
-            yield FittedTable(AUDIT_COLUMNS, cursor_type="row", id="audit-table")
+            columns = (
+                (NODE_COLUMN, *AUDIT_COLUMNS) if self.vc.settings.audit_logs else AUDIT_COLUMNS
+            )
+            yield FittedTable(columns, cursor_type="row", id="audit-table")
             with VerticalScroll(id="audit-details-box"):
                 yield Static("Select an entry", id="audit-details")
 
@@ -141,9 +145,31 @@ class AuditPanel(Vertical):
                     "audit device (a full disk, an unwritable file) is the likely cause."
                 )
         self.query_one("#audit-devices", Label).update(plain(text, DETAIL_LIMIT))
-        self._use_log(self.vc.settings.audit_log)
-        self._check_capabilities()
+        self._choose_log(None)
         return True
+
+    def _choose_log(self, local: str | None) -> None:
+        """The profile's files of a cluster's nodes, else its file, else the device's."""
+        if self.vc.settings.audit_logs:
+            self._use_node_logs(self.vc.settings.audit_logs)
+        else:
+            self._use_log(self.vc.settings.audit_log or local)
+            self.vc.run_io(
+                lambda: cluster_size(self.vc.gateway),
+                self._say_scope,
+                description="cluster size",
+                quiet=True,
+            )
+        self._check_capabilities()
+
+    def _say_scope(self, nodes: int) -> None:
+        if nodes > 1:
+            self.scope = (
+                f" (one node's file of a {nodes}-node cluster: requests the other nodes "
+                "served are not in it; a profile's audit_logs merges every node's file)"
+            )
+            if self._scan_said:
+                self._status(self._scan_said + self.scope)
 
     def _check_capabilities(self) -> None:
         """Before the user tries: may this token hash a value with the device (``H``)?
@@ -176,33 +202,10 @@ class AuditPanel(Vertical):
                 event.stop()
 
     def _devices(self, devices: list[dict[str, Any]]) -> None:
-        # The server's answer is data: any field may be missing or of another type.
-        def options(d: dict[str, Any]) -> dict[str, Any]:
-            found = d.get("options")
-            return found if isinstance(found, dict) else {}
-
-        parts = [
-            f"{d.get('path', '?')} ({d.get('type', '?')}"
-            + (f", {options(d)['file_path']}" if options(d).get("file_path") else "")
-            + ")"
-            for d in devices
-        ]
-        self.query_one("#audit-devices", Label).update(
-            plain("Audit devices: " + ("; ".join(parts) if parts else "none enabled"), 500)
-        )
-        file_devices = [d for d in devices if d.get("type") == "file"]
-        if file_devices:
-            self.device = str(file_devices[0].get("path", "file")).rstrip("/")
-        local = next(
-            (
-                str(options(d)["file_path"])
-                for d in file_devices
-                if readable_log(str(options(d).get("file_path", ""))) is None
-            ),
-            None,
-        )
-        self._use_log(self.vc.settings.audit_log or local)
-        self._check_capabilities()
+        self.query_one("#audit-devices", Label).update(plain(devices_line(devices), 500))
+        name, local = file_device(devices)
+        self.device = name or self.device
+        self._choose_log(local)
 
     def _use_log(self, path: str | None) -> None:
         if not path:
@@ -218,6 +221,18 @@ class AuditPanel(Vertical):
 
         # A stat and an access check: in a worker, as the file may be on a slow mount.
         self.vc.run_io(lambda: readable_log(path), checked, description=f"check {path}")
+
+    def _use_node_logs(self, logs: tuple[tuple[str, str], ...]) -> None:
+        def check() -> list[str]:
+            return [f"{node}: {problem}" for node, path in logs if (problem := readable_log(path))]
+
+        def checked(problems: list[str]) -> None:
+            self.node_logs = [(node, Path(path)) for node, path in logs]
+            self.log_path = self.node_logs[0][1]
+            self.scope = ("; " + "; ".join(problems)) if problems else ""
+            self.rescan()
+
+        self.vc.run_io(check, checked, description="check the nodes' audit logs")
 
     def _status(self, text: str) -> None:
         self.query_one("#audit-status", Label).update(plain(text, DETAIL_LIMIT))
@@ -253,33 +268,49 @@ class AuditPanel(Vertical):
         line.cursor_position = len(line.value)
         self.rescan()
 
+    def _logs(self) -> list[tuple[str, Path]]:
+        if self.node_logs:
+            return self.node_logs
+        return [("", self.log_path)] if self.log_path is not None else []
+
+    def _source(self) -> str:
+        return f"{len(self.node_logs)} nodes' files" if self.node_logs else str(self.log_path)
+
     def rescan(self) -> None:
-        if self.log_path is None:
+        logs, query = self._logs(), self.audit_query
+        if not logs:
             return
-        path, query = self.log_path, self.audit_query
-        self._status(f"Reading {path}…")
+        self._status(f"Reading {self._source()}…")
         self.vc.run_io(
-            lambda: scan_latest(path, query, limit=SHOWN),
+            lambda: scan_nodes(logs, query, limit=SHOWN),
             self._scanned,
-            description=f"read {path}",
+            description=f"read {self._source()}",
         )
 
-    def _scanned(self, result: Any) -> None:
-        self.entries = list(result.entries)
-        self._show()
-        more = (
-            f"the latest {SHOWN} matches"
-            if len(result.entries) >= SHOWN
-            else f"{len(self.pairs)} requests"
-        )
-        bad = f"; {result.bad_line_count} unreadable lines skipped" if result.bad_line_count else ""
-        partial = "; last line incomplete" if result.partial_tail else ""
-        self._status(f"{self.log_path}: {more}{bad}{partial}")
+    def _scanned(self, result: MergedScan) -> None:
+        self._show(result.pairs)
+        more = f"the latest {SHOWN} matches" if result.limited else f"{len(self.pairs)} requests"
+        said = [f"{self._source()}: {more}"]
+        for node in result.nodes:
+            name = f"{node.node}: " if node.node else ""
+            if node.problem:
+                said.append(node.problem)
+            if node.lines_bad:
+                said.append(f"{name}{node.lines_bad} unreadable lines skipped")
+            if node.partial_tail:
+                said.append(f"{name}last line incomplete")
+        self._scan_said = "; ".join(said)
+        self._status(self._scan_said + self.scope)
 
-    def _show(self) -> None:
-        self.pairs = pair(self.entries)
+    def _show(self, pairs: list[AuditPair]) -> None:
+        self.pairs = pairs
         self.first = 0
-        self._row_of = {_pair_key(p.first): i for i, p in enumerate(self.pairs)}
+        self._row_of, self._pair_of = {}, {}
+        for row, found in enumerate(pairs):
+            for part in (found, found.copy):
+                if part is not None:
+                    key = _pair_key(part.first, part.node)
+                    self._row_of[key], self._pair_of[key] = row, part
         table = self.query_one("#audit-table", FittedTable)
         table.clear_rows()
         if not self.pairs:
@@ -312,20 +343,8 @@ class AuditPanel(Vertical):
             table.add_fitted_row(self._cells(self.pairs[index]), key=str(self.first + index))
         self._shown_rows = len(self.pairs)
 
-    @staticmethod
-    def _cells(found: AuditPair) -> list[Text]:
-        first = found.first
-        result = "error" if found.error else ("ok" if found.response else "…")
-        if first.findings or (found.response and found.response.findings):
-            result += " ⚠"
-        return [
-            plain(first.time[:19].replace("T", " ")),
-            plain(first.operation),
-            plain(first.path),
-            plain(first.display_name),
-            plain(first.remote_address),
-            plain(result),
-        ]
+    def _cells(self, found: AuditPair) -> list[Text]:
+        return present.cells(found, with_node=bool(self.node_logs))
 
     @on(DataTable.RowHighlighted, "#audit-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -336,43 +355,7 @@ class AuditPanel(Vertical):
         index = int(key) - self.first
         if not 0 <= index < len(self.pairs):
             return
-        found = self.pairs[index]
-        notes: list[str] = []
-        for entry in (found.request, found.response):
-            if entry is None:
-                continue
-            notes.extend(escape_controls(f"FINDING: {f}") for f in entry.findings)
-            if entry.plain_scalars:
-                notes.append(
-                    escape_controls(
-                        "Plain by design: Vault logs numbers, booleans and times unhashed ("
-                        + ", ".join(entry.plain_scalars)
-                        + ")"
-                    )
-                )
-            if entry.bad_utf8:
-                notes.append(f"Line {entry.line} had invalid UTF-8 (replaced with �)")
-            if entry.too_deep:
-                notes.append(
-                    f"Line {entry.line}: parts of the body are nested too deep to show; the "
-                    "request's own fields (time, path, operation, caller, result) are read"
-                )
-        body = {
-            "request": found.request.raw if found.request else None,
-            "response": found.response.raw if found.response else None,
-        }
-        # ensure_ascii escapes every control and bidi character in the entry's strings.
-        text = json.dumps(body, indent=2, ensure_ascii=True)
-        if len(text) > ENTRY_JSON_LIMIT:
-            text = text[:ENTRY_JSON_LIMIT] + f"\n… ({len(text) - ENTRY_JSON_LIMIT} more characters)"
-        details = self.query_one("#audit-details", Static)
-        details.update(
-            Syntax(
-                "\n".join(f"# {n}" for n in notes) + ("\n" if notes else "") + text,
-                "json",
-                word_wrap=True,
-            )
-        )
+        self.query_one("#audit-details", Static).update(present.details(self.pairs[index]))
 
     def action_follow(self) -> None:
         if self._stop_follow is not None:
@@ -380,25 +363,21 @@ class AuditPanel(Vertical):
             self._stop_follow = None
             self._status("Follow mode off")
             return
-        if self.log_path is None:
+        if not self._logs():
             self._status("No log file to follow")
             return
         self._stop_follow = threading.Event()
-        self._status(f"Following {self.log_path} (f to stop)")
-        self._follow(self.log_path, self.audit_query, self._stop_follow)
+        self._status(f"Following {self._source()} (f to stop)")
+        self._follow(self._logs(), self.audit_query, self._stop_follow)
 
-    def _follow(self, path: Path, query: Query, stop: threading.Event) -> None:
-        """Follow the log in a worker until ``stop``; new matches are posted up as they come.
+    def _follow(self, logs: list[tuple[str, Path]], query: Query, stop: threading.Event) -> None:
+        """Follow the logs in a worker until ``stop``; new matches are posted up as they come.
         A follower that fails (the log rotated into a file it cannot open, a disk error)
         stops follow mode and says why on the status line."""
 
         def run() -> None:
-            follower = Follower(path, query)
-            try:
-                for batch in follower.run(stop):
-                    self.post_message(self.NewEntries(batch))
-            finally:
-                follower.close()
+            for node, batch in follow_nodes(logs, query, stop):
+                self.post_message(self.NewEntries(batch, node))
 
         def failed(error: BaseException) -> bool:
             if self._stop_follow is stop:
@@ -411,6 +390,24 @@ class AuditPanel(Vertical):
             run, lambda _: None, description="follow audit log", on_error=failed, key="audit-follow"
         )
 
+    def _join_copy(self, found: AuditPair, key: str) -> bool:
+        """Whether ``found`` went into a shown row as a forwarded write's other half: the
+        active node's copy of a standby's request, or the standby's request when the
+        active node's copy was read first (follow mode reads the files in turn)."""
+        recent = self.pairs[-COPY_LOOKBACK:] if self.node_logs else []
+        for shown in reversed(recent):
+            row = self._row_of[_pair_key(shown.first, shown.node)]
+            if is_copy(shown, found):
+                shown.copy, found.is_copy = found, True
+            elif is_copy(found, shown):
+                found.copy, shown.is_copy = shown, True
+                self.pairs[row - self.first] = found
+            else:
+                continue
+            self._row_of[key] = row
+            return True
+        return False
+
     def on_audit_panel_new_entries(self, message: NewEntries) -> None:
         # Rows are appended (or a request's row updated with its response), never rebuilt:
         # a rebuild per batch stalled the UI for seconds at a few thousand rows. Only the
@@ -419,32 +416,31 @@ class AuditPanel(Vertical):
         table = self.query_one("#audit-table", FittedTable)
         self._flush_rows()
         for entry in message.entries:
-            key = _pair_key(entry)
-            row = self._row_of.get(key)
-            if row is None:
-                found = AuditPair()
-                row = self._row_of[key] = self.first + len(self.pairs)
-                self.pairs.append(found)
-                added = True
+            key = _pair_key(entry, message.node)
+            found = self._pair_of.get(key)
+            if found is None:
+                found = self._pair_of[key] = AuditPair(node=message.node)
+                _fill(found, entry)
+                if not self._join_copy(found, key):
+                    self._row_of[key] = self.first + len(self.pairs)
+                    self.pairs.append(found)
+                    table.add_fitted_row(self._cells(found), key=str(self._row_of[key]))
+                    continue
             else:
-                found = self.pairs[row - self.first]
-                added = False
-            if entry.type == "response":
-                found.response = entry
-            else:
-                found.request = entry
-            if added:
-                table.add_fitted_row(self._cells(found), key=str(row))
-            else:
-                table.update_fitted_row(str(row), self._cells(found))
+                _fill(found, entry)
+            row = self._row_of[key]
+            table.update_fitted_row(str(row), self._cells(self.pairs[row - self.first]))
         self._shown_rows = len(self.pairs)
-        self.entries = []  # a rescan reads the file again; follow mode needs no copy
         if len(self.pairs) > SHOWN + SLACK:
             # The oldest go in one rebuild once SLACK more have come: a rebuild per batch
             # (or a row at a time) costs the whole table each time.
             gone, self.pairs = self.pairs[:-SHOWN], self.pairs[-SHOWN:]
             for oldest in gone:
-                self._row_of.pop(_pair_key(oldest.first), None)
+                for part in (oldest, oldest.copy):
+                    if part is not None:
+                        key = _pair_key(part.first, part.node)
+                        self._row_of.pop(key, None)
+                        self._pair_of.pop(key, None)
             table.remove_fitted_rows(str(self.first + n) for n in range(len(gone)))
             self.first += len(gone)
         self._shown_rows = len(self.pairs)
