@@ -30,7 +30,14 @@ from textual.worker import Worker, WorkerState
 
 from vault_console import config, textual_private
 from vault_console.config import Settings, Token
-from vault_console.errors import ConsoleError, ErrorKind, describe, is_forbidden, no_token_error
+from vault_console.errors import (
+    ConsoleError,
+    CrossHostRedirect,
+    ErrorKind,
+    describe,
+    is_forbidden,
+    no_token_error,
+)
 from vault_console.messages import LoginWanted, OpenSecret, OpenWizard, ServerChanged
 from vault_console.screens.browse.keys import WRITE_ACTIONS
 from vault_console.screens.browse.screen import MainScreen
@@ -38,7 +45,7 @@ from vault_console.screens.browse.tabs import LAZY_TABS, panel_class
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain_str
 from vault_console.vault.consistency import WAIT_LIMIT
 from vault_console.vault.model import ServerStatus, TokenInfo
-from vault_console.widgets.dialogs import ChoiceScreen, ErrorScreen, HelpScreen
+from vault_console.widgets.dialogs import ChoiceScreen, ConfirmScreen, ErrorScreen, HelpScreen
 from vault_console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -103,6 +110,11 @@ class VaultConsoleApp(App[int]):
         self._signal_loop: asyncio.AbstractEventLoop | None = None
         self._clipboard_clear_at: float | None = None
         """When the copied secret value is cleared (monotonic), if one is pending."""
+        self.named_nodes: dict[str, str] = {}
+        """Addresses a server named for its cluster's nodes, with where (the last status
+        read, a redirect): offered by "Move to another node…", never used unasked."""
+        self.confirmed_nodes: set[str] = set()
+        """Server-named addresses the user confirmed this session: no second question."""
 
     @property
     def gateway(self) -> VaultGateway:
@@ -140,6 +152,72 @@ class VaultConsoleApp(App[int]):
 
         with contextlib.suppress(RuntimeError):  # the app is closing
             self.call_from_thread(moved)
+
+    def action_move_node(self) -> None:
+        """Move to another node of the cluster: the profile's addresses, or one a server
+        named (``sys/ha-status``, ``sys/leader``, a redirect) once the user confirms that
+        the token may go there: a hostile server could name an address that collects it."""
+        from vault_console.vault.cluster import named_nodes
+
+        def ask() -> dict[str, str]:
+            try:
+                return named_nodes(self.gateway)
+            except Exception:
+                return {}  # the node does not answer: what it named before still counts
+
+        self.run_io(ask, self._offer_nodes, description="the cluster's nodes", quiet=True)
+
+    def _offer_nodes(self, named: dict[str, str]) -> None:
+        self.named_nodes.update(named)
+        here = self.gateway.adapter.base_uri
+        offered = {a: "listed in the profile" for a in self.gateway.adapter.addresses}
+        for address, source in self.named_nodes.items():
+            offered.setdefault(address, f"named by the server ({source})")
+        choices = [(a, f"{a}  ({why})") for a, why in offered.items() if a != here]
+        if not choices:
+            self.notify(
+                f"No other node is known: {here} names none (no HA, or it never answered "
+                "sys/ha-status), and the profile lists no other address.",
+                title="Move to another node",
+                severity="warning",
+            )
+            return
+
+        def chosen(address: str | None) -> None:
+            if not address:
+                return
+            if offered[address] == "listed in the profile" or address in self.confirmed_nodes:
+                self._move_to(address)
+                return
+            detail = (
+                f"{address} was {offered[address]}, not given by you or your profile. "
+                "The console sends your token to every address it uses; a server that is "
+                "not what it seems could name an address that collects tokens. Confirm only "
+                f"if {address} is a node of your cluster. It is asked once per session."
+            )
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.confirmed_nodes.add(address)
+                    self._move_to(address)
+
+            self.push_screen(ConfirmScreen(f"Send the token to {address}?", detail), confirmed)
+
+        self.push_screen(ChoiceScreen(f"Move from {here} to:", choices), chosen)
+
+    def _move_to(self, address: str) -> None:
+        old = self.gateway.adapter.base_uri
+        self.gateway.adapter.use_address(address)
+        self.settings = replace(
+            self.settings,
+            address=address,
+            addresses=tuple(a for a in self.gateway.adapter.addresses if a != address),
+            first_address=self.settings.first_address or old,
+        )
+        self.update_status_bar()
+        self.refresh_status()
+        self.notify(f"Now using {address} (was {old})", title="Moved to another node")
+        self.post_message(ServerChanged(f"moved to {address}"))
 
     def _say_node_behind(self, address: str, waited: float) -> None:
         """From a request's thread: a node of the cluster is catching up with our write."""
@@ -318,7 +396,26 @@ class VaultConsoleApp(App[int]):
         """``error`` described for the operator of this session."""
         if self.settings.token is None and is_forbidden(error):
             return no_token_error(self.settings.token_source)  # no token: not its policies
-        return describe(error)
+        problem = describe(error)
+        redirect = next(
+            (
+                e
+                for e in (error, error.__cause__, error.__context__)
+                if isinstance(e, CrossHostRedirect)
+            ),
+            None,
+        )
+        if redirect is not None and not redirect.reason:
+            # A standby named the node it hands writes to: offered by "Move to another
+            # node…", where the user confirms it before the token goes there.
+            node = redirect.target.split("/v1/", 1)[0]
+            self.named_nodes.setdefault(node, f"a redirect from {self.settings.address}")
+            problem = replace(
+                problem,
+                message=problem.message + " To move there: ctrl+p, Move to another node "
+                "(it asks before the token goes to an address a server named).",
+            )
+        return problem
 
     def show_error(
         self,
@@ -349,16 +446,21 @@ class VaultConsoleApp(App[int]):
     # -- status ---------------------------------------------------------------------------
 
     def refresh_status(self) -> None:
-        def work() -> tuple[ServerStatus, TokenInfo | None]:
+        from vault_console.vault.cluster import named_nodes
+
+        def work() -> tuple[ServerStatus, TokenInfo | None, dict[str, str]]:
             gateway = self.gateway
             status = gateway.server_status()
             token = gateway.token_info() if self.settings.token and not status.sealed else None
-            return status, token
+            # Kept for "Move to another node…" when this node stops answering.
+            named = named_nodes(gateway) if not status.sealed else {}
+            return status, token, named
 
         self.run_io(work, self._status_loaded, description="server status", quiet=True)
 
-    def _status_loaded(self, result: tuple[ServerStatus, TokenInfo | None]) -> None:
-        self.server_status, self.token_info = result
+    def _status_loaded(self, result: tuple[ServerStatus, TokenInfo | None, dict[str, str]]) -> None:
+        self.server_status, self.token_info, named = result
+        self.named_nodes.update(named)
         self.update_status_bar()
 
     def update_status_bar(self) -> None:
@@ -512,6 +614,11 @@ class VaultConsoleApp(App[int]):
             "Set up AI secrets…",
             "Guided setup: Vault target, AWS, components, preview, apply" + read_only,
             self.open_wizard,
+        )
+        yield SystemCommand(
+            "Move to another node…",
+            "Use another node of this cluster (a server-named one only once you confirm it)",
+            self.action_move_node,
         )
         yield SystemCommand(
             "Log in…",

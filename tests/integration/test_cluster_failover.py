@@ -73,7 +73,7 @@ def test_a_write_through_a_standby_without_a_reachable_active_says_so(
 async def test_the_form_keeps_its_input_and_says_why(
     survivor: tuple[DevCluster, Node, Node],
 ) -> None:
-    cluster, node, _ = survivor
+    cluster, node, dead = survivor
     app = make_app(cluster.settings(node))
     async with app.run_test(size=(130, 40)) as pilot:
         form = await open_editor(pilot, f"kv/{PATH}")
@@ -85,4 +85,7 @@ async def test_the_form_keeps_its_input_and_says_why(
         said = " ".join(str(form.query_one("#form-error", Label).render()).split())
         assert said.startswith("Not saved. Redirected to another host:")
         assert "an election is probably under way: retry in a few seconds" in said
+        assert "ctrl+p, Move to another node (it asks before the token goes" in said
         assert form.query_one(".form-value", Input).value == "v2"
+        assert dead.address in app.named_nodes  # offered by the command, never used unasked
+        assert app.gateway.adapter.base_uri == node.address

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from vault_console.config import ConfigError, check_address
 from vault_console.errors import describe, is_forbidden, is_not_found
 
 ECHO_SILENCE = 6.0
@@ -238,3 +239,25 @@ def cluster_size(gateway: Any) -> int:
     data, _ = _read(gateway, "nodes")
     nodes = data.get("nodes") if data else None
     return len(nodes) if isinstance(nodes, list) else 0
+
+
+def named_nodes(gateway: Any) -> dict[str, str]:
+    """The API addresses the node at ``gateway``'s address names for its cluster's nodes
+    (``sys/ha-status``, and ``sys/leader``'s leader), each with where it was named.
+    These are the server's words: the console sends no token to one before the user
+    confirms it. Malformed addresses are left out."""
+    found: dict[str, str] = {}
+    data, _ = _read(gateway, "leader")
+    if data and data.get("leader_address"):
+        found[str(data["leader_address"])] = "sys/leader"
+    data, _ = _read(gateway, "nodes")
+    for node in (data or {}).get("nodes") or []:
+        if isinstance(node, dict) and node.get("api_address"):
+            found.setdefault(str(node["api_address"]), "sys/ha-status")
+    named = {}
+    for address, source in found.items():
+        try:
+            named[check_address(source, address).rstrip("/")] = source
+        except ConfigError:
+            continue
+    return named

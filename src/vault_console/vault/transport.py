@@ -124,6 +124,14 @@ class Urllib3Adapter:
     def __repr__(self) -> str:
         return f"Urllib3Adapter({self.base_uri!r})"
 
+    def use_address(self, address: str) -> None:
+        """Send every request from now on to ``address`` (a node the user chose; the app
+        asks before it is one the user did not give), keeping it among the addresses
+        tried when the current one cannot be connected to."""
+        if address not in self.addresses:
+            self.addresses = (*self.addresses, address)
+        self.base_uri = address
+
     def close(self) -> None:
         self._pool.clear()
 
