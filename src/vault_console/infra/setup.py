@@ -432,14 +432,24 @@ def missing_secrets(answers: SetupAnswers) -> list[str]:
     return [name for name in _secret_fields(answers.raw) if not answers.secrets.get(name)]
 
 
-def login_snippet(config: StackConfig, address: str) -> str:
-    """How the AI service logs in with its IAM identity and reads its secret (hvac)."""
+def stack_namespace(session_namespace: str | None, config: StackConfig) -> str:
+    """The namespace the stack's mounts are made in: the stack's ``vault_namespace`` is
+    relative to the session's (the provider's), as pulumi-vault reads it; '' for root."""
+    parts = [p.strip("/") for p in (session_namespace, config.vault_namespace) if p]
+    return "/".join(p for p in parts if p)
+
+
+def login_snippet(config: StackConfig, address: str, namespace: str = "") -> str:
+    """How the AI service logs in with its IAM identity and reads its secret (hvac). A
+    stack in a namespace names it: hvac ignores VAULT_NAMESPACE, and without it the
+    service would log in to (and read from) the root namespace."""
     auth = config.aws_auth
     spec = config.model_secrets
+    client = f"url={address!r}" + (f", namespace={namespace!r}" if namespace else "")
     lines = [
         "import boto3, hvac" if auth.enabled else "import hvac",
         "",
-        f"client = hvac.Client(url={address!r})",
+        f"client = hvac.Client({client})",
     ]
     if auth.enabled:
         lines += [

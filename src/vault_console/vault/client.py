@@ -109,6 +109,12 @@ class VaultGateway:
     def close(self) -> None:
         self.adapter.close()
 
+    def __enter__(self) -> VaultGateway:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def server_status(self) -> ServerStatus:
         """Health and identity of the server; needs no token."""
         health = self.adapter.get(

@@ -89,6 +89,12 @@ def _pool_manager(settings: Settings) -> urllib3.PoolManager:
     return urllib3.PoolManager(**kwargs)
 
 
+ROOT_NAMESPACE_ONLY = (*consistency.NODE_LOCAL, "/v1/sys/storage/raft/")
+"""A node's and a cluster's state: served in the root namespace only (OpenBao answers
+"operation unavailable in namespaces"), so asked without the session's namespace: the
+status bar of a session in a namespace says the server's version and seal state, not '?'."""
+
+
 class Urllib3Adapter:
     """hvac adapter: 200 JSON bodies come back as dicts, everything else as a Response.
 
@@ -184,7 +190,7 @@ class Urllib3Adapter:
         headers["X-Vault-Request"] = "true"
         if self.token:
             headers["X-Vault-Token"] = self.token
-        if self.namespace:
+        if self.namespace and not url.startswith(ROOT_NAMESPACE_ONLY):
             # UTF-8 on the wire, as OpenBao reads it (and curl sends it): http.client would
             # encode a str as Latin-1, sending another name or failing on an emoji.
             headers["X-Vault-Namespace"] = self.namespace.encode().decode("latin-1")

@@ -25,10 +25,15 @@ from vault_console.widgets.dialogs import ChoiceScreen, DiffScreen
 from vault_console.widgets.secret_panel import SecretPanel
 
 
-def kv_get_command(shown: ShownSecret) -> str:
+def kv_get_command(shown: ShownSecret, namespace: str | None = None) -> str:
     """``vault kv get -mount=MOUNT PATH`` for the shown secret, shell-quoted; an older
-    version adds ``-version=N``. Works with ``bao kv get`` too."""
-    parts = ["vault", "kv", "get", f"-mount={shown.mount}"]
+    version adds ``-version=N``, a session in a namespace ``-namespace=NS`` (pasted in a
+    shell without VAULT_NAMESPACE it would otherwise read the root namespace's secret at
+    the same path). Works with ``bao kv get`` too."""
+    parts = ["vault", "kv", "get"]
+    if namespace:
+        parts.append(f"-namespace={namespace}")
+    parts.append(f"-mount={shown.mount}")
     latest = shown.metadata.current_version if shown.metadata else None
     if shown.kv_version == 2 and shown.secret.version and shown.secret.version != latest:
         parts.append(f"-version={shown.secret.version}")
@@ -221,7 +226,7 @@ class ValueActions(Screen[None]):
         shown = self._shown()
         if shown is None:
             return
-        command = kv_get_command(shown)
+        command = kv_get_command(shown, self.vc.settings.namespace)
         self.app.copy_to_clipboard(command)
         self.notify(f"Copied: {command}")
 

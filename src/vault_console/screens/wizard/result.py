@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from vault_console.config import ConfigError, check_address
 from vault_console.infra.proof import Verification, verify
-from vault_console.infra.setup import login_snippet
+from vault_console.infra.setup import login_snippet, stack_namespace
 from vault_console.messages import OpenSecret
 from vault_console.screens.wizard.base import WizardStep
 from vault_console.text import DETAIL_LIMIT, plain
@@ -78,7 +78,8 @@ class ResultStep(WizardStep):
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
         config, _ = self.state.answers.build(self.wizard.env)
-        return login_snippet(config, address)
+        namespace = stack_namespace(self.wizard.vc.settings.namespace, config)
+        return login_snippet(config, address, namespace)
 
     def _show_snippet(self) -> None:
         try:
