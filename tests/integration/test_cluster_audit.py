@@ -130,11 +130,11 @@ async def test_the_audit_tab_merges_the_nodes_files_and_follows_them(
         assert status.startswith("3 nodes' files: ")
         table = panel.query_one("#audit-table", FittedTable)
         rows = fitted_rows(table)
-        # Node, Time, Op, Path, Who, From, Result
+        # Node, Time, Op, Path, Who, From, Result, Namespace
         assert [r[0] for r in rows if r[2] in ("create", "update")] == [
             f"{standby.folder.name} → {leader.folder.name}"
         ]
-        assert rows[0][-1] == "ok"
+        assert rows[0][6] == "ok"
         assert f"{standby.folder.name} → {leader.folder.name}" in screen_text(app)
 
         after = f"merge/{uuid.uuid4().hex[:8]}"
@@ -147,11 +147,11 @@ async def test_the_audit_tab_merges_the_nodes_files_and_follows_them(
         for _ in range(40):
             await pilot.pause(0.1)
             rows = fitted_rows(table)
-            if any(r[2] == "read" and r[-1] == "ok" for r in rows):
+            if any(r[2] == "read" and r[6] == "ok" for r in rows):
                 break
         writes = [r for r in rows if r[2] in ("create", "update")]
         assert [w[0] for w in writes] == [f"{standby.folder.name} → {leader.folder.name}"]
-        assert writes[0][-1] == "ok"
+        assert writes[0][6] == "ok"
         await pilot.press("f")
 
 

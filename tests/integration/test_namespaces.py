@@ -10,12 +10,15 @@ import shlex
 import subprocess
 
 import pytest
+from textual.widgets import Input, Label
 
-from tests.functional.helpers import open_path, settle, toasts
+from tests.functional.helpers import fitted_rows, open_path, settle, toasts
 from tests.integration.tenants import NAMESPACES, SECRET, Tenants, value_in
 from vault_console.app import make_app
 from vault_console.infra.setup import login_snippet, stack_namespace
 from vault_console.vault.devserver import find_bao
+from vault_console.widgets.audit_panel import AuditPanel
+from vault_console.widgets.fitted_table import FittedTable
 from vault_console_programs.ai_secrets.config import parse
 
 
@@ -91,3 +94,31 @@ def test_the_login_snippet_reads_the_stacks_namespace_not_the_roots(tenants: Ten
         scope: dict[str, object] = {}
         exec(code, scope)  # noqa: S102 - the snippet as the service runs it
         assert scope["secret"] == {"api_key": value_in(expected)}
+
+
+async def test_access_history_answers_about_this_namespace_only(tenants: Tenants) -> None:
+    """Every namespace has ai-models/data/prod/openai: A in team-a/prod lists its requests
+    only (the others' creates and reads are the same path), and ns:* asks across them."""
+    with tenants.gateway("team-a") as other:
+        other.kv("ai-models", 2).read(SECRET)  # a read of the same path, in another tenant
+    settings = tenants.settings("team-a/prod", audit_log=str(tenants.server.audit_log))
+    app = make_app(settings)
+    async with app.run_test(size=(170, 40)) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"ai-models/{SECRET}")
+        await settle(pilot)
+        await pilot.press("A")
+        await settle(pilot)
+        panel = app.screen.query_one(AuditPanel)
+        line = panel.query_one("#audit-query", Input).value
+        assert line.endswith(" ns:team-a/prod")
+        rows = fitted_rows(panel.query_one("#audit-table", FittedTable))
+        assert rows and {r[6] for r in rows} == {"team-a/prod"}  # the Namespace column
+        assert {r[1] for r in rows} >= {"create", "read"}
+        status = " ".join(str(panel.query_one("#audit-status", Label).render()).split())
+        assert "in namespace team-a/prod (ns:* for every namespace)" in status
+
+        await pilot.press(*(["backspace"] * len("team-a/prod")), "asterisk", "enter")
+        await settle(pilot)
+        rows = fitted_rows(panel.query_one("#audit-table", FittedTable))
+        assert {r[6] for r in rows} >= {"root", "team-a", "team-a/prod", "team-b", "ünï"}

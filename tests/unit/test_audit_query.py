@@ -96,3 +96,21 @@ def test_a_quoted_prefix_and_an_unclosed_quote() -> None:
     assert parse_query('path:"team a/" op:read').path_prefix == "team a/"
     with pytest.raises(ValueError, match="a quote is not closed"):
         parse_query('exact:"secret/data/a')
+
+
+@pytest.mark.parametrize(
+    ("text", "namespace"),
+    [("ns:root", ""), ("ns:*", "*"), ("ns:/team-a/prod/", "team-a/prod"), ('ns:"ünï"', "ünï")],
+)
+def test_the_namespace_key(text: str, namespace: str) -> None:
+    query = parse_query(text)
+    assert query.namespace == namespace
+    assert parse_query(to_text(query)) == query
+
+
+def test_a_query_without_ns_is_scoped_to_the_session_and_one_with_it_is_kept() -> None:
+    assert Query().namespace is None
+    assert Query().scoped("team-a/").namespace == "team-a"
+    assert Query().scoped(None).namespace == ""
+    assert parse_query("ns:*").scoped("team-a").namespace == "*"
+    assert parse_query("ns:root").scoped("team-a").namespace == ""

@@ -35,6 +35,7 @@ def cells(found: AuditPair, *, with_node: bool = False) -> list[Text]:
         plain(first.display_name),
         plain(first.remote_address),
         plain(result),
+        plain(first.namespace or "root"),
     ]
     return [plain(found.where), *row] if with_node else row
 

@@ -24,8 +24,12 @@ _KEYS = {
     "since": "since",
     "until": "until",
     "hmac": "hmac",
+    "ns": "namespace",
 }
-HELP = "path:PREFIX exact:P,P op:read mount:M addr:IP token:T since:7d until:TIME hmac:V errors"
+HELP = (
+    "path:PREFIX exact:P,P op:read mount:M addr:IP token:T since:7d until:TIME hmac:V "
+    "ns:NS|root|* errors"
+)
 """The query line's placeholder (the README lists what each key takes)."""
 
 OPERATIONS = (
@@ -168,6 +172,10 @@ def parse_query(text: str, now: datetime | None = None) -> Query:
             )
         elif key in ("since", "until"):
             parsed = _time(key, value, now)
+        elif key == "ns":
+            # root: the root namespace; *: every namespace (only when asked: otherwise the
+            # view answers about the session's namespace).
+            parsed = "" if value == "root" else value if value == "*" else value.strip("/")
         query = replace(query, **{_KEYS[key]: parsed})
     if query.since and query.until and query.since > query.until:
         raise ValueError(f"query: since: {query.since} is after until: {query.until}")
@@ -187,7 +195,9 @@ def to_text(query: Query) -> str:
     words = []
     for key, name in _KEYS.items():
         value = getattr(query, name)
-        if value:
+        if key == "ns" and value is not None:
+            words.append(f"ns:{quoted(value) if value else 'root'}")
+        elif value:
             shown = ",".join(quoted(p) for p in value) if key == "exact" else quoted(value)
             words.append(f"{key}:{shown}")
     if query.errors_only:

@@ -62,6 +62,9 @@ class AuditEntry:
     bad_utf8: bool = False
     too_deep: bool = False
     """Parts of its body were nested too deep to show (shown as "[too deep to show]")."""
+    namespace: str = ""
+    """The request's namespace (``request.namespace.path``: ``team-a/prod``); '' for root.
+    Its path is relative to it: ``ai-models/data/x`` in two namespaces is two secrets."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +224,8 @@ def _entry(doc: dict[str, Any], raw: bytes, start: int, line: int, bad_utf8: boo
             body["data"] = _mask_data(body["data"], f"{part}.data", findings, scalars)
     doc = _mask_credentials(doc, "", findings)
     prefix = raw[:start].decode("utf-8", errors="replace").strip()
+    namespace = request.get("namespace")
+    namespace_path = namespace.get("path") if isinstance(namespace, dict) else None
     return AuditEntry(
         line=line,
         time=str(doc.get("time", "")),
@@ -241,6 +246,7 @@ def _entry(doc: dict[str, Any], raw: bytes, start: int, line: int, bad_utf8: boo
         plain_scalars=tuple(scalars),
         prefix=prefix,
         bad_utf8=bad_utf8,
+        namespace=str(namespace_path or "").strip("/"),
     )
 
 
@@ -262,6 +268,15 @@ class Query:
     """An HMAC'd accessor or client token, or a display name."""
     hmac: str = ""
     """An ``hmac-sha256:…`` value (from sys/audit-hash) that must appear anywhere."""
+    namespace: str | None = None
+    """The namespace a request must be in ('' root, ``*`` any); None: not given, and the
+    audit view scopes it to the session's namespace (``scoped``)."""
+
+    def scoped(self, session_namespace: str | None) -> Query:
+        """This query in the session's namespace unless it names one (``ns:``)."""
+        if self.namespace is not None:
+            return self
+        return replace(self, namespace=(session_namespace or "").strip("/"))
 
     def needle(self) -> re.Pattern[bytes] | None:
         """A pattern every matching line must contain, for the fast scan; None if no such.
@@ -277,6 +292,8 @@ class Query:
         return None
 
     def matches(self, entry: AuditEntry) -> bool:
+        if self.namespace not in (None, "*") and entry.namespace != self.namespace:
+            return False
         if self.path_prefix and not entry.path.startswith(self.path_prefix):
             return False
         if self.paths and entry.path not in self.paths:

@@ -40,6 +40,7 @@ AUDIT_COLUMNS = (
     Column("Who", 60, min_width=8, max_width=20),
     Column("From", 50, min_width=9, max_width=15),
     Column("Result", 85, min_width=5),
+    Column("Namespace", 55, min_width=4, max_width=16),
 )
 """The path gives way last (shortened in the middle, so rows stay apart); at 80 columns
 the table shows time, op, path and result, and the details go below it."""
@@ -111,7 +112,9 @@ class AuditPanel(Vertical):
         self._shown_rows = 0
         self._generation = 0
         yield Label("Audit devices: not loaded", id="audit-devices")
-        yield Input(placeholder=HELP, id="audit-query")
+        # Not selected on focus: A opens the tab with its query and the focus here, and
+        # what is typed next refines that query rather than replacing it.
+        yield Input(placeholder=HELP, id="audit-query", select_on_focus=False)
         yield Label("", id="audit-status")
         with Horizontal(id="audit-body"):
             columns = (
@@ -276,8 +279,11 @@ class AuditPanel(Vertical):
     def _source(self) -> str:
         return f"{len(self.node_logs)} nodes' files" if self.node_logs else str(self.log_path)
 
+    def _scoped(self) -> Query:
+        return self.audit_query.scoped(self.vc.settings.namespace)
+
     def rescan(self) -> None:
-        logs, query = self._logs(), self.audit_query
+        logs, query = self._logs(), self._scoped()
         if not logs:
             return
         self._status(f"Reading {self._source()}…")
@@ -290,7 +296,13 @@ class AuditPanel(Vertical):
     def _scanned(self, result: MergedScan) -> None:
         self._show(result.pairs)
         more = f"the latest {SHOWN} matches" if result.limited else f"{len(self.pairs)} requests"
-        said = [f"{self._source()}: {more}"]
+        namespace = self._scoped().namespace
+        where = (
+            "in every namespace"
+            if namespace == "*"
+            else f"in namespace {namespace or 'root'} (ns:* for every namespace)"
+        )
+        said = [f"{self._source()}: {more} {where}"]
         for node in result.nodes:
             name = f"{node.node}: " if node.node else ""
             if node.problem:
@@ -368,7 +380,7 @@ class AuditPanel(Vertical):
             return
         self._stop_follow = threading.Event()
         self._status(f"Following {self._source()} (f to stop)")
-        self._follow(self._logs(), self.audit_query, self._stop_follow)
+        self._follow(self._logs(), self._scoped(), self._stop_follow)
 
     def _follow(self, logs: list[tuple[str, Path]], query: Query, stop: threading.Event) -> None:
         """Follow the logs in a worker until ``stop``; new matches are posted up as they come.

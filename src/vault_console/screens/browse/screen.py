@@ -355,7 +355,9 @@ class MainScreen(SecretActions):
         from vault_console.widgets.audit_panel import AuditPanel
 
         message.stop()
-        query = Query(paths=message.paths)
+        # In the session's namespace, said on the line: the same path in another
+        # namespace is another secret.
+        query = Query(paths=message.paths, namespace=(self.vc.settings.namespace or "").strip("/"))
         await self.action_show_tab("audit")
         panel = await self.open_panel("audit")
         assert isinstance(panel, AuditPanel)
