@@ -113,6 +113,8 @@ class VaultConsoleApp(App[int]):
         self.named_nodes: dict[str, str] = {}
         """Addresses a server named for its cluster's nodes, with where (the last status
         read, a redirect): offered by "Move to another node…", never used unasked."""
+        self._namespace_offered: set[tuple[str, str]] = set()
+        """(token's namespace, session's) pairs already offered a switch."""
         self.confirmed_nodes: set[str] = set()
         """Server-named addresses the user confirmed this session: no second question."""
 
@@ -462,6 +464,51 @@ class VaultConsoleApp(App[int]):
         self.server_status, self.token_info, named = result
         self.named_nodes.update(named)
         self.update_status_bar()
+        self._check_token_namespace()
+
+    def _check_token_namespace(self) -> None:
+        """A token used outside its namespace sees next to nothing (an empty mounts list,
+        "not allowed"): say where it belongs and offer to switch there, once per pair."""
+        here = (self.settings.namespace or "").strip("/")
+        home = self.token_info.namespace if self.token_info else None
+        if home is None or here == home or here.startswith(f"{home}/") or home == "":
+            return  # its own namespace, or one under it (a parent's token reaches down)
+        if (home, here) in self._namespace_offered:
+            return
+        self._namespace_offered.add((home, here))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.switch_namespace(home)
+
+        self.push_screen(
+            ConfirmScreen(
+                f"Switch to namespace {home}?",
+                f"This token belongs to namespace {home}; this session is in "
+                f"{here or 'root'}, where it sees only what a policy there grants it "
+                "(often nothing: an empty mounts list). Switch the session to "
+                f"{home}? (ctrl+p, Switch namespace, does it later too.)",
+            ),
+            answered,
+        )
+
+    def action_switch_namespace(self) -> None:
+        from vault_console.screens.namespaces import NamespaceScreen
+
+        here = (self.settings.namespace or "").strip("/")
+        token_home = self.token_info.namespace if self.token_info else None
+
+        def chosen(namespace: str | None) -> None:
+            if namespace is not None and namespace != here:
+                self.switch_namespace(namespace)
+
+        self.push_screen(NamespaceScreen(here, token_home), chosen)
+
+    def switch_namespace(self, namespace: str) -> None:
+        """Use ``namespace`` ('' root) from now on, as a switch of server: nothing of the
+        last one stays open (the same path there is another tenant's secret)."""
+        self.connect(replace(self.settings, namespace=namespace or None))
+        self.notify(f"Namespace: {namespace or 'root'}", title="Switched namespace")
 
     def update_status_bar(self) -> None:
         for bar in self._on_all_screens(StatusBar):
@@ -614,6 +661,11 @@ class VaultConsoleApp(App[int]):
             "Set up AI secrets…",
             "Guided setup: Vault target, AWS, components, preview, apply" + read_only,
             self.open_wizard,
+        )
+        yield SystemCommand(
+            "Switch namespace…",
+            "A namespace under this one, a parent, the token's own, or a typed path",
+            self.action_switch_namespace,
         )
         yield SystemCommand(
             "Move to another node…",

@@ -4,20 +4,25 @@ reads the wrong value and fails."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
 import subprocess
+from typing import Any
 
 import pytest
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, OptionList, Static
 
-from tests.functional.helpers import fitted_rows, open_path, settle, toasts
+from tests.functional.helpers import fitted_rows, open_path, screen_text, settle, toasts
 from tests.integration.tenants import NAMESPACES, SECRET, Tenants, value_in
 from vault_console.app import make_app
+from vault_console.config import Token
 from vault_console.infra.setup import login_snippet, stack_namespace
+from vault_console.screens.namespaces import NamespaceScreen
 from vault_console.vault.devserver import find_bao
 from vault_console.widgets.audit_panel import AuditPanel
+from vault_console.widgets.dialogs import ConfirmScreen
 from vault_console.widgets.fitted_table import FittedTable
 from vault_console_programs.ai_secrets.config import parse
 
@@ -122,3 +127,116 @@ async def test_access_history_answers_about_this_namespace_only(tenants: Tenants
         await settle(pilot)
         rows = fitted_rows(panel.query_one("#audit-table", FittedTable))
         assert {r[6] for r in rows} >= {"root", "team-a", "team-a/prod", "team-b", "ünï"}
+
+
+async def test_a_revealed_value_goes_when_its_secret_is_deleted_and_the_tree_reloads(
+    tenants: Tenants,
+) -> None:
+    with tenants.gateway("team-b") as seed:
+        seed.kv("ai-models", 2).write("gone/soon", {"api_key": "sk-about-to-go"}, cas=0)
+    app = make_app(tenants.settings("team-b"))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await open_path(pilot, "ai-models/gone/soon")
+        await settle(pilot)
+        await pilot.press("R")  # reveal every value
+        await settle(pilot)
+        assert "sk-about-to-go" in screen_text(app)
+        with tenants.gateway("team-b") as other:
+            other.client.secrets.kv.v2.delete_metadata_and_all_versions(
+                "gone/soon", mount_point="ai-models"
+            )
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "sk-about-to-go" not in screen_text(app)
+
+
+async def test_a_revealed_value_goes_when_its_namespace_is_deleted(tenants: Tenants) -> None:
+    with tenants.gateway() as root:
+        root.adapter.post("/v1/sys/namespaces/short-lived", json={})
+    with tenants.gateway("short-lived") as seed:
+        seed.client.sys.enable_secrets_engine("kv", path="kv", options={"version": "2"})
+        seed.kv("kv", 2).write("k", {"api_key": "sk-namespace-going"}, cas=0)
+    app = make_app(tenants.settings("short-lived"))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await open_path(pilot, "kv/k")
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        assert "sk-namespace-going" in screen_text(app)
+        with tenants.gateway() as root:
+            root.adapter.delete("/v1/sys/namespaces/short-lived")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        while len(app.screen_stack) > 2:  # the error dialog says the mounts are gone
+            await pilot.press("escape")
+            await settle(pilot)
+        assert "sk-namespace-going" not in screen_text(app)
+
+
+async def shown_value(pilot: Any, app: Any) -> str:
+    """Open ai-models/prod/openai as a user does, reveal it, and say which tenant's it is."""
+    await open_path(pilot, f"ai-models/{SECRET}")
+    await settle(pilot)
+    await pilot.press("R")
+    await settle(pilot)
+    text = screen_text(app)
+    found = [ns for ns in ("", *NAMESPACES) if value_in(ns) in text]
+    assert len(found) == 1, found
+    return found[0]
+
+
+async def pick(pilot: Any, app: Any, label: str) -> None:
+    """ctrl+p, Switch namespace…, then the option that starts with ``label``."""
+    app.action_switch_namespace()
+    await settle(pilot)
+    assert isinstance(app.screen, NamespaceScreen)
+    options = app.screen.query_one(OptionList)
+    texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    options.highlighted = next(i for i, t in enumerate(texts) if t.startswith(label + "  ("))
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_switching_namespace_reads_each_tenants_secret(tenants: Tenants) -> None:
+    app = make_app(tenants.settings())
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        assert await shown_value(pilot, app) == ""
+        await pick(pilot, app, "team-a")
+        assert any("Namespace: team-a" in t for t in toasts(app))
+        assert "ns: team-a" in screen_text(app)  # the status bar
+        assert await shown_value(pilot, app) == "team-a"
+        await pick(pilot, app, "team-a/prod")  # a child of team-a, listed by the server
+        assert await shown_value(pilot, app) == "team-a/prod"
+        await pick(pilot, app, "team-a")  # its parent
+        assert await shown_value(pilot, app) == "team-a"
+        await pick(pilot, app, "root")
+        assert await shown_value(pilot, app) == ""
+        app.action_switch_namespace()
+        await settle(pilot)
+        await pilot.press("tab", *"ünï", "enter")  # typed, from root
+        await settle(pilot)
+        assert await shown_value(pilot, app) == "ünï"
+
+
+async def test_a_token_used_outside_its_namespace_is_offered_its_own(tenants: Tenants) -> None:
+    with tenants.gateway("team-b") as inside:
+        inside.adapter.put(
+            "/v1/sys/policies/acl/reader",
+            json={"policy": 'path "ai-models/*" { capabilities = ["read", "list"] }'},
+        )
+        made = inside.adapter.post("/v1/auth/token/create", json={"policies": ["reader"]})
+    token = Token(made["auth"]["client_token"])
+    app = make_app(dataclasses.replace(tenants.settings(), token=token))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        offer = app.screen
+        assert isinstance(offer, ConfirmScreen)
+        words = " ".join(str(offer.query_one(".dialog-body", Static).render()).split())
+        assert "This token belongs to namespace team-b; this session is in root" in words
+        await pilot.click("#yes")
+        await settle(pilot)
+        assert app.settings.namespace == "team-b"
+        assert await shown_value(pilot, app) == "team-b"

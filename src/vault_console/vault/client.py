@@ -162,6 +162,9 @@ class VaultGateway:
             ttl=int(data.get("ttl") or 0),
             renewable=bool(data.get("renewable")),
             expire_time=data.get("expire_time"),
+            namespace=(
+                str(data["namespace_path"]).strip("/") if "namespace_path" in data else None
+            ),
         )
 
     def renew_token(self) -> TokenInfo:
@@ -263,6 +266,19 @@ class VaultGateway:
         return [
             self.audit_hash(devices[0], value) if isinstance(value, str) else "" for value in values
         ]
+
+    def child_namespaces(self) -> list[str]:
+        """The namespaces directly under the session's (``LIST sys/namespaces``), as
+        ``prod``; [] when there are none. A server without namespaces (HashiCorp Vault
+        without Enterprise) refuses the path: the caller says so."""
+        try:
+            answer = self.adapter.list("/v1/sys/namespaces")
+        except Exception as exc:
+            if is_not_found(exc):
+                return []
+            raise
+        keys = answer.get("data", {}).get("keys") if isinstance(answer, dict) else None
+        return sorted(str(k).strip("/") for k in keys or () if str(k).strip("/"))
 
     def audit_devices(self) -> list[dict[str, Any]]:
         """Enabled audit devices: path, type, description and options (needs read on sys/audit)."""

@@ -128,6 +128,9 @@ class TokenInfo:
     renewable: bool
     expire_time: str | None
     looked_up_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    namespace: str | None = None
+    """The namespace the token belongs to (``namespace_path``, ``team-a``; '' root), None
+    when the server does not say (no namespaces)."""
 
     def seconds_left(self, now: datetime | None = None) -> int | None:
         """Seconds left now, or None for a token that does not expire."""
