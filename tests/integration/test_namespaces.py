@@ -22,7 +22,7 @@ from vault_console.infra.setup import login_snippet, stack_namespace
 from vault_console.screens.namespaces import NamespaceScreen
 from vault_console.vault.devserver import find_bao
 from vault_console.widgets.audit_panel import AuditPanel
-from vault_console.widgets.dialogs import ConfirmScreen
+from vault_console.widgets.dialogs import ConfirmScreen, PromptScreen
 from vault_console.widgets.fitted_table import FittedTable
 from vault_console_programs.ai_secrets.config import parse
 
@@ -240,3 +240,24 @@ async def test_a_token_used_outside_its_namespace_is_offered_its_own(tenants: Te
         await settle(pilot)
         assert app.settings.namespace == "team-b"
         assert await shown_value(pilot, app) == "team-b"
+
+
+async def test_root_only_endpoints_are_said_plainly_in_a_namespace(tenants: Tenants) -> None:
+    app = make_app(tenants.settings("team-a", audit_log=str(tenants.server.audit_log)))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        panel = app.screen.query_one(AuditPanel)
+        devices = " ".join(str(panel.query_one("#audit-devices", Label).render()).split())
+        assert "listed in the root namespace only, and this session is in namespace team-a" in (
+            devices
+        )
+        assert "Open a log file with L" in devices
+        panel.query_one("#audit-table").focus()
+        await pilot.press("H")
+        await settle(pilot)
+        assert any("served in the root namespace only" in t for t in toasts(app))
+        assert not isinstance(app.screen, PromptScreen)  # no prompt for a value it cannot use
+        rows = fitted_rows(panel.query_one("#audit-table", FittedTable))
+        assert rows and {r[6] for r in rows} == {"team-a"}  # the log, read in this namespace

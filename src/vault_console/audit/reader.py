@@ -86,6 +86,12 @@ class AuditPair:
     is_copy: bool = False
     """This is such a copy (shown in its original's row, not on its own)."""
 
+    def add(self, entry: AuditEntry) -> None:
+        if entry.type == "response":
+            self.response = entry
+        else:
+            self.request = entry
+
     @property
     def first(self) -> AuditEntry:
         entry = self.request or self.response
@@ -539,11 +545,7 @@ def pair(entries: list[AuditEntry]) -> list[AuditPair]:
     pairs: dict[str, AuditPair] = {}
     for entry in entries:
         key = entry.request_id or f"line-{entry.line}"
-        found = pairs.setdefault(key, AuditPair())
-        if entry.type == "response":
-            found.response = entry
-        else:
-            found.request = entry
+        pairs.setdefault(key, AuditPair()).add(entry)
     return list(pairs.values())
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -25,6 +25,7 @@ from vault_console.host import ConsoleHost, host_of
 from vault_console.text import DETAIL_LIMIT, plain
 from vault_console.vault.capabilities import denied_by
 from vault_console.vault.cluster import cluster_size
+from vault_console.widgets.denied import DeniedActions
 from vault_console.widgets.dialogs import PromptScreen
 from vault_console.widgets.fitted_table import Column, FittedTable
 
@@ -58,14 +59,7 @@ def _pair_key(entry: AuditEntry, node: str = "") -> str:
     return f"{node}/{entry.request_id or f'line-{entry.line}'}"
 
 
-def _fill(found: AuditPair, entry: AuditEntry) -> None:
-    if entry.type == "response":
-        found.response = entry
-    else:
-        found.request = entry
-
-
-class AuditPanel(Vertical):
+class AuditPanel(DeniedActions, Vertical):
     """Filter the log with one query line; select a row for its details."""
 
     BINDINGS = [
@@ -137,7 +131,13 @@ class AuditPanel(Vertical):
         self.query_one("#audit-table", DataTable).focus()
 
     def _devices_denied(self, exc: BaseException) -> bool:
-        if is_forbidden(exc):
+        if self.vc.settings.namespace:
+            text = (
+                f"Audit devices: listed in the root namespace only, and this session is in "
+                f"namespace {self.vc.settings.namespace}. Open a log file with L, or name it "
+                "in the profile's audit_log (audit_logs for a cluster)."
+            )
+        elif is_forbidden(exc):
             text = "Audit devices: this token cannot read sys/audit"
         else:
             text = f"Audit devices: sys/audit failed: {describe(exc).message}"
@@ -177,6 +177,13 @@ class AuditPanel(Vertical):
     def _check_capabilities(self) -> None:
         """Before the user tries: may this token hash a value with the device (``H``)?
         One ``sys/capabilities-self`` call, a read (allowed in read-only mode)."""
+        if self.vc.settings.namespace:
+            self.denied = {
+                "hmac_search": "sys/audit-hash is served in the root namespace only (this "
+                f"session is in {self.vc.settings.namespace}); a root-namespace session can"
+            }
+            self.refresh_bindings()
+            return
         needs = {"hmac_search": [("update", f"sys/audit-hash/{self.device}")]}
 
         def checked(denied: dict[str, str]) -> None:
@@ -189,20 +196,6 @@ class AuditPanel(Vertical):
             description="check capabilities",
             quiet=True,
         )
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return None if action in self.denied else True  # shown, disabled: the key says why
-
-    def denied_reason(self, action: str) -> str:
-        """Why the token may not take ``action`` here ('' if it may); help and the
-        palette show it."""
-        return self.denied.get(action, "")
-
-    def on_key(self, event: events.Key) -> None:
-        for b in self.BINDINGS:
-            if isinstance(b, Binding) and b.key == event.key and b.action in self.denied:
-                self.notify(f"{b.description}: {self.denied[b.action]}", severity="warning")
-                event.stop()
 
     def _devices(self, devices: list[dict[str, Any]]) -> None:
         self.query_one("#audit-devices", Label).update(plain(devices_line(devices), 500))
@@ -432,14 +425,14 @@ class AuditPanel(Vertical):
             found = self._pair_of.get(key)
             if found is None:
                 found = self._pair_of[key] = AuditPair(node=message.node)
-                _fill(found, entry)
+                found.add(entry)
                 if not self._join_copy(found, key):
                     self._row_of[key] = self.first + len(self.pairs)
                     self.pairs.append(found)
                     table.add_fitted_row(self._cells(found), key=str(self._row_of[key]))
                     continue
             else:
-                _fill(found, entry)
+                found.add(entry)
             row = self._row_of[key]
             table.update_fitted_row(str(row), self._cells(self.pairs[row - self.first]))
         self._shown_rows = len(self.pairs)
