@@ -40,6 +40,8 @@ _ARN = re.compile(
 _REGION = re.compile(r"^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob)-[a-z]+-\d$")
 _MOUNT_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$")
 _SECRET_PATH = _MOUNT_PATH
+NAMESPACE_PATH = _MOUNT_PATH
+"""A ``vault_namespace``: the same names as a mount path (checked by the wizard as typed)."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$")
 _IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _RESERVED_MOUNTS = {"sys", "cubbyhole", "identity", "auth", "token"}
@@ -522,7 +524,7 @@ def parse(
 
     namespace = raw.get("vault_namespace")
     if namespace is not None and (
-        not isinstance(namespace, str) or not _MOUNT_PATH.match(namespace)
+        not isinstance(namespace, str) or not NAMESPACE_PATH.match(namespace)
     ):
         c.fail("vault_namespace", f"{namespace!r} is not a namespace path")
     if not (aws_secrets.enabled or aws_auth.enabled or model_secrets.enabled):

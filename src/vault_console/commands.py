@@ -121,6 +121,20 @@ def _adopted_lines(found: list[Any], out: TextIO, outcome: Any = None) -> None:
         print(f"Drift the preview cannot show: {line}", file=out)
 
 
+def _namespace(engine: Any, settings: Settings) -> str:
+    """Where the stack's mounts are made: the session's namespace joined with the stack's
+    ``vault_namespace`` ('' root)."""
+    from vault_console.infra.setup import stack_namespace
+
+    return stack_namespace(settings.namespace, engine.config)
+
+
+def _target(engine: Any, settings: Settings, out: TextIO) -> None:
+    """The first line of every text run: the server and the namespace it acts in."""
+    namespace = _namespace(engine, settings) or "root"
+    print(f"Target: {settings.address} · namespace {namespace}", file=out)
+
+
 def preview(
     engine: Any, settings: Settings, as_json: bool, out: TextIO, err: TextIO, adopt: bool = False
 ) -> int:
@@ -135,9 +149,11 @@ def preview(
                     for e in found
                 ],
                 "unseen_drift": outcome.unseen_drift,
+                "namespace": _namespace(engine, settings),
             }
             print(json.dumps(body, indent=2), file=out)
         else:
+            _target(engine, settings, out)
             _adopted_lines(found, out, outcome)
             print(render_text(outcome.plan), file=out)
         return EXIT_CHANGES if outcome.plan.has_changes else EXIT_OK
@@ -164,6 +180,7 @@ def up(
 
     def run() -> int:
         previewed, found = _checked_preview(engine, settings, adopt)
+        _target(engine, settings, out)
         _adopted_lines(found, out, previewed)
         print(render_text(previewed.plan), file=out)
         if not previewed.plan.has_changes:
@@ -217,6 +234,7 @@ def destroy(
             previewed = checked_destroy_preview(engine, gateway)
         finally:
             gateway.close()
+        _target(engine, settings, out)
         print(render_text(previewed.plan), file=out)
         for line in previewed.mount_losses:
             print(f"Also gone: {line}", file=out)

@@ -155,3 +155,8 @@ class PathIndex:
             hits = [i for i in candidates if all(w in lowered[i] for w in words)]
         self._last = (query, hits)
         return [self.paths[i] for i in hits[:limit]], len(hits)
+
+
+def namespace_name(namespace: str | None) -> str:
+    """A namespace as the screens name it: ``team-a/prod``, or ``root`` when none is set."""
+    return (namespace or "").strip("/") or "root"

@@ -18,8 +18,9 @@ from tests.functional.helpers import fitted_rows, open_path, screen_text, settle
 from tests.integration.tenants import NAMESPACES, SECRET, Tenants, value_in
 from vault_console.app import make_app
 from vault_console.config import Token
-from vault_console.infra.setup import login_snippet, stack_namespace
+from vault_console.infra.setup import login_snippet, stack_namespace, target_report
 from vault_console.screens.namespaces import NamespaceScreen
+from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import find_bao
 from vault_console.widgets.audit_panel import AuditPanel
 from vault_console.widgets.dialogs import ConfirmScreen, PromptScreen
@@ -261,3 +262,44 @@ async def test_root_only_endpoints_are_said_plainly_in_a_namespace(tenants: Tena
         assert not isinstance(app.screen, PromptScreen)  # no prompt for a value it cannot use
         rows = fitted_rows(panel.query_one("#audit-table", FittedTable))
         assert rows and {r[6] for r in rows} == {"team-a"}  # the log, read in this namespace
+
+
+def stack_config(vault_namespace: str = "") -> Any:
+    raw: dict[str, Any] = {
+        "aws_secrets": {"enabled": False},
+        "aws_auth": {"enabled": False},
+        "model_secrets": {
+            "mount_path": "ai-stack",
+            "policy_name": "ai-stack-read",
+            "secrets": {"openai/api-key": {"api_key": "unused"}},
+        },
+    }
+    if vault_namespace:
+        raw["vault_namespace"] = vault_namespace
+    return parse(raw, env={})[0]
+
+
+def test_the_target_check_asks_in_the_stacks_namespace_as_the_engine_writes(
+    tenants: Tenants,
+) -> None:
+    """A team-a token whose policy covers team-a's own paths: ✔ for a stack in team-a, ✖
+    for one in team-a/prod (its policy's sys/* does not reach prod/sys/*), where the
+    engine, using that token there, would be refused."""
+    with tenants.gateway("team-a") as inside:
+        inside.adapter.put(
+            "/v1/sys/policies/acl/stack-admin",
+            json={
+                "policy": 'path "sys/*" { capabilities = ["create", "read", "update", "sudo"] }\n'
+                'path "ai-stack/*" { capabilities = ["create", "read", "update"] }'
+            },
+        )
+        made = inside.adapter.post("/v1/auth/token/create", json={"policies": ["stack-admin"]})
+    settings = dataclasses.replace(
+        tenants.settings("team-a"), token=Token(made["auth"]["client_token"])
+    )
+    with VaultGateway(settings) as session:
+        here = target_report(session, stack_config())
+        below = target_report(session, stack_config("prod"))
+    assert here.namespace == "team-a" and here.denied == []
+    assert below.namespace == "team-a/prod"
+    assert {c.path for c in below.denied} == {c.path for c in below.checks}

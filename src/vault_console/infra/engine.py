@@ -469,8 +469,12 @@ class Engine:
             env["VAULT_TOKEN"] = self.vault.token.reveal()
         if self.vault.namespace:
             env["VAULT_NAMESPACE"] = self.vault.namespace
-        if self.vault.read_only:
-            # The provider's child token is a write (auth/token/create): none is made.
+        if self.vault.read_only or self.vault.namespace:
+            # Read-only: the provider's child token is a write (auth/token/create). In a
+            # namespace: the provider makes its child token inside it, where the policies
+            # of a token from a parent namespace (root's too) do not apply, and every write
+            # was refused (403). The session's token is used as it is, in the session's
+            # namespace: as the target step and doctor check its capabilities.
             env["TERRAFORM_VAULT_SKIP_CHILD_TOKEN"] = "true"
         return env
 

@@ -14,10 +14,11 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vault_console.errors import is_forbidden
 from vault_console.infra.state import StateSettings, parse_state
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.plugins import register_command
@@ -281,6 +282,8 @@ class TargetReport:
     aws_secret_plugin: bool | None
     aws_auth_plugin: bool | None
     """None when this token cannot read the plugin catalog."""
+    namespace: str = ""
+    """Where the capabilities were checked: the stack's namespace ('' root)."""
 
     @property
     def denied(self) -> list[PathCheck]:
@@ -337,7 +340,19 @@ def target_report(gateway: VaultGateway, config: StackConfig) -> TargetReport:
     """
     status = gateway.server_status()
     touched = touched_paths(config)
-    data = gateway.capabilities_self([p for p, _, _ in touched])
+    # Asked in the namespace the engine writes in (the session's joined with the stack's
+    # vault_namespace), with the session's token, as the engine uses it (engine.vault_env).
+    namespace = stack_namespace(gateway.settings.namespace, config)
+    if namespace != (gateway.settings.namespace or "").strip("/"):
+        with VaultGateway(replace(gateway.settings, namespace=namespace)) as there:
+            try:
+                data = there.capabilities_self([p for p, _, _ in touched])
+            except Exception as exc:
+                if not is_forbidden(exc):
+                    raise
+                data = {}  # it may not even ask there: nothing the stack needs is allowed
+    else:
+        data = gateway.capabilities_self([p for p, _, _ in touched])
     checks = []
     for path, needs, sudo in touched:
         have = tuple(data.get(path) or ())
@@ -350,7 +365,7 @@ def target_report(gateway: VaultGateway, config: StackConfig) -> TargetReport:
         auth_plugin: bool | None = "aws" in (catalog.get("auth") or [])
     except Exception:
         secret_plugin = auth_plugin = None
-    return TargetReport(status.kind, status.version, checks, secret_plugin, auth_plugin)
+    return TargetReport(status.kind, status.version, checks, secret_plugin, auth_plugin, namespace)
 
 
 # -- review: components and the security documents ------------------------------------------

@@ -18,12 +18,8 @@ from textual.widgets.option_list import Option
 from vault_console.config import ConfigError, check_namespace
 from vault_console.errors import describe
 from vault_console.host import host_of
-from vault_console.text import DETAIL_LIMIT, plain
+from vault_console.text import DETAIL_LIMIT, namespace_name, plain
 from vault_console.widgets.footer import Footer
-
-
-def shown_name(namespace: str) -> str:
-    return namespace or "root"
 
 
 def parents(namespace: str) -> list[str]:
@@ -46,7 +42,7 @@ class NamespaceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(
-                plain(f"Namespace: {shown_name(self.current)} · switch to"),
+                plain(f"Namespace: {namespace_name(self.current)} · switch to"),
                 classes="dialog-title",
             )
             yield Static("Listing the namespaces under it…", id="ns-state")
@@ -78,21 +74,23 @@ class NamespaceScreen(ModalScreen[str | None]):
                 continue
             self.choices.append(namespace)
             options.add_option(
-                Option(plain(f"{shown_name(namespace)}  ({why})"), id=str(len(self.choices) - 1))
+                Option(
+                    plain(f"{namespace_name(namespace)}  ({why})"), id=str(len(self.choices) - 1)
+                )
             )
 
     def _children(self, names: list[str]) -> None:
         below = [f"{self.current}/{n}" if self.current else n for n in names]
         self._add([(n, "under this one") for n in below])
         self.query_one("#ns-state", Static).update(
-            plain(f"{len(names)} namespaces under {shown_name(self.current)}")
+            plain(f"{len(names)} namespaces under {namespace_name(self.current)}")
         )
 
     def _no_children(self, error: BaseException) -> bool:
         problem = describe(error)
         self.query_one("#ns-state", Static).update(
             plain(
-                f"Could not list the namespaces under {shown_name(self.current)}: "
+                f"Could not list the namespaces under {namespace_name(self.current)}: "
                 f"{problem.title}. {problem.message} (a server without namespaces refuses "
                 "sys/namespaces; a path can still be typed)",
                 DETAIL_LIMIT,

@@ -120,8 +120,11 @@ class EngineRun(Widget):
         return True
 
     def _line(self, line: str) -> None:
+        # A diagnostic can span lines (Vault's "1 error occurred:" then "* permission
+        # denied"): each is its own log line, not one line with \x0a in it.
+        parts = line.expandtabs(2).splitlines() or [""]
         with self._lock:
-            self._lines.append(escape_controls(line))
+            self._lines.extend(escape_controls(part) for part in parts)
         self.post_message(self.Progress(self))
 
     def take_lines(self) -> list[str]:

@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.widgets import DataTable, Label, Static
 
 from vault_console.host import host_of
-from vault_console.text import DETAIL_LIMIT, MASK, format_time, plain
+from vault_console.text import DETAIL_LIMIT, MASK, format_time, namespace_name, plain
 from vault_console.value_kinds import labels
 from vault_console.vault.model import ShownSecret
 
@@ -82,7 +82,8 @@ class SecretPanel(Vertical):
             self._render_values()
             return
         secret, meta = shown.secret, shown.metadata
-        title.update(plain(shown.full_path))
+        namespace = namespace_name(host_of(self).settings.namespace)
+        title.update(plain(f"{shown.full_path}  · namespace {namespace}"))
         if shown.kv_version == 1:
             state.update("KV v1: no versions, no metadata")
         else:

@@ -123,7 +123,7 @@ class SecretActions(ValueActions):
         if editor == "json":
             self.app.push_screen(
                 JsonScreen(
-                    f"{shown.full_path} as JSON",
+                    f"{shown.full_path} as JSON" + self.in_namespace(),
                     data,
                     path=shown.secret.path,
                     note=note,
@@ -134,7 +134,11 @@ class SecretActions(ValueActions):
             return
         self.app.push_screen(
             KeyValueForm(
-                f"Edit {shown.full_path}", data, path=shown.secret.path, note=note, submit=submit
+                f"Edit {shown.full_path}" + self.in_namespace(),
+                data,
+                path=shown.secret.path,
+                note=note,
+                submit=submit,
             )
         )
 
@@ -268,7 +272,7 @@ class SecretActions(ValueActions):
         keys = ", ".join(sorted(shown.secret.subkeys or shown.secret.data or {})) or "none"
         self.app.push_screen(
             KeyValueForm(
-                f"Set keys of {shown.full_path}",
+                f"Set keys of {shown.full_path}" + self.in_namespace(),
                 {},
                 path=shown.secret.path,
                 note=f"Only the keys added here are sent; the others ({keys}) keep their "
@@ -312,7 +316,11 @@ class SecretActions(ValueActions):
 
         self.app.push_screen(
             KeyValueForm(
-                f"New secret in {mount.path}", {}, path=folder, ask_path=True, submit=submit
+                f"New secret in {mount.path}" + self.in_namespace(),
+                {},
+                path=folder,
+                ask_path=True,
+                submit=submit,
             )
         )
 
@@ -343,7 +351,7 @@ class SecretActions(ValueActions):
 
         self.app.push_screen(
             KeyValueForm(
-                f"Custom metadata of {shown.full_path}",
+                f"Custom metadata of {shown.full_path}" + self.in_namespace(),
                 current,
                 path=shown.secret.path,
                 secret_values=False,
@@ -376,7 +384,7 @@ class SecretActions(ValueActions):
         path = shown.secret.path
         if shown.kv_version == 1:
             self._confirm_then(
-                f"Delete {shown.full_path}",
+                f"Delete {shown.full_path}" + self.in_namespace(),
                 "KV v1 keeps no versions: the secret is gone for good.",
                 lambda: kv.delete_latest(path),
                 shown,
@@ -389,7 +397,7 @@ class SecretActions(ValueActions):
             self.notify(no_data(shown, "deleted again"), severity="warning")
             return
         self._confirm_then(
-            f"Delete version {version} of {shown.full_path}",
+            f"Delete version {version} of {shown.full_path}" + self.in_namespace(),
             "A soft delete: the version can be undeleted later.",
             lambda: kv.delete_versions(path, [version]),
             shown,
@@ -410,7 +418,7 @@ class SecretActions(ValueActions):
         kv = self.vc.gateway.kv(self._mount_of(shown))
         version = shown.secret.version
         self._confirm_then(
-            f"Undelete version {version} of {shown.full_path}",
+            f"Undelete version {version} of {shown.full_path}" + self.in_namespace(),
             "The version's data becomes readable again.",
             lambda: kv.undelete_versions(shown.secret.path, [version]),
             shown,
@@ -426,7 +434,7 @@ class SecretActions(ValueActions):
         kv = self.vc.gateway.kv(self._mount_of(shown))
         version = shown.secret.version
         self._confirm_then(
-            f"Destroy version {version} of {shown.full_path}",
+            f"Destroy version {version} of {shown.full_path}" + self.in_namespace(),
             "Destroying removes this version's data permanently. It cannot be undone.",
             lambda: kv.destroy_versions(shown.secret.path, [version]),
             shown,

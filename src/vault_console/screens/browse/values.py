@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from vault_console.host import ConsoleHost, host_of
 from vault_console.messages import ShowAuditQuery
+from vault_console.text import namespace_name
 from vault_console.vault.fingerprints import fingerprints_or_why, with_fingerprints
 from vault_console.vault.model import (
     KeyChange,
@@ -65,6 +66,11 @@ class ValueActions(Screen[None]):
     @property
     def vc(self) -> ConsoleHost:
         return host_of(self)
+
+    def in_namespace(self) -> str:
+        """`` · namespace team-a`` (or ``root``): on every dialog that acts, as the same
+        path in another namespace is another tenant's secret."""
+        return f" · namespace {namespace_name(self.vc.settings.namespace)}"
 
     def open_secret(self, mount: MountInfo, path: str, version: int | None = None) -> None:
         raise NotImplementedError  # MainScreen's

@@ -12,9 +12,9 @@ from textual.widgets import Button, Label, Log, Static
 
 from vault_console.errors import ConsoleError, ErrorKind
 from vault_console.infra.plan import DESTRUCTIVE, Plan, counts_line
-from vault_console.infra.setup import security_documents
+from vault_console.infra.setup import security_documents, stack_namespace
 from vault_console.screens.wizard.base import WizardStep
-from vault_console.text import DETAIL_LIMIT, counted, plain
+from vault_console.text import DETAIL_LIMIT, counted, namespace_name, plain
 from vault_console.widgets.plan_diff import PlanDiff
 
 
@@ -75,6 +75,14 @@ class ReviewStep(WizardStep):
         state.adopt = False  # other answers: what exists is asked about again
         self.start()
 
+    def target_namespace(self) -> str:
+        """Where the stack acts: the session's namespace joined with the stack's."""
+        try:
+            config, _ = self.state.answers.build(self.wizard.env)
+        except ValueError:
+            return namespace_name(self.wizard.vc.settings.namespace)
+        return namespace_name(stack_namespace(self.wizard.vc.settings.namespace, config))
+
     def show_documents(self) -> None:
         """The policies the stack writes; an adopted policy's HCL as the server holds it
         first, so the reviewer sees it before and after."""
@@ -100,7 +108,7 @@ class ReviewStep(WizardStep):
         self.query_one("#review-progress", Log).clear()
         self.query_one("#review-diff", PlanDiff).clear()
         self.query_one("#review-header", Label).update(
-            plain(f"Previewing stack {self.state.stack}…")
+            plain(f"Previewing stack {self.state.stack} in namespace {self.target_namespace()}…")
         )
         self.query_one("#review-status", Label).update("")
         self.query_one("#review-drift", Label).display = False
@@ -197,7 +205,9 @@ class ReviewStep(WizardStep):
             self.query_one("#adopt-existing", Button).focus()
 
     def show_plan(self, plan: Plan) -> None:
-        header = f"Stack {self.state.stack}: {counts_line(plan)}"
+        header = (
+            f"Stack {self.state.stack}, namespace {self.target_namespace()}: {counts_line(plan)}"
+        )
         if self.wizard.read_only:
             header += "  ·  read-only: preview only, nothing can be applied"
         self.query_one("#review-header", Label).update(plain(header))

@@ -14,8 +14,9 @@ from vault_console.infra.setup import (
     target_report,
 )
 from vault_console.screens.wizard.base import Field, WizardStep
-from vault_console.text import DETAIL_LIMIT, plain
+from vault_console.text import DETAIL_LIMIT, namespace_name, plain
 from vault_console_programs.ai_secrets.config import (
+    NAMESPACE_PATH,
     AwsAuth,
     AwsSecretsEngine,
     ModelSecrets,
@@ -28,7 +29,14 @@ class TargetStep(WizardStep):
     title = "Vault target"
 
     def compose(self) -> ComposeResult:
-        yield Field("Stack name (answers are saved per stack)", "stack", self.state.stack)
+        session = namespace_name(self.wizard.vc.settings.namespace)
+        with Horizontal(id="target-names"):  # side by side: the step stays as tall
+            yield Field("Stack name (answers are saved per stack)", "stack", self.state.stack)
+            yield Field(
+                f"Namespace of the stack, under {session} (empty: {session} itself)",
+                "vault_namespace",
+                str(self.state.answers.raw.get("vault_namespace") or ""),
+            )
         state = self.state.answers.raw.get("state") or {}
         yield Field(
             "State backend (empty: PULUMI_BACKEND_URL, else local files; a team's: "
@@ -73,6 +81,11 @@ class TargetStep(WizardStep):
             self.state.answers.raw.pop("state", None)
         if self.wizard.needs_passphrase:
             self.state.passphrase = self.field("passphrase").value
+        namespace = self.field("vault_namespace").value.strip().strip("/")
+        if namespace:
+            self.state.answers.raw["vault_namespace"] = namespace
+        else:
+            self.state.answers.raw.pop("vault_namespace", None)
 
     def problems(self) -> dict[str, str]:
         from vault_console.infra.setup import answers_path
@@ -85,6 +98,12 @@ class TargetStep(WizardStep):
             found["stack"] = str(exc).partition(": ")[2]
         if self.wizard.needs_passphrase and not self.state.passphrase:
             found["passphrase"] = "is empty: the stack's secrets are encrypted with it"
+        namespace = self.state.answers.raw.get("vault_namespace")
+        if namespace is not None and not NAMESPACE_PATH.match(str(namespace)):
+            found["vault_namespace"] = (
+                f"{namespace!r} is not a namespace path (names of letters, digits, . _ - "
+                "separated by /)"
+            )
         # What the server lacks or the token may not do does not stop Next: the answers
         # that meet it are changed in Components (the defaults may be what is refused), and
         # the review checks the final answers before anything runs.
@@ -101,10 +120,12 @@ class TargetStep(WizardStep):
                 part = raw.get(section)
                 return not isinstance(part, dict) or part.get("enabled", True) is not False
 
+            namespace = raw.get("vault_namespace")
             return StackConfig(
                 aws_secrets=AwsSecretsEngine(enabled=on("aws_secrets")),
                 aws_auth=AwsAuth(enabled=on("aws_auth")),
                 model_secrets=ModelSecrets(enabled=on("model_secrets")),
+                vault_namespace=namespace if NAMESPACE_PATH.match(str(namespace or "")) else None,
             )
 
     def check(self) -> None:
@@ -153,7 +174,7 @@ class TargetStep(WizardStep):
                 "before anything runs."
             )
         denied = len(report.denied)
-        summary = f"{report.kind} {report.version}: " + (
+        summary = f"{report.kind} {report.version}, namespace {report.namespace or 'root'}: " + (
             f"this token cannot do {denied} of {len(report.checks)} things the stack needs"
             if denied
             else f"this token can do all {len(report.checks)} things the stack needs"
