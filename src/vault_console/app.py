@@ -588,7 +588,9 @@ class VaultConsoleApp(App[int]):
         choices = [
             (
                 name,
-                f"{name}  {p.address or '(address from env)'}{'  read-only' if p.read_only else ''}",
+                f"{name}  {p.address or '(address from env)'}"
+                f"  namespace {p.namespace.strip('/') if p.namespace else 'root (or from env)'}"
+                + ("  read-only" if p.read_only else ""),
             )
             for name, p in sorted(profiles.items())
         ]

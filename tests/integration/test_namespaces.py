@@ -9,6 +9,7 @@ import json
 import os
 import shlex
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,14 +17,16 @@ from textual.widgets import Input, Label, OptionList, Static
 
 from tests.functional.helpers import fitted_rows, open_path, screen_text, settle, toasts
 from tests.integration.tenants import NAMESPACES, SECRET, Tenants, value_in
+from vault_console import config
 from vault_console.app import make_app
 from vault_console.config import Token
 from vault_console.infra.setup import login_snippet, stack_namespace, target_report
+from vault_console.screens.edit import KeyValueForm
 from vault_console.screens.namespaces import NamespaceScreen
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.devserver import find_bao
 from vault_console.widgets.audit_panel import AuditPanel
-from vault_console.widgets.dialogs import ConfirmScreen, PromptScreen
+from vault_console.widgets.dialogs import ChoiceScreen, ConfirmScreen, PromptScreen
 from vault_console.widgets.fitted_table import FittedTable
 from vault_console_programs.ai_secrets.config import parse
 
@@ -303,3 +306,59 @@ def test_the_target_check_asks_in_the_stacks_namespace_as_the_engine_writes(
     assert here.namespace == "team-a" and here.denied == []
     assert below.namespace == "team-a/prod"
     assert {c.path for c in below.denied} == {c.path for c in below.checks}
+
+
+async def test_the_namespace_is_named_where_the_console_acts(tenants: Tenants) -> None:
+    app = make_app(tenants.settings("team-a/prod"))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"ai-models/{SECRET}")
+        await settle(pilot)
+        title = str(app.screen.query_one("#secret-title", Label).render())
+        assert title == f"ai-models/{SECRET}  · namespace team-a/prod"
+        await pilot.press("d")
+        await settle(pilot)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert confirm.title_text == (
+            f"Delete version 1 of ai-models/{SECRET} · namespace team-a/prod"
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, KeyValueForm)
+        assert form.title_text == f"Edit ai-models/{SECRET} · namespace team-a/prod"
+    app = make_app(tenants.settings())
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"ai-models/{SECRET}")
+        await settle(pilot)
+        title = str(app.screen.query_one("#secret-title", Label).render())
+        assert title.endswith("· namespace root")
+
+
+async def test_the_profile_picker_names_each_profiles_namespace(
+    tenants: Tenants, tmp_path: Path
+) -> None:
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text(
+        f'[profiles.a]\naddress = "{tenants.server.address}"\nnamespace = "team-a"\n'
+        'token_env = "T"\n'
+        f'[profiles.b]\naddress = "{tenants.server.address}"\ntoken_env = "T"\n',
+        encoding="utf-8",
+    )
+    env = {config.CONFIG_ENV: str(profiles), "T": tenants.server.root_token, "HOME": str(tmp_path)}
+    app = make_app(tenants.settings(), env=env)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        options = app.screen.query_one(OptionList)
+        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert "namespace team-a" in texts[0] and "namespace root" in texts[1]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert await shown_value(pilot, app) == "team-a"
