@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static, TabbedContent
 
 from tests.functional.helpers import fitted_rows, open_path, screen_text, settle, toasts
 from tests.integration.tenants import NAMESPACES, SECRET, Tenants, value_in
@@ -28,6 +28,7 @@ from vault_console.vault.devserver import find_bao
 from vault_console.widgets.audit_panel import AuditPanel
 from vault_console.widgets.dialogs import ChoiceScreen, ConfirmScreen, PromptScreen
 from vault_console.widgets.fitted_table import FittedTable
+from vault_console.widgets.review_panel import ReviewPanel
 from vault_console_programs.ai_secrets.config import parse
 
 
@@ -362,3 +363,56 @@ async def test_the_profile_picker_names_each_profiles_namespace(
         await pilot.press("enter")
         await settle(pilot)
         assert await shown_value(pilot, app) == "team-a"
+
+
+async def who_can_read(app: Any, pilot: Any, path: str) -> set[str]:
+    """Review > Who can read ``path``: the policy cells of the data/ rows."""
+    await pilot.press("4")
+    await settle(pilot)
+    review = app.screen.query_one(ReviewPanel)
+    review.query_one("#review-tabs", TabbedContent).active = "review-who"
+    who = review.query_one("#who-path", Input)
+    who.value = path
+    who.focus()
+    await pilot.press("enter")
+    await settle(pilot)
+    rows = fitted_rows(review.query_one("#who-table", FittedTable))
+    return {r[1] for r in rows if "/data/" in r[0]}
+
+
+async def test_who_can_read_lists_parent_namespaces_policies_that_reach_in(
+    tenants: Tenants,
+) -> None:
+    rule = 'path "{}" {{ capabilities = ["read"] }}'
+    with tenants.gateway() as root, tenants.gateway("team-a") as team_a:
+        root.adapter.put(  # reaches team-a's secret: the server honours it (below)
+            "/v1/sys/policies/acl/root-reaches-a",
+            json={"policy": rule.format(f"team-a/ai-models/data/{SECRET}")},
+        )
+        root.adapter.put(  # root's own secret at the same path: another tenant's
+            "/v1/sys/policies/acl/root-own",
+            json={"policy": rule.format(f"ai-models/data/{SECRET}")},
+        )
+        team_a.adapter.put(
+            "/v1/sys/policies/acl/a-reaches-prod",
+            json={"policy": rule.format(f"prod/ai-models/data/{SECRET}")},
+        )
+        made = root.adapter.post("/v1/auth/token/create", json={"policies": ["root-reaches-a"]})
+    reader = dataclasses.replace(
+        tenants.settings("team-a"), token=Token(made["auth"]["client_token"])
+    )
+    with VaultGateway(reader) as honoured:
+        assert honoured.kv("ai-models", 2).read(SECRET).data == {"api_key": value_in("team-a")}
+
+    app = make_app(tenants.settings("team-a"))
+    async with app.run_test(size=(170, 40)) as pilot:
+        await settle(pilot)
+        granted = await who_can_read(app, pilot, f"ai-models/{SECRET}")
+    assert "root-reaches-a (namespace root)" in granted
+    assert not any(g.startswith("root-own") for g in granted)  # root's secret, not team-a's
+    app = make_app(tenants.settings("team-a/prod"))
+    async with app.run_test(size=(170, 40)) as pilot:
+        await settle(pilot)
+        granted = await who_can_read(app, pilot, f"ai-models/{SECRET}")
+    assert "a-reaches-prod (namespace team-a)" in granted
+    assert "root-reaches-a (namespace root)" not in granted  # team-a's, not team-a/prod's

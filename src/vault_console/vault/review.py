@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 
 import hvac.exceptions
 
+from vault_console.errors import describe, is_forbidden
 from vault_console.vault.client import VaultGateway
 from vault_console.vault.policies import Rule, parse_policy
 
@@ -34,6 +35,39 @@ def policies(gateway: VaultGateway) -> dict[str, str]:
         body = gateway.adapter.get(f"/v1/sys/policies/acl/{name}")["data"]
         texts[name] = str(body.get("policy", ""))
     return texts
+
+
+@dataclass(frozen=True)
+class ParentPolicies:
+    """The ACL policies of a namespace above the session's: they grant paths in it too,
+    by prefixing them (a root policy on ``team-a/ai-models/data/x`` reaches team-a)."""
+
+    namespace: str
+    """'' for root."""
+    texts: dict[str, str]
+    problem: str = ""
+    """Why they could not be read (a team token may not read its parents' policies)."""
+
+    def prefix(self, session: str) -> str:
+        """How the session's paths are named from this namespace: ``prod/`` for team-a."""
+        below = session[len(self.namespace) :].strip("/") if self.namespace else session
+        return f"{below}/" if below else ""
+
+
+def parent_policies(gateway: VaultGateway) -> list[ParentPolicies]:
+    """The policies of every namespace above the session's, nearest first ([] in root)."""
+    session = (gateway.settings.namespace or "").strip("/")
+    parts = session.split("/") if session else []
+    found = []
+    for depth in range(len(parts) - 1, -1, -1):
+        namespace = "/".join(parts[:depth])
+        with VaultGateway(replace(gateway.settings, namespace=namespace or None)) as above:
+            try:
+                found.append(ParentPolicies(namespace, policies(above)))
+            except Exception as exc:
+                reason = "not allowed" if is_forbidden(exc) else describe(exc).message
+                found.append(ParentPolicies(namespace, {}, reason))
+    return found
 
 
 def parsed(texts: dict[str, str]) -> dict[str, list[Rule]]:

@@ -83,6 +83,8 @@ class ReviewPanel(Vertical):
         super().__init__(**kwargs)
         self.policy_texts: dict[str, str] = {}
         self.roles: list[review.AuthRole] = []
+        self.parents: list[review.ParentPolicies] = []
+        """Policies of the namespaces above the session's: they grant paths in it too."""
         self.age_rows: list[review.AgeRow] = []
         self.age_mount: str | None = None
         """The mount the age report last read (None: not run yet)."""
@@ -124,8 +126,10 @@ class ReviewPanel(Vertical):
     def on_mount(self) -> None:
         gateway = self.vc.gateway
 
-        def work() -> tuple[dict[str, str], list[review.AuthRole]]:
-            return review.policies(gateway), review.auth_roles(gateway)
+        def work() -> tuple[dict[str, str], list[review.AuthRole], list[review.ParentPolicies]]:
+            # The parents' policies: [] in the root namespace.
+            parents = review.parent_policies(gateway)
+            return review.policies(gateway), review.auth_roles(gateway), parents
 
         self.vc.run_io(work, self._loaded, description="read policies and roles")
 
@@ -159,8 +163,11 @@ class ReviewPanel(Vertical):
         else:
             self.focus_main()
 
-    def _loaded(self, result: tuple[dict[str, str], list[review.AuthRole]]) -> None:
-        self.policy_texts, self.roles = result
+    def _loaded(
+        self,
+        result: tuple[dict[str, str], list[review.AuthRole], list[review.ParentPolicies]],
+    ) -> None:
+        self.policy_texts, self.roles, self.parents = result
         options = self.query_one("#policy-list", OptionList)
         options.clear_options()
         options.add_options([Option(plain(name), id=name) for name in sorted(self.policy_texts)])
@@ -201,10 +208,34 @@ class ReviewPanel(Vertical):
                     plain(", ".join(carriers) or "-"),
                 ]
                 rows.append((cells, None))
+            granting = len(answer.grants)
+            session = (self.vc.settings.namespace or "").strip("/")
+            for parent in self.parents:  # a parent's policies reach in through a prefix
+                above = who_can_read(review.parsed(parent.texts), parent.prefix(session) + api_path)
+                for grant in above.grants + above.denied_by:
+                    where = f"{grant.policy} (namespace {parent.namespace or 'root'})"
+                    rows.append(
+                        (
+                            [
+                                plain(api_path),
+                                plain(where),
+                                plain(", ".join(sorted(grant.capabilities))),
+                                plain(grant.pattern),
+                                plain("-"),
+                            ],
+                            None,
+                        )
+                    )
+                granting += len(above.grants)
             denied = f", {len(answer.denied_by)} deny it" if answer.denied_by else ""
-            counts.append(f"{api_path}: {len(answer.grants)} policies grant read or more{denied}")
+            counts.append(f"{api_path}: {granting} policies grant read or more{denied}")
         self.query_one("#who-table", FittedTable).set_rows(rows)
-        summary = "; ".join(counts) + (f". {note}" if note else "")
+        unread = [
+            f"the policies of namespace {p.namespace or 'root'} could not be read ({p.problem})"
+            for p in self.parents
+            if p.problem
+        ]
+        summary = "; ".join(counts + unread) + (f". {note}" if note else "")
         self.query_one("#who-summary", Label).update(plain(summary, DETAIL_LIMIT))
         if accessor:
             gateway = self.vc.gateway
