@@ -78,6 +78,7 @@ async def shoot(out: Path) -> list[Path]:
             written += await shoot_wizard(out, settings, gateway, cli)
         gateway.close()
     written.append(await shoot_cluster(out))
+    written += await shoot_namespaces(out)
     log = ROOT.parent / "shared" / "fixtures" / "pulumi-events" / "webserver-userdata.json"
     if log.exists():
         viewer = PlanViewerApp(load_plan(log), log.name)
@@ -105,6 +106,34 @@ async def shoot_cluster(out: Path) -> Path:
             await pilot.pause(0.5)
             app.save_screenshot(filename="cluster.svg", path=str(out))
     return out / "cluster.svg"
+
+
+async def shoot_namespaces(out: Path) -> list[Path]:
+    """A secret in a namespace (the header names it) and the namespace switcher."""
+    with DevServer(plugins=False) as server:
+        settings = server.settings()
+        with VaultGateway(settings) as root:
+            root.adapter.post("/v1/sys/namespaces/team-a", json={})
+            root.adapter.post("/v1/sys/namespaces/team-b", json={})
+        with VaultGateway(dataclasses.replace(settings, namespace="team-a")) as team:
+            team.adapter.post("/v1/sys/namespaces/prod", json={})
+            team.adapter.post("/v1/sys/namespaces/staging", json={})
+            team.client.sys.enable_secrets_engine("kv", path="ai-models", options={"version": "2"})
+            team.kv("ai-models", 2).write(
+                "prod/openai", {"api_key": "sk-team-a-demo-key", "org": "org-team-a"}, cas=0
+            )
+        app = make_app(dataclasses.replace(settings, namespace="team-a", clipboard_clear=0.0))
+        async with app.run_test(size=SIZE) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.press("o", *"ai-models/prod/openai", "enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.5)
+            app.save_screenshot(filename="namespace-secret.svg", path=str(out))
+            app.action_switch_namespace()
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.5)
+            app.save_screenshot(filename="namespace-switcher.svg", path=str(out))
+    return [out / "namespace-secret.svg", out / "namespace-switcher.svg"]
 
 
 async def shoot_wizard(
@@ -157,7 +186,9 @@ async def shoot_wizard(
 def main() -> int:
     out = ROOT / "screenshots"
     out.mkdir(exist_ok=True)
-    for path in asyncio.run(shoot(out)):
+    # --namespaces: only the namespace screens (the whole set runs the real engine).
+    job = shoot_namespaces(out) if sys.argv[1:] == ["--namespaces"] else shoot(out)
+    for path in asyncio.run(job):
         print(path.relative_to(ROOT))
     return 0
 
