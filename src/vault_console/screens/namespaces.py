@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from vault_console.config import ConfigError, check_namespace
 from vault_console.errors import describe
 from vault_console.host import host_of
-from vault_console.text import DETAIL_LIMIT, namespace_name, plain
+from vault_console.text import DETAIL_LIMIT, counted, namespace_name, plain
 from vault_console.widgets.footer import Footer
 
 
@@ -58,6 +58,9 @@ class NamespaceScreen(ModalScreen[str | None]):
         if self.token_namespace is not None and self.token_namespace != self.current:
             first.append((self.token_namespace, "the token's own namespace"))
         self._add([*first, *((p, "parent") for p in parents(self.current))])
+        options = self.query_one("#ns-list", OptionList)
+        if options.option_count:
+            options.highlighted = 0  # Enter takes the first; Down moves from it
         vc = host_of(self)
         vc.run_io(
             vc.gateway.child_namespaces,
@@ -65,7 +68,7 @@ class NamespaceScreen(ModalScreen[str | None]):
             description="list namespaces",
             on_error=self._no_children,
         )
-        self.query_one("#ns-list", OptionList).focus()
+        options.focus()
 
     def _add(self, entries: list[tuple[str, str]]) -> None:
         options = self.query_one("#ns-list", OptionList)
@@ -83,7 +86,7 @@ class NamespaceScreen(ModalScreen[str | None]):
         below = [f"{self.current}/{n}" if self.current else n for n in names]
         self._add([(n, "under this one") for n in below])
         self.query_one("#ns-state", Static).update(
-            plain(f"{len(names)} namespaces under {namespace_name(self.current)}")
+            plain(f"{counted(len(names), 'namespace')} under {namespace_name(self.current)}")
         )
 
     def _no_children(self, error: BaseException) -> bool:
