@@ -38,7 +38,13 @@ from vault_console.errors import (
     is_forbidden,
     no_token_error,
 )
-from vault_console.messages import LoginWanted, OpenSecret, OpenWizard, ServerChanged
+from vault_console.messages import (
+    LoginWanted,
+    OpenSecret,
+    OpenWizard,
+    ServerChanged,
+    SwitchNamespace,
+)
 from vault_console.screens.browse.keys import WRITE_ACTIONS
 from vault_console.screens.browse.screen import MainScreen
 from vault_console.screens.browse.tabs import LAZY_TABS, panel_class
@@ -728,6 +734,14 @@ class VaultConsoleApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.load_mounts()
+
+    def on_switch_namespace(self, message: SwitchNamespace) -> None:
+        """``o`` with a namespace-prefixed path: move there, then open the rest."""
+        self.switch_namespace(message.target)
+        if message.then_open:
+            for screen in self.screen_stack:
+                if isinstance(screen, MainScreen):
+                    screen.jump_to(message.then_open)
 
     def on_open_secret(self, message: OpenSecret) -> None:
         for screen in self.screen_stack:

@@ -25,6 +25,16 @@ class OpenSecret(Message):
         self.path = path
 
 
+class SwitchNamespace(Message):
+    """Move the session to this namespace ('' root), then open ``then_open`` there
+    (``o`` with a namespace-prefixed path: ``team-a/ai-models/prod/openai``)."""
+
+    def __init__(self, target: str, then_open: str | None = None) -> None:
+        super().__init__()
+        self.target = target
+        self.then_open = then_open
+
+
 class OpenWizard(Message):
     """Open the setup wizard (``W``): on the stack last set up, unless one is named."""
 

@@ -416,3 +416,20 @@ async def test_who_can_read_lists_parent_namespaces_policies_that_reach_in(
         granted = await who_can_read(app, pilot, f"ai-models/{SECRET}")
     assert "a-reaches-prod (namespace team-a)" in granted
     assert "root-reaches-a (namespace root)" not in granted  # team-a's, not team-a/prod's
+
+
+async def test_o_takes_a_namespace_prefixed_path(tenants: Tenants) -> None:
+    app = make_app(tenants.settings())
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await open_path(pilot, f"team-a/prod/ai-models/{SECRET}")
+        await settle(pilot)
+        assert app.settings.namespace == "team-a/prod"
+        await pilot.press("R")
+        await settle(pilot)
+        assert value_in("team-a/prod") in screen_text(app)
+        assert value_in("") not in screen_text(app)
+        await open_path(pilot, "nowhere/at-all/x")
+        await settle(pilot)
+        assert any("no KV mount or namespace starts 'nowhere/at-all/x'" in t for t in toasts(app))
+        assert app.settings.namespace == "team-a/prod"

@@ -280,6 +280,29 @@ class VaultGateway:
         keys = answer.get("data", {}).get("keys") if isinstance(answer, dict) else None
         return sorted(str(k).strip("/") for k in keys or () if str(k).strip("/"))
 
+    def namespace_prefix(self, path: str) -> str | None:
+        """The longest leading part of ``path`` that names namespaces under the session's
+        (``team-a/prod`` of ``team-a/prod/ai-models/x``), or None. ``sys/namespaces/NAME``
+        takes one name, so each segment is asked in the namespace the ones before it name;
+        a 404 (or a name the server refuses) ends the walk."""
+        from dataclasses import replace
+
+        import hvac.exceptions
+
+        session = (self.settings.namespace or "").strip("/")
+        found: list[str] = []
+        for part in path.strip("/").split("/")[:-1]:
+            here = "/".join(p for p in (session, *found) if p)
+            with VaultGateway(replace(self.settings, namespace=here or None)) as there:
+                try:
+                    there.adapter.get(f"/v1/sys/namespaces/{part}")
+                except Exception as exc:
+                    if is_not_found(exc) or isinstance(exc, hvac.exceptions.InvalidRequest):
+                        break
+                    raise
+            found.append(part)
+        return "/".join(found) or None
+
     def audit_devices(self) -> list[dict[str, Any]]:
         """Enabled audit devices: path, type, description and options (needs read on sys/audit)."""
         data = self.adapter.get("/v1/sys/audit")["data"]

@@ -29,10 +29,9 @@ from vault_console.screens.browse.keys import (
     WRITE_ACTIONS,
 )
 from vault_console.screens.browse.tabs import LAZY_TABS, panel_class
-from vault_console.text import DETAIL_LIMIT, PathIndex, check_secret_path, plain
+from vault_console.text import DETAIL_LIMIT, PathIndex, plain
 from vault_console.vault.model import MountInfo, ShownSecret
 from vault_console.vault.opened import read_secret
-from vault_console.widgets.dialogs import PromptScreen
 from vault_console.widgets.footer import Footer
 from vault_console.widgets.mounts_table import MountsTable
 from vault_console.widgets.path_filter import PathFilter
@@ -441,31 +440,6 @@ class MainScreen(SecretActions):
         if self.has_class("-filtering"):
             self.set_class(False, "-filtering")
             self.query_one(SecretTree).focus()
-
-    def action_open_path(self) -> None:
-        def check(text: str) -> str:
-            text = text.strip().strip("/")
-            found = self.mount_for(text + "/")
-            if found is None:
-                kv_mounts = ", ".join(m.path for m in self.mounts if m.kv_version) or "none"
-                raise ValueError(f"path: no KV mount starts {text!r} (mounts: {kv_mounts})")
-            check_secret_path("path", found[1].rstrip("/"))
-            return text
-
-        async def go(full_path: str | None) -> None:
-            if full_path:
-                found = self.mount_for(full_path + "/")
-                assert found is not None
-                await self.go_to_secret(*found)
-
-        self.app.push_screen(
-            PromptScreen(
-                "Open a secret by path (mount/path/in/mount)",
-                "for example ai-models/prod/openai",
-                check=check,
-            ),
-            go,
-        )
 
     def selected_mount(self) -> MountInfo | None:
         """The mount at the tree's cursor, else the open secret's."""

@@ -12,8 +12,8 @@ from dataclasses import replace
 from textual.screen import Screen
 
 from vault_console.host import ConsoleHost, host_of
-from vault_console.messages import ShowAuditQuery
-from vault_console.text import namespace_name
+from vault_console.messages import ShowAuditQuery, SwitchNamespace
+from vault_console.text import check_secret_path, namespace_name
 from vault_console.vault.fingerprints import fingerprints_or_why, with_fingerprints
 from vault_console.vault.model import (
     KeyChange,
@@ -22,7 +22,7 @@ from vault_console.vault.model import (
     ShownSecret,
     diff_versions,
 )
-from vault_console.widgets.dialogs import ChoiceScreen, DiffScreen
+from vault_console.widgets.dialogs import ChoiceScreen, DiffScreen, PromptScreen
 from vault_console.widgets.secret_panel import SecretPanel
 
 
@@ -80,6 +80,59 @@ class ValueActions(Screen[None]):
 
     def selected_mount(self) -> MountInfo | None:
         raise NotImplementedError  # MainScreen's
+
+    def mount_for(self, full_path: str) -> tuple[MountInfo, str] | None:
+        raise NotImplementedError  # MainScreen's
+
+    async def go_to_secret(self, mount: MountInfo, path: str) -> None:
+        raise NotImplementedError  # MainScreen's
+
+    def action_open_path(self) -> None:
+        kv_mounts = ", ".join(m.path for m in self.mounts if m.kv_version) or "none"
+
+        def check(text: str) -> str:
+            text = text.strip().strip("/")
+            found = self.mount_for(text + "/")
+            if found is None and text.count("/") < 2:
+                raise ValueError(f"path: no KV mount starts {text!r} (mounts: {kv_mounts})")
+            check_secret_path("path", found[1].rstrip("/") if found else text)
+            return text  # maybe namespace/mount/path: go() asks the server
+
+        async def go(full_path: str | None) -> None:
+            if not full_path:
+                return
+            found = self.mount_for(full_path + "/")
+            if found is not None:
+                await self.go_to_secret(*found)
+                return
+
+            def prefixed(namespace: str | None) -> None:
+                if namespace is None:
+                    self.notify(
+                        f"path: no KV mount or namespace starts {full_path!r} "
+                        f"(mounts: {kv_mounts})",
+                        severity="warning",
+                    )
+                    return
+                here = (self.vc.settings.namespace or "").strip("/")
+                target = f"{here}/{namespace}" if here else namespace
+                rest = full_path[len(namespace) + 1 :]
+                self.post_message(SwitchNamespace(target, then_open=rest))
+
+            self.vc.run_io(
+                lambda: self.vc.gateway.namespace_prefix(full_path),
+                prefixed,
+                description="look for a namespace in the path",
+            )
+
+        self.app.push_screen(
+            PromptScreen(
+                "Open a secret by path (mount/path/in/mount)",
+                "for example ai-models/prod/openai",
+                check=check,
+            ),
+            go,
+        )
 
     def _shown(self, need_v2: bool = False) -> ShownSecret | None:
         shown = self.query_one(SecretPanel).shown
