@@ -136,7 +136,7 @@ async def test_wizard_previews_applies_the_reviewed_plan_verifies_and_destroys(r
         assert len(lines) > len(steps)  # and the engine's own lines after them
 
         # The review: counts, the diff by component, the secret masked, the policy HCL.
-        assert shown(app, "#review-header") == f"Stack {run.stack}: +4 create"
+        assert shown(app, "#review-header") == f"Stack {run.stack}, namespace root: +4 create"
         rows = diff_rows(app)
         assert rows[0] == "Model secrets (KV v2)"
         assert "+ create   vault:Mount model-secrets-mount" in rows
