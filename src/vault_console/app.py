@@ -43,15 +43,15 @@ from vault_console.messages import (
     OpenSecret,
     OpenWizard,
     ServerChanged,
-    SwitchNamespace,
 )
 from vault_console.screens.browse.keys import WRITE_ACTIONS
 from vault_console.screens.browse.screen import MainScreen
 from vault_console.screens.browse.tabs import LAZY_TABS, panel_class
+from vault_console.session import SessionMoves
 from vault_console.text import DETAIL_LIMIT, escape_controls, plain_str
 from vault_console.vault.consistency import WAIT_LIMIT
 from vault_console.vault.model import ServerStatus, TokenInfo
-from vault_console.widgets.dialogs import ChoiceScreen, ConfirmScreen, ErrorScreen, HelpScreen
+from vault_console.widgets.dialogs import ChoiceScreen, ErrorScreen, HelpScreen
 from vault_console.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class _Pending:
     key: str | None = None
 
 
-class VaultConsoleApp(App[int]):
+class VaultConsoleApp(SessionMoves):
     """Terminal console for Vault and OpenBao."""
 
     TITLE = "vault-console"
@@ -116,13 +116,6 @@ class VaultConsoleApp(App[int]):
         self._signal_loop: asyncio.AbstractEventLoop | None = None
         self._clipboard_clear_at: float | None = None
         """When the copied secret value is cleared (monotonic), if one is pending."""
-        self.named_nodes: dict[str, str] = {}
-        """Addresses a server named for its cluster's nodes, with where (the last status
-        read, a redirect): offered by "Move to another node…", never used unasked."""
-        self._namespace_offered: set[tuple[str, str]] = set()
-        """(token's namespace, session's) pairs already offered a switch."""
-        self.confirmed_nodes: set[str] = set()
-        """Server-named addresses the user confirmed this session: no second question."""
 
     @property
     def gateway(self) -> VaultGateway:
@@ -160,72 +153,6 @@ class VaultConsoleApp(App[int]):
 
         with contextlib.suppress(RuntimeError):  # the app is closing
             self.call_from_thread(moved)
-
-    def action_move_node(self) -> None:
-        """Move to another node of the cluster: the profile's addresses, or one a server
-        named (``sys/ha-status``, ``sys/leader``, a redirect) once the user confirms that
-        the token may go there: a hostile server could name an address that collects it."""
-        from vault_console.vault.cluster import named_nodes
-
-        def ask() -> dict[str, str]:
-            try:
-                return named_nodes(self.gateway)
-            except Exception:
-                return {}  # the node does not answer: what it named before still counts
-
-        self.run_io(ask, self._offer_nodes, description="the cluster's nodes", quiet=True)
-
-    def _offer_nodes(self, named: dict[str, str]) -> None:
-        self.named_nodes.update(named)
-        here = self.gateway.adapter.base_uri
-        offered = {a: "listed in the profile" for a in self.gateway.adapter.addresses}
-        for address, source in self.named_nodes.items():
-            offered.setdefault(address, f"named by the server ({source})")
-        choices = [(a, f"{a}  ({why})") for a, why in offered.items() if a != here]
-        if not choices:
-            self.notify(
-                f"No other node is known: {here} names none (no HA, or it never answered "
-                "sys/ha-status), and the profile lists no other address.",
-                title="Move to another node",
-                severity="warning",
-            )
-            return
-
-        def chosen(address: str | None) -> None:
-            if not address:
-                return
-            if offered[address] == "listed in the profile" or address in self.confirmed_nodes:
-                self._move_to(address)
-                return
-            detail = (
-                f"{address} was {offered[address]}, not given by you or your profile. "
-                "The console sends your token to every address it uses; a server that is "
-                "not what it seems could name an address that collects tokens. Confirm only "
-                f"if {address} is a node of your cluster. It is asked once per session."
-            )
-
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self.confirmed_nodes.add(address)
-                    self._move_to(address)
-
-            self.push_screen(ConfirmScreen(f"Send the token to {address}?", detail), confirmed)
-
-        self.push_screen(ChoiceScreen(f"Move from {here} to:", choices), chosen)
-
-    def _move_to(self, address: str) -> None:
-        old = self.gateway.adapter.base_uri
-        self.gateway.adapter.use_address(address)
-        self.settings = replace(
-            self.settings,
-            address=address,
-            addresses=tuple(a for a in self.gateway.adapter.addresses if a != address),
-            first_address=self.settings.first_address or old,
-        )
-        self.update_status_bar()
-        self.refresh_status()
-        self.notify(f"Now using {address} (was {old})", title="Moved to another node")
-        self.post_message(ServerChanged(f"moved to {address}"))
 
     def _say_node_behind(self, address: str, waited: float) -> None:
         """From a request's thread: a node of the cluster is catching up with our write."""
@@ -472,50 +399,6 @@ class VaultConsoleApp(App[int]):
         self.update_status_bar()
         self._check_token_namespace()
 
-    def _check_token_namespace(self) -> None:
-        """A token used outside its namespace sees next to nothing (an empty mounts list,
-        "not allowed"): say where it belongs and offer to switch there, once per pair."""
-        here = (self.settings.namespace or "").strip("/")
-        home = self.token_info.namespace if self.token_info else None
-        if home is None or here == home or here.startswith(f"{home}/") or home == "":
-            return  # its own namespace, or one under it (a parent's token reaches down)
-        if (home, here) in self._namespace_offered:
-            return
-        self._namespace_offered.add((home, here))
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.switch_namespace(home)
-
-        self.push_screen(
-            ConfirmScreen(
-                f"Switch to namespace {home}?",
-                f"This token belongs to namespace {home}; this session is in "
-                f"{here or 'root'}, where it sees only what a policy there grants it "
-                "(often nothing: an empty mounts list). Switch the session to "
-                f"{home}? (ctrl+p, Switch namespace, does it later too.)",
-            ),
-            answered,
-        )
-
-    def action_switch_namespace(self) -> None:
-        from vault_console.screens.namespaces import NamespaceScreen
-
-        here = (self.settings.namespace or "").strip("/")
-        token_home = self.token_info.namespace if self.token_info else None
-
-        def chosen(namespace: str | None) -> None:
-            if namespace is not None and namespace != here:
-                self.switch_namespace(namespace)
-
-        self.push_screen(NamespaceScreen(here, token_home), chosen)
-
-    def switch_namespace(self, namespace: str) -> None:
-        """Use ``namespace`` ('' root) from now on, as a switch of server: nothing of the
-        last one stays open (the same path there is another tenant's secret)."""
-        self.connect(replace(self.settings, namespace=namespace or None))
-        self.notify(f"Namespace: {namespace or 'root'}", title="Switched namespace")
-
     def update_status_bar(self) -> None:
         for bar in self._on_all_screens(StatusBar):
             bar.settings = self.settings
@@ -734,14 +617,6 @@ class VaultConsoleApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):
                 screen.load_mounts()
-
-    def on_switch_namespace(self, message: SwitchNamespace) -> None:
-        """``o`` with a namespace-prefixed path: move there, then open the rest."""
-        self.switch_namespace(message.target)
-        if message.then_open:
-            for screen in self.screen_stack:
-                if isinstance(screen, MainScreen):
-                    screen.jump_to(message.then_open)
 
     def on_open_secret(self, message: OpenSecret) -> None:
         for screen in self.screen_stack:
