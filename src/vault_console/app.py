@@ -383,19 +383,24 @@ class VaultConsoleApp(SessionMoves):
     def refresh_status(self) -> None:
         from vault_console.vault.cluster import named_nodes
 
-        def work() -> tuple[ServerStatus, TokenInfo | None, dict[str, str]]:
+        ask_nodes = not self.nodes_refused
+
+        def work() -> tuple[ServerStatus, TokenInfo | None, tuple[dict[str, str], bool]]:
             gateway = self.gateway
             status = gateway.server_status()
             token = gateway.token_info() if self.settings.token and not status.sealed else None
             # Kept for "Move to another node…" when this node stops answering.
-            named = named_nodes(gateway) if not status.sealed else {}
+            named = named_nodes(gateway, ask_nodes) if not status.sealed else ({}, False)
             return status, token, named
 
         self.run_io(work, self._status_loaded, description="server status", quiet=True)
 
-    def _status_loaded(self, result: tuple[ServerStatus, TokenInfo | None, dict[str, str]]) -> None:
-        self.server_status, self.token_info, named = result
+    def _status_loaded(
+        self, result: tuple[ServerStatus, TokenInfo | None, tuple[dict[str, str], bool]]
+    ) -> None:
+        self.server_status, self.token_info, (named, refused) = result
         self.named_nodes.update(named)
+        self.nodes_refused = self.nodes_refused or refused
         self.update_status_bar()
         self._check_token_namespace()
 

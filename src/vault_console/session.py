@@ -34,6 +34,8 @@ class SessionMoves(App[int]):
         read, a redirect): offered by "Move to another node…", never used unasked."""
         self.confirmed_nodes: set[str] = set()
         """Server-named addresses the user confirmed this session: no second question."""
+        self.nodes_refused = False
+        """This token was refused sys/ha-status: the status refresh stops asking."""
         self._namespace_offered: set[tuple[str, str]] = set()
         """(token's namespace, session's) pairs already offered a switch."""
 
@@ -64,7 +66,7 @@ class SessionMoves(App[int]):
 
         def ask() -> dict[str, str]:
             try:
-                return named_nodes(self.gateway)
+                return named_nodes(self.gateway)[0]
             except Exception:
                 return {}  # the node does not answer: what it named before still counts
 

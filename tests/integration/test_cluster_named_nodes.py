@@ -5,13 +5,18 @@ session; a node that stopped answering is left through what it named before."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from textual.widgets import OptionList
 
 from tests.functional.helpers import screen_text, settle, toasts
 from vault_console.app import VaultConsoleApp, make_app
+from vault_console.config import Token
 from vault_console.vault.devcluster import DevCluster, Node
 from vault_console.widgets.dialogs import ChoiceScreen, ConfirmScreen
 from vault_console.widgets.status_bar import StatusBar
@@ -104,3 +109,44 @@ async def test_a_node_that_stopped_answering_is_left_through_what_it_named(
         assert app.gateway.adapter.base_uri == leader.address
         assert "cubbyhole/" in {m.path for m in app.gateway.mounts()}  # works there
         assert app.server_status is not None and not app.server_status.standby
+
+
+def ha_status_asks(log: Path, since: str) -> list[str]:
+    """The errors of every sys/ha-status request logged since ``since`` (one per request)."""
+    asks = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        request = entry.get("request", {})
+        if (
+            entry.get("type") == "response"
+            and entry.get("time", "") >= since
+            and (request.get("path") == "sys/ha-status")
+        ):
+            asks.append(str(entry.get("error", "")))
+    return asks
+
+
+async def test_a_token_refused_ha_status_is_not_asked_again(cluster: DevCluster) -> None:
+    """The status refresh asks sys/ha-status to know the nodes; a token refused it once is
+    not sent again every refresh (each refusal is a line in every node's audit log)."""
+    leader = cluster.active()
+    assert leader is not None
+    node = next(
+        n for n in cluster.nodes if n is not leader and n.process and n.process.poll() is None
+    )
+    status, made = cluster.call(leader, "POST", "auth/token/create", {"policies": ["default"]})
+    assert status == 200
+    since = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    settings = dataclasses.replace(
+        cluster.settings(node), token=Token(made["auth"]["client_token"])
+    )
+    app = make_app(settings)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            app.refresh_status()
+            await settle(pilot)
+        assert app.nodes_refused
+        assert app.named_nodes  # sys/leader (no token needed) still names the leader
+    asks = ha_status_asks(node.audit_log, since)
+    assert len(asks) == 1 and "permission denied" in asks[0]

@@ -241,23 +241,30 @@ def cluster_size(gateway: Any) -> int:
     return len(nodes) if isinstance(nodes, list) else 0
 
 
-def named_nodes(gateway: Any) -> dict[str, str]:
+def named_nodes(gateway: Any, ask_nodes: bool = True) -> tuple[dict[str, str], bool]:
     """The API addresses the node at ``gateway``'s address names for its cluster's nodes
-    (``sys/ha-status``, and ``sys/leader``'s leader), each with where it was named.
-    These are the server's words: the console sends no token to one before the user
+    (``sys/leader``'s leader, and ``sys/ha-status`` when HA is on and ``ask_nodes``), each
+    with where it was named; and whether this token was refused ``sys/ha-status`` (the
+    status refresh then stops asking: a refused request every 30 s is noise in the audit
+    log). These are the server's words: the console sends no token to one before the user
     confirms it. Malformed addresses are left out."""
     found: dict[str, str] = {}
     data, _ = _read(gateway, "leader")
-    if data and data.get("leader_address"):
+    if not data or not data.get("ha_enabled"):
+        return {}, False  # no HA (a dev server, a single node): no other node to name
+    if data.get("leader_address"):
         found[str(data["leader_address"])] = "sys/leader"
-    data, _ = _read(gateway, "nodes")
-    for node in (data or {}).get("nodes") or []:
-        if isinstance(node, dict) and node.get("api_address"):
-            found.setdefault(str(node["api_address"]), "sys/ha-status")
+    refused = False
+    if ask_nodes:
+        data, why = _read(gateway, "nodes")
+        refused = why.startswith("not allowed")
+        for node in (data or {}).get("nodes") or []:
+            if isinstance(node, dict) and node.get("api_address"):
+                found.setdefault(str(node["api_address"]), "sys/ha-status")
     named = {}
     for address, source in found.items():
         try:
             named[check_address(source, address).rstrip("/")] = source
         except ConfigError:
             continue
-    return named
+    return named, refused
