@@ -56,7 +56,19 @@ async def test_a_timed_out_save_says_its_outcome_is_unknown_and_checks() -> None
                 assert "It still holds version 1: your write is not there (yet)" in said
             finally:
                 cluster.kill(active, signal.SIGCONT)
-            cluster.wait_for(lambda: cluster.active() is not None, 60, "an active node")
+
+            # The frozen node may have lost its leadership meanwhile: wait until the
+            # console's node knows the active one (else the retry is "No active node").
+            def leader_known() -> bool:
+                active_now = cluster.active()
+                answer = cluster.call(standby, "GET", "sys/leader")[1]
+                return (
+                    active_now is not None
+                    and isinstance(answer, dict)
+                    and (answer.get("leader_address") == active_now.address)
+                )
+
+            cluster.wait_for(leader_known, 60, "the standby to know the active node")
             await pilot.press("ctrl+s")  # again: applied once at most, whatever happened
             await settle(pilot)
             await settle(pilot)
