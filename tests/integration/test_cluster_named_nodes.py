@@ -17,6 +17,8 @@ from textual.widgets import OptionList
 from tests.functional.helpers import screen_text, settle, toasts
 from vault_console.app import VaultConsoleApp, make_app
 from vault_console.config import Token
+from vault_console.vault.client import VaultGateway
+from vault_console.vault.cluster import named_nodes, read_cluster
 from vault_console.vault.devcluster import DevCluster, Node
 from vault_console.widgets.dialogs import ChoiceScreen, ConfirmScreen
 from vault_console.widgets.status_bar import StatusBar
@@ -51,6 +53,23 @@ async def choose(pilot: object, app: VaultConsoleApp, address: str | None) -> li
         await pilot.press("enter")  # type: ignore[attr-defined]
     await settle(pilot)  # type: ignore[arg-type]
     return offered
+
+
+def test_a_standby_in_a_namespace_says_its_state_and_names_its_nodes(
+    cluster: DevCluster,
+) -> None:
+    """Node and cluster state are root-only: asked without the namespace header, a session
+    in a namespace through a standby reads them as the root namespace would."""
+    leader, standby = a_standby(cluster)
+    assert cluster.call(leader, "POST", "sys/namespaces/team-c", {})[0] == 200
+    settings = dataclasses.replace(cluster.settings(standby), namespace="team-c")
+    with VaultGateway(settings) as inside:
+        status = inside.server_status()
+        assert (status.kind, status.standby, status.leader) == ("OpenBao", True, leader.address)
+        view = read_cluster(inside)
+        assert view.sections == {"leader": "", "nodes": "", "peers": "", "autopilot": ""}
+        named, refused = named_nodes(inside, leader=status.leader)
+    assert set(named) == {n.address for n in cluster.nodes} and not refused
 
 
 async def test_a_named_node_is_used_only_once_confirmed_and_asked_once(
