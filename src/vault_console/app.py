@@ -390,7 +390,11 @@ class VaultConsoleApp(SessionMoves):
             status = gateway.server_status()
             token = gateway.token_info() if self.settings.token and not status.sealed else None
             # Kept for "Move to another node…" when this node stops answering.
-            named = named_nodes(gateway, ask_nodes) if not status.sealed else ({}, False)
+            named = (
+                named_nodes(gateway, ask_nodes, leader=status.leader)
+                if not status.sealed
+                else ({}, False)
+            )
             return status, token, named
 
         self.run_io(work, self._status_loaded, description="server status", quiet=True)

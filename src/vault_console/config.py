@@ -259,6 +259,11 @@ class Settings:
     """The profile's first listed address, kept when the console moves to another node:
     the address the wizard offers for the AI service's login snippet."""
 
+    @property
+    def namespace_path(self) -> str:
+        """The namespace as paths are joined with it: ``team-a/prod``, '' for root."""
+        return (self.namespace or "").strip("/")
+
 
 # Environment names per setting, BAO_* first.
 _ENV_NAMES: dict[str, tuple[str, ...]] = {

@@ -129,7 +129,7 @@ class SessionMoves(App[int]):
     def _check_token_namespace(self) -> None:
         """A token used outside its namespace sees next to nothing (an empty mounts list,
         "not allowed"): say where it belongs and offer to switch there, once per pair."""
-        here = (self.settings.namespace or "").strip("/")
+        here = self.settings.namespace_path
         home = self.token_info.namespace if self.token_info else None
         if home is None or here == home or here.startswith(f"{home}/") or home == "":
             return  # its own namespace, or one under it (a parent's token reaches down)
@@ -155,7 +155,7 @@ class SessionMoves(App[int]):
     def action_switch_namespace(self) -> None:
         from vault_console.screens.namespaces import NamespaceScreen
 
-        here = (self.settings.namespace or "").strip("/")
+        here = self.settings.namespace_path
         token_home = self.token_info.namespace if self.token_info else None
 
         def chosen(namespace: str | None) -> None:

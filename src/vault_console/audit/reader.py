@@ -17,8 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -609,14 +607,6 @@ class Follower:
             entries.extend(result.entries)
             self._offset = result.offset
         return entries
-
-    def run(self, stop: threading.Event, interval: float = 0.25) -> Iterator[list[AuditEntry]]:
-        while not stop.is_set():
-            batch = self.poll()
-            if batch:
-                yield batch
-            else:
-                time.sleep(interval)
 
     def close(self) -> None:
         if self._handle is not None:

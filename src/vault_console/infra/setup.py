@@ -343,7 +343,7 @@ def target_report(gateway: VaultGateway, config: StackConfig) -> TargetReport:
     # Asked in the namespace the engine writes in (the session's joined with the stack's
     # vault_namespace), with the session's token, as the engine uses it (engine.vault_env).
     namespace = stack_namespace(gateway.settings.namespace, config)
-    if namespace != (gateway.settings.namespace or "").strip("/"):
+    if namespace != gateway.settings.namespace_path:
         with VaultGateway(replace(gateway.settings, namespace=namespace)) as there:
             try:
                 data = there.capabilities_self([p for p, _, _ in touched])

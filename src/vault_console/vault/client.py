@@ -289,7 +289,7 @@ class VaultGateway:
 
         import hvac.exceptions
 
-        session = (self.settings.namespace or "").strip("/")
+        session = self.settings.namespace_path
         found: list[str] = []
         for part in path.strip("/").split("/")[:-1]:
             here = "/".join(p for p in (session, *found) if p)

@@ -241,19 +241,24 @@ def cluster_size(gateway: Any) -> int:
     return len(nodes) if isinstance(nodes, list) else 0
 
 
-def named_nodes(gateway: Any, ask_nodes: bool = True) -> tuple[dict[str, str], bool]:
+def named_nodes(
+    gateway: Any, ask_nodes: bool = True, leader: str | None = None
+) -> tuple[dict[str, str], bool]:
     """The API addresses the node at ``gateway``'s address names for its cluster's nodes
     (``sys/leader``'s leader, and ``sys/ha-status`` when HA is on and ``ask_nodes``), each
     with where it was named; and whether this token was refused ``sys/ha-status`` (the
     status refresh then stops asking: a refused request every 30 s is noise in the audit
     log). These are the server's words: the console sends no token to one before the user
-    confirms it. Malformed addresses are left out."""
+    confirms it. Malformed addresses are left out. ``leader``: what a standby's status
+    already read from ``sys/leader`` (``ServerStatus.leader``), not asked again."""
     found: dict[str, str] = {}
-    data, _ = _read(gateway, "leader")
-    if not data or not data.get("ha_enabled"):
-        return {}, False  # no HA (a dev server, a single node): no other node to name
-    if data.get("leader_address"):
-        found[str(data["leader_address"])] = "sys/leader"
+    if leader is None:
+        data, _ = _read(gateway, "leader")
+        if not data or not data.get("ha_enabled"):
+            return {}, False  # no HA (a dev server, a single node): no other node to name
+        leader = str(data.get("leader_address") or "")
+    if leader:
+        found[leader] = "sys/leader"
     refused = False
     if ask_nodes:
         data, why = _read(gateway, "nodes")

@@ -56,7 +56,7 @@ class ParentPolicies:
 
 def parent_policies(gateway: VaultGateway) -> list[ParentPolicies]:
     """The policies of every namespace above the session's, nearest first ([] in root)."""
-    session = (gateway.settings.namespace or "").strip("/")
+    session = gateway.settings.namespace_path
     parts = session.split("/") if session else []
     found = []
     for depth in range(len(parts) - 1, -1, -1):

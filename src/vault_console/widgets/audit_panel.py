@@ -401,11 +401,12 @@ class AuditPanel(DeniedActions, Vertical):
         active node's copy was read first (follow mode reads the files in turn)."""
         recent = self.pairs[-COPY_LOOKBACK:] if self.node_logs else []
         for shown in reversed(recent):
-            row = self._row_of[_pair_key(shown.first, shown.node)]
             if is_copy(shown, found):
                 shown.copy, found.is_copy = found, True
+                row = self._row_of[_pair_key(shown.first, shown.node)]
             elif is_copy(found, shown):
                 found.copy, shown.is_copy = shown, True
+                row = self._row_of[_pair_key(shown.first, shown.node)]
                 self.pairs[row - self.first] = found
             else:
                 continue

@@ -193,41 +193,35 @@ class ReviewPanel(Vertical):
         mounts = getattr(self.screen, "mounts", [])
         kv2 = [m.path for m in mounts if m.kv_version == 2]
         paths, note = api_paths(typed, kv2)
-        policies = review.parsed(self.policy_texts)
+        here = self.vc.settings.namespace_path
+        # The session's own policies, then each parent namespace's: they reach in through
+        # a prefix (a root policy on team-a/ai-models/... grants in team-a).
+        sources = [("", "", review.parsed(self.policy_texts))] + [
+            (p.namespace or "root", p.prefix(here), review.parsed(p.texts)) for p in self.parents
+        ]
         rows: list[tuple[list[Text], str | None]] = []
         counts = []
         for api_path in paths:
-            answer = who_can_read(policies, api_path)
-            for grant in answer.grants + answer.denied_by:
-                carriers = [f"{r.mount}{r.role}" for r in self.roles if grant.policy in r.policies]
-                cells = [
-                    plain(api_path),
-                    plain(grant.policy),
-                    plain(", ".join(sorted(grant.capabilities))),
-                    plain(grant.pattern),
-                    plain(", ".join(carriers) or "-"),
-                ]
-                rows.append((cells, None))
-            granting = len(answer.grants)
-            session = (self.vc.settings.namespace or "").strip("/")
-            for parent in self.parents:  # a parent's policies reach in through a prefix
-                above = who_can_read(review.parsed(parent.texts), parent.prefix(session) + api_path)
-                for grant in above.grants + above.denied_by:
-                    where = f"{grant.policy} (namespace {parent.namespace or 'root'})"
-                    rows.append(
-                        (
-                            [
-                                plain(api_path),
-                                plain(where),
-                                plain(", ".join(sorted(grant.capabilities))),
-                                plain(grant.pattern),
-                                plain("-"),
-                            ],
-                            None,
-                        )
-                    )
-                granting += len(above.grants)
-            denied = f", {len(answer.denied_by)} deny it" if answer.denied_by else ""
+            granting, denying = 0, 0
+            for where, prefix, rules in sources:
+                answer = who_can_read(rules, prefix + api_path)
+                for grant in answer.grants + answer.denied_by:
+                    carriers = [
+                        f"{r.mount}{r.role}"
+                        for r in self.roles
+                        if not where and grant.policy in r.policies
+                    ]
+                    cells = [
+                        plain(api_path),
+                        plain(f"{grant.policy} (namespace {where})" if where else grant.policy),
+                        plain(", ".join(sorted(grant.capabilities))),
+                        plain(grant.pattern),
+                        plain(", ".join(carriers) or "-"),
+                    ]
+                    rows.append((cells, None))
+                granting += len(answer.grants)
+                denying += 0 if where else len(answer.denied_by)
+            denied = f", {denying} deny it" if denying else ""
             counts.append(f"{api_path}: {granting} policies grant read or more{denied}")
         self.query_one("#who-table", FittedTable).set_rows(rows)
         unread = [

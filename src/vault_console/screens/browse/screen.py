@@ -356,7 +356,7 @@ class MainScreen(SecretActions):
         message.stop()
         # In the session's namespace, said on the line: the same path in another
         # namespace is another secret.
-        query = Query(paths=message.paths, namespace=(self.vc.settings.namespace or "").strip("/"))
+        query = Query(paths=message.paths, namespace=self.vc.settings.namespace_path)
         await self.action_show_tab("audit")
         panel = await self.open_panel("audit")
         assert isinstance(panel, AuditPanel)

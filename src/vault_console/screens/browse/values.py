@@ -114,7 +114,7 @@ class ValueActions(Screen[None]):
                         severity="warning",
                     )
                     return
-                here = (self.vc.settings.namespace or "").strip("/")
+                here = self.vc.settings.namespace_path
                 target = f"{here}/{namespace}" if here else namespace
                 rest = full_path[len(namespace) + 1 :]
                 self.post_message(SwitchNamespace(target, then_open=rest))
