@@ -87,6 +87,8 @@ class DevCluster:
             )
         self.root_token = ""
         self._unseal_key = ""
+        self._voters_seen: dict[str, Any] = {}
+        """Each node's autopilot view at the last look (for a start that times out)."""
         self._http = urllib3.PoolManager(retries=False)
 
     def __repr__(self) -> str:
@@ -146,7 +148,12 @@ class DevCluster:
             )
             for node in self.nodes[1:]:
                 self._join(node, first, timeout)
-            self.wait_for(self._all_voters, timeout, "every node to be a raft voter")
+            try:
+                self.wait_for(self._all_voters, timeout, "every node to be a raft voter")
+            except DevServerError as exc:
+                # Say what each node's autopilot last said: a start that timed out in CI
+                # is otherwise one line with nothing to go on.
+                raise DevServerError(f"{exc}; last seen: {self._voters_seen}") from None
         except BaseException:
             self.stop()
             raise
@@ -251,6 +258,11 @@ class DevCluster:
             status, answer = self.call(node, "GET", "sys/storage/raft/autopilot/state")
             state = (answer or {}).get("data") or {} if isinstance(answer, dict) else {}
             servers = state.get("servers") or {}
+            self._voters_seen[f"node{node.index}"] = (
+                {k: (v.get("status"), v.get("healthy")) for k, v in servers.items()}
+                if status == 200
+                else f"{status}"
+            )
             if status != 200 or len(servers) != len(self.nodes):
                 return False
             if not all(
